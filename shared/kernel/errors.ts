@@ -1,0 +1,33 @@
+/**
+ * Typed kernel errors, each named by the errno Linux would return. The services map the name to a
+ * transport status in one place; the core only says which errno and why.
+ */
+export const ERRNO_NAMES = [
+  'EPERM', 'ENOENT', 'ESRCH', 'EBADF', 'ENOMEM', 'EACCES', 'EBUSY', 'EEXIST', 'EINVAL', 'ENAMETOOLONG',
+] as const;
+export type ErrnoName = (typeof ERRNO_NAMES)[number];
+
+/** Linux's numeric values, for callers that want the number rather than the name. */
+export const ERRNO_NUMBERS: Readonly<Record<ErrnoName, number>> = Object.freeze({
+  EPERM: 1, ENOENT: 2, ESRCH: 3, EBADF: 9, ENOMEM: 12, EACCES: 13, EBUSY: 16, EEXIST: 17, EINVAL: 22,
+  ENAMETOOLONG: 36,
+});
+
+export class KernelError extends Error {
+  readonly errno: ErrnoName;
+  constructor(errno: ErrnoName, message: string) {
+    super(`${errno}: ${message}`);
+    this.name = 'KernelError';
+    this.errno = errno;
+  }
+  /** The explanation without the errno prefix. */
+  get detail(): string {
+    return this.message.slice(this.errno.length + 2);
+  }
+}
+
+export function isErrnoName(s: string): s is ErrnoName {
+  return (ERRNO_NAMES as readonly string[]).includes(s);
+}
+
+export const einval = (msg: string) => new KernelError('EINVAL', msg);

@@ -1,0 +1,136 @@
+/** The values the simulated kernel returns: what /proc and msharefs would show. */
+import type { GeometryName } from './geometry.js';
+import type { OutcomeName } from './uapi.js';
+
+export interface KernelOptions {
+  /** Paging geometry; default x86_64-4level. */
+  geometry?: GeometryName;
+  /**
+   * true (default): mshare'd ranges really share the host's tables (the RFC).
+   * false: the same syscalls and VMAs, but every process populates private tables for the range
+   * (the world without mshare, simulated rather than estimated).
+   */
+  sharing?: boolean;
+  /**
+   * Level of the table whose entries link a process to a host's tables (the RFC: the top level,
+   * PGD). The mshare alignment is the span of one entry at this level.
+   */
+  linkLevel?: number;
+}
+
+export interface SpawnOptions {
+  uid: number;
+  gid: number;
+  comm?: string;
+}
+
+export interface AccessResult {
+  outcome: OutcomeName;
+  /** The process's link entry differed from the host's and was copied first (find_shared_vma). */
+  synced: boolean;
+}
+
+export interface TouchCounts {
+  present: number;
+  minorFault: number;
+  sigsegv: number;
+  sigbus: number;
+  /** Link entries copied from a host during the touch. */
+  synced: number;
+}
+
+/** Table pages by kind; bytes are pages x 4 KiB. */
+export interface TableCounts {
+  pte: number;
+  pmd: number;
+  pud: number;
+  /** 5-level paging only; 0 on 4-level. */
+  p4d: number;
+  pgd: number;
+}
+
+export interface VmaInfo {
+  start: bigint;
+  end: bigint;
+  prot: number;
+  flags: number;
+  /** Backing file name for file mappings, '' for anonymous ones. */
+  file: string;
+  /** Name of the mshare region whose host mm holds this VMA, '' for a private VMA. */
+  region: string;
+}
+
+export interface ProcStatus {
+  pid: number;
+  uid: number;
+  gid: number;
+  comm: string;
+  /** /proc/PID/status VmPTE: PTE + PMD + PUD table pages of this mm, in bytes. */
+  vmpteBytes: number;
+  /** The same if none of its mappings were shared (private tables for the same touches). */
+  unsharedVmpteBytes: number;
+  /** PGD (+ P4D on 5-level) bytes: not in VmPTE, but in /proc/meminfo PageTables. */
+  pgdBytes: number;
+  unsharedPgdBytes: number;
+  tables: TableCounts;
+  minorFaults: number;
+  unsharedMinorFaults: number;
+  /** Link entries copied from hosts (find_shared_vma returning VM_FAULT_NOPAGE). */
+  syncs: number;
+  /** Names of the regions this process maps. */
+  regions: string[];
+  vmas: VmaInfo[];
+}
+
+export interface RegionInfo {
+  name: string;
+  start: bigint;
+  size: bigint;
+  uid: number;
+  gid: number;
+  /** Permission bits of the msharefs file (0..0o777). */
+  mode: number;
+  /** The access the creator asked for: O_RDONLY or O_RDWR. */
+  accessMode: number;
+  /** mshare() references not yet dropped by mshare_unlink(). */
+  refcount: number;
+  /** Live processes that have the range mapped. */
+  mappedProcesses: number;
+  /** Host mm table bytes (PTE + PMD + PUD + P4D + PGD). */
+  pagetableBytes: number;
+  tables: TableCounts;
+  /** Pages with a present PTE in the host. */
+  vmaCount: number;
+}
+
+export interface SeedBaseline {
+  clients: number;
+  sgaBytes: number;
+  /** clients x SGA / 4 KiB x 8 B: PTEs only, the RFC's 878.9 GiB figure. */
+  pteBytes: number;
+  /** The same with the PMD and PUD tables every client would also hold. */
+  pteWithUpperBytes: number;
+}
+
+export interface SystemAccounting {
+  geometry: GeometryName;
+  sharing: boolean;
+  processes: number;
+  regions: number;
+  /** Live host mms, including those whose name was unlinked but that a process still maps. */
+  hostMms: number;
+  /** Everything /proc/meminfo PageTables would show: private tables + host tables + PGDs. */
+  pagetableBytes: number;
+  /** The same touches with every process holding private tables. */
+  unsharedPagetableBytes: number;
+  savedBytes: number;
+  /** savedBytes / unsharedPagetableBytes, 0 when nothing is mapped. */
+  savedRatio: number;
+  privateTableBytes: number;
+  hostTableBytes: number;
+  pgdBytes: number;
+  minorFaults: number;
+  unsharedMinorFaults: number;
+  accesses: { present: number; minorFault: number; sigsegv: number; sigbus: number };
+  syncs: number;
+}
