@@ -1,11 +1,18 @@
-/** System-wide page-table accounting and the seed's closed-form baseline. */
-import { ENTRY_BYTES, PAGE_SIZE } from './geometry.js';
-import type { SeedBaseline } from './types.js';
+/**
+ * Page-table accounting as Linux reports it: VmPTE (mm->pgtables_bytes: PTE + PMD + PUD tables)
+ * per process, /proc/meminfo PageTables (every table page, PGD and P4D included) for the system,
+ * and the unshared counterfactual beside each figure.
+ */
+import { ENTRY_BYTES, PAGE_SHIFT, PAGE_SIZE } from './geometry.js';
+import type { Mm, Process, Region } from './mm.js';
+import { PageTree } from './pagetable.js';
+import type { Kernel } from './kernel.js';
+import type { ProcStatus, RegionInfo, SeedBaseline, SystemAccounting, TableCounts } from './types.js';
 
 /**
  * The RFC's figure: every client maps every SGA page with its own PTE. 1500 x 300 GiB ->
- * 943,718,400,000 bytes (878.9 GiB). The upper variant adds one PMD table per 1 GiB and one PUD
- * table per 512 GiB of SGA (an SGA aligned to those boundaries), per client.
+ * 943,718,400,000 bytes (878.9 GiB). The upper variant adds the PMD and PUD tables each client
+ * would also hold for an SGA aligned to their spans (one PMD table per GiB, one PUD per 512 GiB).
  */
 export function seedBaseline(clients: number, sgaBytes: number): SeedBaseline {
   const pages = Math.ceil(sgaBytes / PAGE_SIZE);
@@ -17,5 +24,125 @@ export function seedBaseline(clients: number, sgaBytes: number): SeedBaseline {
     sgaBytes,
     pteBytes: clients * pages * ENTRY_BYTES,
     pteWithUpperBytes: clients * (pages * ENTRY_BYTES + (pmdTables + pudTables) * PAGE_SIZE),
+  };
+}
+
+/** Table pages of one mm's tree (plus counterfactual tables and minus common ones), by kind. */
+function tableCounts(levels: number, byLevel: ArrayLike<number>): TableCounts {
+  return {
+    pte: byLevel[1],
+    pmd: byLevel[2],
+    pud: byLevel[3],
+    p4d: levels === 5 ? byLevel[4] : 0,
+    pgd: 1,
+  };
+}
+
+const vmpte = (t: TableCounts) => t.pte + t.pmd + t.pud;
+const total = (t: TableCounts) => t.pte + t.pmd + t.pud + t.p4d + t.pgd;
+
+/** The tables a process would hold with nothing shared: private + counterfactual - common. */
+function unsharedLevels(kernel: Kernel, proc: Process): ArrayLike<number> {
+  const tree = proc.mm.tree;
+  if (proc.shadow === null) return tree.tables;
+  const out = new Float64Array(tree.tables.length);
+  const common = PageTree.commonTables(tree, proc.shadow, kernel.linkLevel);
+  for (let l = 1; l < out.length; l++) out[l] = tree.tables[l] + proc.shadow.tables[l] - common[l];
+  return out;
+}
+
+export function processStatus(kernel: Kernel, proc: Process): ProcStatus {
+  const levels = kernel.geometry.levels;
+  const tables = tableCounts(levels, proc.mm.tree.tables);
+  const unshared = tableCounts(levels, unsharedLevels(kernel, proc));
+  const c = proc.counters;
+  return {
+    pid: proc.pid,
+    uid: proc.uid,
+    gid: proc.gid,
+    comm: proc.comm,
+    vmpteBytes: vmpte(tables) * PAGE_SIZE,
+    unsharedVmpteBytes: vmpte(unshared) * PAGE_SIZE,
+    pgdBytes: (tables.pgd + tables.p4d) * PAGE_SIZE,
+    unsharedPgdBytes: (unshared.pgd + unshared.p4d) * PAGE_SIZE,
+    tables,
+    minorFaults: c.minorFaults,
+    unsharedMinorFaults: c.unsharedMinorFaults,
+    syncs: c.syncs,
+    regions: proc.windows.map((r) => r.name),
+    vmas: proc.mm.vmas.all().map((v) => ({
+      start: BigInt(v.start) << BigInt(PAGE_SHIFT),
+      end: BigInt(v.end) << BigInt(PAGE_SHIFT),
+      prot: v.prot,
+      flags: v.flags,
+      file: v.file,
+      region: typeof v.window === 'string' ? v.window : '',
+    })),
+  };
+}
+
+function hostTables(kernel: Kernel, host: Mm): TableCounts {
+  return tableCounts(kernel.geometry.levels, host.tree.tables);
+}
+
+export function regionInfo(kernel: Kernel, region: Region): RegionInfo {
+  // Without sharing the host mm only holds VMAs: it never gets tables or a PGD of its own.
+  const tables = kernel.sharing ? hostTables(kernel, region.host) : { pte: 0, pmd: 0, pud: 0, p4d: 0, pgd: 0 };
+  return {
+    name: region.name,
+    start: BigInt(region.start) << BigInt(PAGE_SHIFT),
+    size: BigInt(region.end - region.start) << BigInt(PAGE_SHIFT),
+    uid: region.uid,
+    gid: region.gid,
+    mode: region.mode,
+    accessMode: region.accessMode,
+    refcount: region.refcount,
+    mappedProcesses: region.mappers.size,
+    pagetableBytes: total(tables) * PAGE_SIZE,
+    tables,
+    vmaCount: region.host.vmas.length,
+  };
+}
+
+export function systemAccounting(kernel: Kernel, processes: Iterable<Process>, hosts: Iterable<Region>): SystemAccounting {
+  const levels = kernel.geometry.levels;
+  let nproc = 0;
+  let privatePages = 0;
+  let unsharedPages = 0;
+  for (const proc of processes) {
+    nproc++;
+    privatePages += total(tableCounts(levels, proc.mm.tree.tables)) - 1;
+    unsharedPages += total(tableCounts(levels, unsharedLevels(kernel, proc)));
+  }
+  let nhosts = 0;
+  let hostPages = 0;
+  for (const region of hosts) {
+    nhosts++;
+    if (kernel.sharing) hostPages += total(hostTables(kernel, region.host));
+  }
+  // Each mm's PGD is counted once, here; the host figures above include their PGD.
+  const hostPgds = kernel.sharing ? nhosts : 0;
+  const hostTablePages = hostPages - hostPgds;
+  const pgdPages = nproc + hostPgds;
+  const actual = (privatePages + hostTablePages + pgdPages) * PAGE_SIZE;
+  const unshared = unsharedPages * PAGE_SIZE;
+  const t = kernel.totals;
+  return {
+    geometry: kernel.geometry.name,
+    sharing: kernel.sharing,
+    processes: nproc,
+    regions: kernel.msharefs.size,
+    hostMms: nhosts,
+    pagetableBytes: actual,
+    unsharedPagetableBytes: unshared,
+    savedBytes: unshared - actual,
+    savedRatio: unshared > 0 ? (unshared - actual) / unshared : 0,
+    privateTableBytes: privatePages * PAGE_SIZE,
+    hostTableBytes: hostTablePages * PAGE_SIZE,
+    pgdBytes: pgdPages * PAGE_SIZE,
+    minorFaults: t.minorFault,
+    unsharedMinorFaults: t.unsharedMinorFaults,
+    accesses: { present: t.present, minorFault: t.minorFault, sigsegv: t.sigsegv, sigbus: t.sigbus },
+    syncs: t.syncs,
   };
 }

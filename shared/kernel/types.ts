@@ -99,7 +99,7 @@ export interface RegionInfo {
   /** Host mm table bytes (PTE + PMD + PUD + P4D + PGD). */
   pagetableBytes: number;
   tables: TableCounts;
-  /** Pages with a present PTE in the host. */
+  /** VMAs in the host mm. */
   vmaCount: number;
 }
 

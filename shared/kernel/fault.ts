@@ -1,0 +1,294 @@
+/**
+ * The fault path: what one user access does, following the RFC's handle_mm_fault() with
+ * find_shared_vma(), and its batch and range forms.
+ *
+ * For an access at `page` by a process:
+ *   no VMA (or above TASK_SIZE)                          -> SIGSEGV
+ *   inside an mshare'd window: if the process's link entry differs from the host's, copy it
+ *     first (find_shared_vma returns VM_FAULT_NOPAGE and the access is retried; reported as
+ *     `synced`), then resolve on the host mm:
+ *       hole in the host's VMAs                          -> SIGBUS
+ *       protection violation, or a write through an O_RDONLY attach -> SIGSEGV
+ *       page present in the host's tables                -> PRESENT
+ *       else                                             -> MINOR_FAULT, populating the host's tables
+ *   outside: protection violation -> SIGSEGV; present -> PRESENT; else MINOR_FAULT (private tables)
+ *
+ * Protection follows x86: any of PROT_READ/WRITE/EXEC allows a read, a write needs PROT_WRITE,
+ * an instruction fetch needs PROT_EXEC (NX).
+ */
+import type { Geometry } from './geometry.js';
+import type { Process, Region } from './mm.js';
+import type { Vma } from './vma.js';
+import { Outcome, PROT_EXEC, PROT_WRITE, type AccessKind, type OutcomeCode } from './uapi.js';
+import type { TouchCounts } from './types.js';
+
+export const KIND_READ = 0;
+export const KIND_WRITE = 1;
+export const KIND_EXEC = 2;
+export type KindCode = 0 | 1 | 2;
+
+export function kindCode(kind: AccessKind): KindCode {
+  return kind === 'read' ? KIND_READ : kind === 'write' ? KIND_WRITE : KIND_EXEC;
+}
+
+export function protAllows(prot: number, kind: KindCode): boolean {
+  if (kind === KIND_READ) return (prot & 7) !== 0;
+  if (kind === KIND_WRITE) return (prot & PROT_WRITE) !== 0;
+  return (prot & PROT_EXEC) !== 0;
+}
+
+/** Running totals since the kernel started (Prometheus counters read them). */
+export interface AccessTotals {
+  present: number;
+  minorFault: number;
+  sigsegv: number;
+  sigbus: number;
+  unsharedMinorFaults: number;
+  syncs: number;
+}
+
+/** What the fault path needs from the kernel. */
+export interface FaultContext {
+  readonly geometry: Geometry;
+  readonly sharing: boolean;
+  readonly linkLevel: number;
+  /** Pages covered by one link entry (the mshare alignment). */
+  readonly linkSpan: number;
+  readonly totals: AccessTotals;
+  /** Allocates an identity for a newly allocated host table under a link slot. */
+  newLinkId(): number;
+}
+
+export function emptyCounts(): TouchCounts {
+  return { present: 0, minorFault: 0, sigsegv: 0, sigbus: 0, synced: 0 };
+}
+
+/** Touched pages of the series (from, from+stride, ...) below `end`, `from` being on the series. */
+function countFrom(from: number, end: number, stride: number): number {
+  return end > from ? Math.ceil((end - from) / stride) : 0;
+}
+
+/**
+ * Copies the host's link entry into the process where they differ (pgd_same / set_pgd).
+ * Returns true when a copy happened.
+ */
+export function syncLink(ctx: FaultContext, proc: Process, region: Region, page: number): boolean {
+  const slot = Math.floor(page / ctx.linkSpan);
+  const hostId = region.linkIds.get(slot) ?? 0;
+  const mine = proc.links.get(slot) ?? 0;
+  if (mine === hostId) return false;
+  setLink(ctx, proc, slot, hostId);
+  return true;
+}
+
+function setLink(ctx: FaultContext, proc: Process, slot: number, hostId: number): void {
+  if (hostId === 0) {
+    proc.links.delete(slot);
+    return;
+  }
+  proc.links.set(slot, hostId);
+  // Below the top level the process needs private tables down to the one holding the link entry.
+  if (ctx.linkLevel < ctx.geometry.levels) proc.mm.tree.tableAt(ctx.linkLevel, slot * ctx.linkSpan, true);
+}
+
+/** After host tables under [start, end) changed: a new identity where a link table appeared. */
+export function refreshLinkIds(ctx: FaultContext, region: Region, start: number, end: number): void {
+  const first = Math.floor(start / ctx.linkSpan);
+  const last = Math.floor((end - 1) / ctx.linkSpan);
+  for (let slot = first; slot <= last; slot++) {
+    const has = region.host.tree.entryAt(ctx.linkLevel, slot * ctx.linkSpan) !== null;
+    const known = region.linkIds.has(slot);
+    if (has && !known) region.linkIds.set(slot, ctx.newLinkId());
+    else if (!has && known) region.linkIds.delete(slot);
+  }
+}
+
+/** The outcome of one access; `synced` tells whether a link entry was copied first. */
+export class AccessPath {
+  synced = false;
+  constructor(private readonly ctx: FaultContext) {}
+
+  access(proc: Process, page: number, kind: KindCode): OutcomeCode {
+    const ctx = this.ctx;
+    this.synced = false;
+    const totals = ctx.totals;
+    const c = proc.counters;
+    if (page >= ctx.geometry.userLimitPages) return this.segv(proc);
+    const v = proc.mm.vmas.find(page);
+    if (v === undefined) return this.segv(proc);
+    let newly: boolean;
+    let unsharedNewly: boolean;
+    if (v.window !== undefined) {
+      const region = proc.windowAt(page) as Region;
+      let hostIdBefore = 0;
+      if (ctx.sharing) {
+        if (syncLink(ctx, proc, region, page)) {
+          this.synced = true;
+          c.syncs++;
+          totals.syncs++;
+        }
+        hostIdBefore = proc.links.get(Math.floor(page / ctx.linkSpan)) ?? 0;
+      }
+      const hv = region.host.vmas.find(page);
+      if (hv === undefined) {
+        c.sigbus++;
+        totals.sigbus++;
+        return Outcome.SIGBUS;
+      }
+      if (!protAllows(hv.prot, kind) || (kind === KIND_WRITE && (v.prot & PROT_WRITE) === 0)) return this.segv(proc);
+      if (ctx.sharing) {
+        newly = region.host.tree.populate(page);
+        if (newly && hostIdBefore === 0) {
+          region.linkIds.set(Math.floor(page / ctx.linkSpan), ctx.newLinkId());
+        }
+        unsharedNewly = (proc.shadow as NonNullable<Process['shadow']>).populate(page);
+      } else {
+        newly = proc.mm.tree.populate(page);
+        unsharedNewly = newly;
+      }
+    } else {
+      if (!protAllows(v.prot, kind)) return this.segv(proc);
+      newly = proc.mm.tree.populate(page);
+      unsharedNewly = newly;
+    }
+    if (unsharedNewly) {
+      c.unsharedMinorFaults++;
+      totals.unsharedMinorFaults++;
+    }
+    if (newly) {
+      c.minorFaults++;
+      totals.minorFault++;
+      return Outcome.MINOR_FAULT;
+    }
+    c.present++;
+    totals.present++;
+    return Outcome.PRESENT;
+  }
+
+  private segv(proc: Process): OutcomeCode {
+    proc.counters.sigsegv++;
+    this.ctx.totals.sigsegv++;
+    return Outcome.SIGSEGV;
+  }
+}
+
+/**
+ * Accesses pages first, first+stride, ... <= last, segment by segment (a VMA, a hole, a window
+ * slot), so the cost grows with the tables touched rather than with the pages.
+ */
+export function touchRange(ctx: FaultContext, proc: Process, first: number, last: number, kind: KindCode,
+  stride: number): TouchCounts {
+  const counts = emptyCounts();
+  const end = last + 1;
+  const limit = ctx.geometry.userLimitPages;
+  let p = first;
+  while (p < end) {
+    if (p >= limit) {
+      counts.sigsegv += countFrom(p, end, stride);
+      break;
+    }
+    const vmas = proc.mm.vmas;
+    const v = vmas.find(p);
+    if (v === undefined) {
+      const next = vmas.overlapping(p, end)[0];
+      const segEnd = Math.min(next ? next.start : end, end, limit);
+      const n = countFrom(p, segEnd, stride);
+      counts.sigsegv += n;
+      p += n * stride;
+      continue;
+    }
+    const segEnd = Math.min(v.end, end);
+    if (v.window !== undefined) {
+      touchWindow(ctx, proc, proc.windowAt(p) as Region, v, p, segEnd, kind, stride, counts);
+    } else if (!protAllows(v.prot, kind)) {
+      counts.sigsegv += countFrom(p, segEnd, stride);
+    } else {
+      const r = proc.mm.tree.fill(p, segEnd, stride);
+      counts.minorFault += r.newly;
+      counts.present += r.already;
+      proc.counters.unsharedMinorFaults += r.newly;
+      ctx.totals.unsharedMinorFaults += r.newly;
+    }
+    p += countFrom(p, segEnd, stride) * stride;
+  }
+  const c = proc.counters;
+  const t = ctx.totals;
+  c.present += counts.present; t.present += counts.present;
+  c.minorFaults += counts.minorFault; t.minorFault += counts.minorFault;
+  c.sigsegv += counts.sigsegv; t.sigsegv += counts.sigsegv;
+  c.sigbus += counts.sigbus; t.sigbus += counts.sigbus;
+  c.syncs += counts.synced; t.syncs += counts.synced;
+  return counts;
+}
+
+/** The part of a touch inside a window, slot by slot (each link entry is synced on its own). */
+function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: Vma, from: number, end: number,
+  kind: KindCode, stride: number, counts: TouchCounts): void {
+  const writeDenied = kind === KIND_WRITE && (window.prot & PROT_WRITE) === 0;
+  let p = from;
+  while (p < end) {
+    const slot = Math.floor(p / ctx.linkSpan);
+    const slotEnd = Math.min(end, (slot + 1) * ctx.linkSpan);
+    const hostIdBefore = ctx.sharing ? region.linkIds.get(slot) ?? 0 : 0;
+    if (ctx.sharing && (proc.links.get(slot) ?? 0) !== hostIdBefore) {
+      setLink(ctx, proc, slot, hostIdBefore);
+      counts.synced++;
+    }
+    // The first page whose fault allocated the host's table under this slot, if one did.
+    let allocatedAt = -1;
+    let lastTouched = p;
+    let c = p;
+    const fillSegment = (s: number, e: number, hv: Vma): void => {
+      const n = countFrom(s, e, stride);
+      if (n === 0) return;
+      lastTouched = s + (n - 1) * stride;
+      if (!protAllows(hv.prot, kind) || writeDenied) {
+        counts.sigsegv += n;
+        return;
+      }
+      if (ctx.sharing) {
+        const r = region.host.tree.fill(s, e, stride);
+        if (r.newly > 0 && hostIdBefore === 0 && allocatedAt < 0) allocatedAt = s;
+        counts.minorFault += r.newly;
+        counts.present += r.already;
+        const u = (proc.shadow as NonNullable<Process['shadow']>).fill(s, e, stride);
+        proc.counters.unsharedMinorFaults += u.newly;
+        ctx.totals.unsharedMinorFaults += u.newly;
+      } else {
+        const r = proc.mm.tree.fill(s, e, stride);
+        counts.minorFault += r.newly;
+        counts.present += r.already;
+        proc.counters.unsharedMinorFaults += r.newly;
+        ctx.totals.unsharedMinorFaults += r.newly;
+      }
+    };
+    const hole = (s: number, e: number): void => {
+      const n = countFrom(s, e, stride);
+      if (n === 0) return;
+      lastTouched = s + (n - 1) * stride;
+      counts.sigbus += n;
+    };
+    for (const hv of region.host.vmas.overlapping(c, slotEnd)) {
+      if (hv.start > c) {
+        const holeEnd = Math.min(hv.start, slotEnd);
+        hole(c, holeEnd);
+        c += countFrom(c, holeEnd, stride) * stride;
+      }
+      const segEnd = Math.min(hv.end, slotEnd);
+      fillSegment(c, segEnd, hv);
+      c += countFrom(c, segEnd, stride) * stride;
+    }
+    hole(c, slotEnd);
+    c += countFrom(c, slotEnd, stride) * stride;
+    if (allocatedAt >= 0) {
+      const id = ctx.newLinkId();
+      region.linkIds.set(slot, id);
+      // The access after the allocating fault finds its link entry stale and syncs (retry).
+      if (lastTouched > allocatedAt) {
+        setLink(ctx, proc, slot, id);
+        counts.synced++;
+      }
+    }
+    p = c;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * mm_struct: an address space (VMAs + page tables), and the two kinds of owner the simulation has:
+ * a process (task with its own mm) and an mshare region's host mm (tied to no task, as in the RFC).
+ */
+import type { Geometry } from './geometry.js';
+import { PageTree, type TableLedger } from './pagetable.js';
+import { VmaList } from './vma.js';
+
+export class Mm {
+  readonly vmas = new VmaList();
+  readonly tree: PageTree;
+  constructor(geometry: Geometry, ledger: TableLedger) {
+    this.tree = new PageTree(geometry, ledger);
+  }
+}
+
+/** A ledger that records nothing: the counterfactual tables of the unshared world use no memory. */
+export const COUNTERFACTUAL: TableLedger = Object.freeze({ allocate() {}, free() {} });
+
+/** Counts every table page the simulated machine allocates: the one place a budget can refuse one. */
+export class TableMemory implements TableLedger {
+  /** Table pages in use, by level. */
+  readonly pages: Float64Array;
+  constructor(levels: number) {
+    this.pages = new Float64Array(levels + 1);
+  }
+  allocate(level: number, count: number): void {
+    this.pages[level] += count;
+  }
+  free(level: number, count: number): void {
+    this.pages[level] -= count;
+  }
+}
+
+export interface ProcessCounters {
+  present: number;
+  minorFaults: number;
+  sigsegv: number;
+  sigbus: number;
+  unsharedMinorFaults: number;
+  syncs: number;
+}
+
+export class Process {
+  readonly pid: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly comm: string;
+  readonly mm: Mm;
+  /**
+   * Shared mode only: the private tables this process would hold for its mshare'd ranges if
+   * nothing were shared (the counterfactual), fed by the same accesses.
+   */
+  readonly shadow: PageTree | null;
+  /** Regions whose window this process maps, in address order of no importance (few). */
+  readonly windows: Region[] = [];
+  /** Link entries copied from hosts: link slot -> the host's table identity when copied. */
+  readonly links = new Map<number, number>();
+  readonly counters: ProcessCounters = {
+    present: 0, minorFaults: 0, sigsegv: 0, sigbus: 0, unsharedMinorFaults: 0, syncs: 0,
+  };
+
+  constructor(pid: number, uid: number, gid: number, comm: string, mm: Mm, shadow: PageTree | null) {
+    this.pid = pid;
+    this.uid = uid;
+    this.gid = gid;
+    this.comm = comm;
+    this.mm = mm;
+    this.shadow = shadow;
+  }
+
+  /** The region whose window contains `page`, if any. */
+  windowAt(page: number): Region | undefined {
+    for (const r of this.windows) if (page >= r.start && page < r.end) return r;
+    return undefined;
+  }
+}
+
+export class Region {
+  readonly name: string;
+  /** Pages [start, end). */
+  readonly start: number;
+  readonly end: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly mode: number;
+  /** O_RDONLY or O_RDWR, as the creator asked. */
+  readonly accessMode: number;
+  readonly host: Mm;
+  /** Live processes holding an mshare() reference not yet unlinked. */
+  readonly holders = new Set<number>();
+  /** References whose holder exited without unlinking (the owner or root may drop them). */
+  orphans = 0;
+  /** Live processes mapping the window. */
+  readonly mappers = new Set<Process>();
+  /** Set when the last reference went: the name is gone, the host lives while it is mapped. */
+  unlinked = false;
+  /**
+   * Identity of the host's table under each link slot that has one; a new number each time such
+   * a table is allocated, so a process can tell its copied entry is stale (pgd_same()).
+   */
+  readonly linkIds = new Map<number, number>();
+
+  constructor(name: string, start: number, end: number, uid: number, gid: number, mode: number,
+    accessMode: number, host: Mm) {
+    this.name = name;
+    this.start = start;
+    this.end = end;
+    this.uid = uid;
+    this.gid = gid;
+    this.mode = mode;
+    this.accessMode = accessMode;
+    this.host = host;
+  }
+
+  get refcount(): number {
+    return this.holders.size + this.orphans;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Virtual memory areas of one mm, kept sorted and non-overlapping, in page numbers. munmap and
+ * mprotect split VMAs at their edges (__split_vma); adjacent VMAs are not merged (vma_merge is not
+ * simulated: it changes VMA counts, never page tables).
+ */
+export interface Vma {
+  start: number;
+  end: number;
+  prot: number;
+  flags: number;
+  file: string;
+  /** Set on a process's window onto an mshare'd range: the VMAs inside live in the host mm. */
+  window?: unknown;
+}
+
+export class VmaList {
+  private vmas: Vma[] = [];
+
+  get length(): number {
+    return this.vmas.length;
+  }
+
+  all(): readonly Vma[] {
+    return this.vmas;
+  }
+
+  /** Index of the first VMA whose end is above `page` (find_vma). */
+  private lowerBound(page: number): number {
+    let lo = 0;
+    let hi = this.vmas.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.vmas[mid].end <= page) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The VMA containing `page`, or undefined. */
+  find(page: number): Vma | undefined {
+    const v = this.vmas[this.lowerBound(page)];
+    return v !== undefined && v.start <= page ? v : undefined;
+  }
+
+  /** VMAs overlapping [start, end), in order (find_vma_intersection and onwards). */
+  overlapping(start: number, end: number): Vma[] {
+    const out: Vma[] = [];
+    for (let i = this.lowerBound(start); i < this.vmas.length && this.vmas[i].start < end; i++) {
+      out.push(this.vmas[i]);
+    }
+    return out;
+  }
+
+  overlaps(start: number, end: number): boolean {
+    const v = this.vmas[this.lowerBound(start)];
+    return v !== undefined && v.start < end;
+  }
+
+  /** True when [start, end) is covered by VMAs without holes. */
+  covers(start: number, end: number): boolean {
+    let at = start;
+    for (const v of this.overlapping(start, end)) {
+      if (v.start > at) return false;
+      at = v.end;
+    }
+    return at >= end;
+  }
+
+  insert(vma: Vma): void {
+    if (this.overlaps(vma.start, vma.end)) throw new Error('VmaList.insert: overlapping VMA');
+    this.vmas.splice(this.lowerBound(vma.start), 0, vma);
+  }
+
+  /** Removes [start, end), splitting VMAs that cross its edges. Returns the removed pieces. */
+  remove(start: number, end: number): Vma[] {
+    const removed: Vma[] = [];
+    const kept: Vma[] = [];
+    const i0 = this.lowerBound(start);
+    let i = i0;
+    for (; i < this.vmas.length && this.vmas[i].start < end; i++) {
+      const v = this.vmas[i];
+      if (v.start < start) kept.push({ ...v, end: start });
+      if (v.end > end) kept.push({ ...v, start: end });
+      removed.push({ ...v, start: Math.max(v.start, start), end: Math.min(v.end, end) });
+    }
+    this.vmas.splice(i0, i - i0, ...kept);
+    return removed;
+  }
+
+  /** Sets `prot` on [start, end), which the caller has checked is fully covered. */
+  protect(start: number, end: number, prot: number): void {
+    const pieces = this.remove(start, end);
+    for (const p of pieces) this.insert({ ...p, prot });
+  }
+
+  /**
+   * A free gap of `pages` pages: the hint when it is free, else the highest gap below `ceiling`
+   * and above `floor` (the top-down allocator of arch_get_unmapped_area_topdown). -1 if none.
+   */
+  findFree(pages: number, hint: number, floor: number, ceiling: number): number {
+    if (hint >= floor && hint + pages <= ceiling && !this.overlaps(hint, hint + pages)) return hint;
+    let gapTop = ceiling;
+    for (let i = this.lowerBound(ceiling) - 1; i >= -1; i--) {
+      const gapBottom = i >= 0 ? Math.max(this.vmas[i].end, floor) : floor;
+      if (i >= 0 && this.vmas[i].end > gapTop) {
+        gapTop = Math.min(gapTop, this.vmas[i].start);
+        continue;
+      }
+      if (gapTop - gapBottom >= pages) return gapTop - pages;
+      if (i >= 0) gapTop = Math.min(gapTop, this.vmas[i].start);
+    }
+    return -1;
+  }
+}
