@@ -17,8 +17,10 @@ COPY shared ./shared
 COPY services ./services
 RUN npm run build
 
-# Stage 2: production dependencies only, the compiled code and the .proto files,
-# which the services load at run time (proto/ keeps its place beside dist/).
+# Stage 2: production dependencies only, the compiled code and the .proto files, which the
+# services load at run time. shared/grpc/proto.ts finds them at ../../proto from its own file:
+# proto/ from the sources, dist/proto/ from the compiled dist/shared/grpc/proto.js. Both are
+# copied (a few KiB) so either layout resolves; test/image.test.ts runs this layout.
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     MSHARE_GRPC_ADDR=0.0.0.0:50051 \
@@ -30,6 +32,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY proto ./proto
+COPY proto ./dist/proto
 
 # The base image's unprivileged "node" user, by number so Kubernetes'
 # runAsNonRoot can verify it without reading /etc/passwd.
