@@ -1,0 +1,57 @@
+/**
+ * The broker's HTTP side (fastify): Prometheus /metrics, liveness /healthz, readiness /readyz,
+ * and msharefs as JSON (/msharefs, /msharefs/:name). Region JSON is the proto's Region message
+ * (snake_case, uint64 as decimal strings), so it equals what ReadRegion returns.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { KernelError, type ErrnoName } from '../../shared/kernel/errors.js';
+import type { Kernel } from '../../shared/kernel/kernel.js';
+import type { BrokerMetrics } from './metrics.js';
+import type { LogLevel } from './config.js';
+import { encodeRegion } from './wire.js';
+
+export interface HttpDeps {
+  kernel: Kernel;
+  metrics: BrokerMetrics;
+  logger: boolean | FastifyBaseLogger;
+  logLevel: LogLevel;
+  isReady: () => boolean;
+}
+
+const HTTP_STATUS: Partial<Record<ErrnoName, number>> = {
+  ENOENT: 404, EINVAL: 400, ENAMETOOLONG: 400, EACCES: 403, EPERM: 403,
+};
+
+export function buildHttp(deps: HttpDeps): FastifyInstance {
+  const { kernel, metrics } = deps;
+  const app = Fastify({
+    ...(typeof deps.logger === 'boolean'
+      ? { logger: deps.logger ? { level: deps.logLevel } : false }
+      : { loggerInstance: deps.logger }),
+    // A region name is up to 255 bytes, up to 765 characters percent-encoded.
+    routerOptions: { maxParamLength: 1024 },
+  }) as unknown as FastifyInstance;
+
+  app.get('/metrics', async (_req, reply) => {
+    const text = await metrics.scrape();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) =>
+    deps.isReady() ? { status: 'ready' } : reply.code(503).send({ status: 'shutting down' }));
+
+  app.get('/msharefs', async () => ({ regions: kernel.listRegions().map(encodeRegion) }));
+
+  app.get<{ Params: { name: string } }>('/msharefs/:name', async (req, reply) => {
+    try {
+      return encodeRegion(kernel.readRegion(req.params.name));
+    } catch (err) {
+      if (!(err instanceof KernelError)) throw err; // fastify answers 500 and logs it
+      return reply.code(HTTP_STATUS[err.errno] ?? 500).send({ errno: err.errno, message: err.detail });
+    }
+  });
+
+  return app;
+}

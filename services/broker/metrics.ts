@@ -1,0 +1,175 @@
+/**
+ * The broker's Prometheus metrics, on a registry of its own (never the global one), so every test
+ * builds a fresh set. Names are the contract in docs/metrics-and-config.md.
+ *
+ * Values that describe state (page-table bytes, regions, processes, the kernel's access and fault
+ * totals) are read at scrape time by collect() callbacks from one kernel snapshot per scrape: the
+ * fault path does no metrics work. RPC and syscall series are recorded by the one handler adapter
+ * in server.ts.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Kernel } from '../../shared/kernel/kernel.js';
+import type { RegionInfo, SeedBaseline, SystemAccounting } from '../../shared/kernel/types.js';
+import { BROKER_SERVICE_NAME } from '../../shared/grpc/proto.js';
+
+export type GrpcType = 'unary' | 'client_stream' | 'server_stream' | 'bidi_stream';
+
+export interface BrokerMetrics {
+  readonly registry: Registry;
+  /** Starts an RPC's series; the returned function ends it with the status code. */
+  startRpc(type: GrpcType, method: string): (code: grpc.status) => void;
+  /** One simulated syscall; errno 'OK' on success. */
+  syscall(name: string, errno: string): void;
+  /** The exposition text, all collect() callbacks reading one kernel snapshot. */
+  scrape(): Promise<string>;
+}
+
+export interface MetricsSources {
+  kernel: Kernel;
+  baseline: SeedBaseline;
+  sessions?: () => { open: number; closing: number };
+  /** Node process metrics (CPU, heap, event loop lag). Default true. */
+  defaultMetrics?: boolean;
+}
+
+/** go-grpc-prometheus labels codes with Go's codes.Code.String(): stock dashboards expect those. */
+const GO_CODE_NAMES: Readonly<Record<number, string>> = Object.freeze({
+  [grpc.status.OK]: 'OK',
+  [grpc.status.CANCELLED]: 'Canceled',
+  [grpc.status.UNKNOWN]: 'Unknown',
+  [grpc.status.INVALID_ARGUMENT]: 'InvalidArgument',
+  [grpc.status.DEADLINE_EXCEEDED]: 'DeadlineExceeded',
+  [grpc.status.NOT_FOUND]: 'NotFound',
+  [grpc.status.ALREADY_EXISTS]: 'AlreadyExists',
+  [grpc.status.PERMISSION_DENIED]: 'PermissionDenied',
+  [grpc.status.RESOURCE_EXHAUSTED]: 'ResourceExhausted',
+  [grpc.status.FAILED_PRECONDITION]: 'FailedPrecondition',
+  [grpc.status.ABORTED]: 'Aborted',
+  [grpc.status.OUT_OF_RANGE]: 'OutOfRange',
+  [grpc.status.UNIMPLEMENTED]: 'Unimplemented',
+  [grpc.status.INTERNAL]: 'Internal',
+  [grpc.status.UNAVAILABLE]: 'Unavailable',
+  [grpc.status.DATA_LOSS]: 'DataLoss',
+  [grpc.status.UNAUTHENTICATED]: 'Unauthenticated',
+});
+export const grpcCodeLabel = (code: grpc.status): string => GO_CODE_NAMES[code] ?? `Code(${code})`;
+
+/** Simulated calls take microseconds: finer low buckets than Prometheus's defaults. */
+const HANDLING_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export function createMetrics(sources: MetricsSources): BrokerMetrics {
+  const { kernel, baseline } = sources;
+  const registry = new Registry();
+  if (sources.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  // One snapshot per scrape; between scrapes (a direct registry.metrics()) read live values.
+  let snapshot: { accounting: SystemAccounting; regions: RegionInfo[] } | undefined;
+  let scrapes = 0;
+  const accounting = () => snapshot?.accounting ?? kernel.accounting();
+  const regions = () => snapshot?.regions ?? kernel.listRegions();
+
+  const gauge = (name: string, help: string, read: (a: SystemAccounting) => number) =>
+    new Gauge({ name, help, registers, collect() { this.set(read(accounting())); } });
+
+  gauge('mshare_pagetable_bytes', 'Actual page-table bytes: private tables + host tables + PGDs (/proc/meminfo PageTables).', (a) => a.pagetableBytes);
+  gauge('mshare_pagetable_unshared_bytes', 'Page-table bytes of the same touches with private tables everywhere.', (a) => a.unsharedPagetableBytes);
+  gauge('mshare_pagetable_saved_bytes', 'Unshared minus actual page-table bytes.', (a) => a.savedBytes);
+  gauge('mshare_pagetable_saved_ratio', 'Saved bytes / unshared bytes (0..1).', (a) => a.savedRatio);
+  gauge('mshare_regions', 'Named regions in msharefs.', (a) => a.regions);
+  gauge('mshare_processes', 'Live simulated processes.', (a) => a.processes);
+
+  const baselineGauge = new Gauge({
+    name: 'mshare_seed_baseline_bytes',
+    help: "The RFC's closed-form baseline: clients x SGA / 4 KiB x 8 B (variant pte), with PMD and PUD tables (variant pte_pmd_pud).",
+    labelNames: ['clients', 'sga_bytes', 'variant'] as const,
+    registers,
+  });
+  const baseLabels = { clients: String(baseline.clients), sga_bytes: String(baseline.sgaBytes) };
+  baselineGauge.set({ ...baseLabels, variant: 'pte' }, baseline.pteBytes);
+  baselineGauge.set({ ...baseLabels, variant: 'pte_pmd_pud' }, baseline.pteWithUpperBytes);
+
+  const regionGauge = (name: string, help: string, read: (r: RegionInfo) => number) =>
+    new Gauge({
+      name, help, labelNames: ['region'] as const, registers,
+      collect() {
+        this.reset(); // unlinked regions disappear
+        for (const r of regions()) this.set({ region: r.name }, read(r));
+      },
+    });
+  regionGauge('mshare_region_refcount', 'mshare() references held on the region.', (r) => r.refcount);
+  regionGauge('mshare_region_mapped_processes', 'Live processes mapping the region.', (r) => r.mappedProcesses);
+  regionGauge('mshare_region_pagetable_bytes', "Table bytes of the region's host mm.", (r) => r.pagetableBytes);
+
+  // The kernel keeps the running totals; a counter's collect() copies them.
+  new Counter({
+    name: 'mshare_accesses_total', help: 'Simulated accesses by outcome.', labelNames: ['outcome'] as const, registers,
+    collect() {
+      const a = accounting().accesses;
+      this.reset();
+      this.inc({ outcome: 'present' }, a.present);
+      this.inc({ outcome: 'minor_fault' }, a.minorFault);
+      this.inc({ outcome: 'sigsegv' }, a.sigsegv);
+      this.inc({ outcome: 'sigbus' }, a.sigbus);
+    },
+  });
+  new Counter({
+    name: 'mshare_minor_faults_total', help: 'Minor faults taken.', registers,
+    collect() { this.reset(); this.inc(accounting().minorFaults); },
+  });
+  new Counter({
+    name: 'mshare_unshared_minor_faults_total', help: 'Minor faults the unshared counterfactual takes.', registers,
+    collect() { this.reset(); this.inc(accounting().unsharedMinorFaults); },
+  });
+
+  if (sources.sessions) {
+    const read = sources.sessions;
+    new Gauge({
+      name: 'mshare_sessions', help: 'Client sessions: open, or closing (stream ended, grace running).',
+      labelNames: ['state'] as const, registers,
+      collect() { const c = read(); this.set({ state: 'open' }, c.open); this.set({ state: 'closing' }, c.closing); },
+    });
+  }
+
+  const syscalls = new Counter({
+    name: 'mshare_syscalls_total', help: 'Simulated syscalls by call and errno (OK on success).',
+    labelNames: ['syscall', 'errno'] as const, registers,
+  });
+  const started = new Counter({
+    name: 'grpc_server_started_total', help: 'RPCs started on the server.',
+    labelNames: ['grpc_type', 'grpc_service', 'grpc_method'] as const, registers,
+  });
+  const handled = new Counter({
+    name: 'grpc_server_handled_total', help: 'RPCs completed on the server, by status code.',
+    labelNames: ['grpc_type', 'grpc_service', 'grpc_method', 'grpc_code'] as const, registers,
+  });
+  const seconds = new Histogram({
+    name: 'grpc_server_handling_seconds', help: 'Time from an RPC start to its status, seconds.',
+    labelNames: ['grpc_type', 'grpc_service', 'grpc_method'] as const, buckets: HANDLING_BUCKETS, registers,
+  });
+
+  return {
+    registry,
+    startRpc(type, method) {
+      const labels = { grpc_type: type, grpc_service: BROKER_SERVICE_NAME, grpc_method: method };
+      started.inc(labels);
+      const t0 = process.hrtime.bigint();
+      return (code) => {
+        seconds.observe(labels, Number(process.hrtime.bigint() - t0) / 1e9);
+        handled.inc({ ...labels, grpc_code: grpcCodeLabel(code) });
+      };
+    },
+    syscall(name, errno) {
+      syscalls.inc({ syscall: name, errno });
+    },
+    async scrape() {
+      if (scrapes++ === 0) snapshot = { accounting: kernel.accounting(), regions: kernel.listRegions() };
+      try {
+        return await registry.metrics();
+      } finally {
+        if (--scrapes === 0) snapshot = undefined;
+      }
+    },
+  };
+}

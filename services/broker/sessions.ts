@@ -1,0 +1,107 @@
+/**
+ * Client sessions: a process spawned into a session lives as long as the client's Session stream,
+ * plus a grace period. The stream ends when the client closes it, exits, crashes or loses the
+ * network (the server's keepalive notices a silent peer); then, after graceMs, every process of
+ * the session that is still alive exits. Regions those processes shared stay: exit() keeps them.
+ */
+import { randomUUID } from 'node:crypto';
+import { KernelError } from '../../shared/kernel/errors.js';
+
+export interface SessionInfo {
+  readonly id: string;
+  readonly clientName: string;
+  readonly state: 'open' | 'closing';
+  readonly pids: readonly number[];
+}
+
+interface SessionState {
+  id: string;
+  clientName: string;
+  state: 'open' | 'closing';
+  pids: Set<number>;
+  timer?: NodeJS.Timeout;
+}
+
+export interface SessionsOptions {
+  graceMs: number;
+  /** Called once per expired session with the pids still registered. Must not throw. */
+  expire: (pids: number[], session: SessionInfo) => void;
+}
+
+export class Sessions {
+  private readonly byId = new Map<string, SessionState>();
+  private readonly byPid = new Map<number, SessionState>();
+
+  constructor(private readonly options: SessionsOptions) {}
+
+  get graceMs(): number {
+    return this.options.graceMs;
+  }
+
+  open(clientName: string): SessionInfo {
+    const session: SessionState = { id: randomUUID(), clientName, state: 'open', pids: new Set() };
+    this.byId.set(session.id, session);
+    return info(session);
+  }
+
+  /** Throws ENOENT unless the session exists and its stream has not ended. Changes nothing. */
+  checkOpen(id: string): void {
+    const session = this.byId.get(id);
+    if (!session || session.state !== 'open') throw new KernelError('ENOENT', `no open session '${id}'`);
+  }
+
+  addProcess(id: string, pid: number): void {
+    this.checkOpen(id);
+    const session = this.byId.get(id)!;
+    session.pids.add(pid);
+    this.byPid.set(pid, session);
+  }
+
+  /** The process exited by other means (Exit): forget it. */
+  forgetProcess(pid: number): void {
+    const session = this.byPid.get(pid);
+    if (session) {
+      session.pids.delete(pid);
+      this.byPid.delete(pid);
+    }
+  }
+
+  /** The stream ended: the session's processes exit after the grace period. Idempotent. */
+  end(id: string): void {
+    const session = this.byId.get(id);
+    if (!session || session.state !== 'open') return;
+    session.state = 'closing';
+    session.timer = setTimeout(() => this.expire(session), this.options.graceMs);
+    // A pending expiry must not keep a shutting-down broker alive.
+    session.timer.unref();
+  }
+
+  get(id: string): SessionInfo | undefined {
+    const session = this.byId.get(id);
+    return session && info(session);
+  }
+
+  counts(): { open: number; closing: number } {
+    let open = 0;
+    for (const s of this.byId.values()) if (s.state === 'open') open++;
+    return { open, closing: this.byId.size - open };
+  }
+
+  /** Stops every pending expiry (shutdown). Processes stay as they are. */
+  dispose(): void {
+    for (const s of this.byId.values()) clearTimeout(s.timer);
+    this.byId.clear();
+    this.byPid.clear();
+  }
+
+  private expire(session: SessionState): void {
+    this.byId.delete(session.id);
+    const pids = [...session.pids];
+    for (const pid of pids) this.byPid.delete(pid);
+    this.options.expire(pids, info(session));
+  }
+}
+
+function info(s: SessionState): SessionInfo {
+  return Object.freeze({ id: s.id, clientName: s.clientName, state: s.state, pids: Object.freeze([...s.pids]) });
+}

@@ -1,0 +1,53 @@
+// Original file: proto/mshare/v1/broker.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface GetGeometryResponse {
+  /**
+   * "x86_64-4level" or "x86_64-5level".
+   */
+  'name'?: (string);
+  'levels'?: (number);
+  'page_size'?: (number);
+  /**
+   * addr and length of mshare() must be multiples of this (PGDIR_SIZE).
+   */
+  'mshare_alignment'?: (number | string | Long);
+  /**
+   * TASK_SIZE: user addresses are below it.
+   */
+  'user_address_limit'?: (number | string | Long);
+  /**
+   * Kernel names of the table at each level, leaf first: pte, pmd, pud, [p4d,] pgd.
+   */
+  'level_names'?: (string)[];
+  /**
+   * false when the broker runs without sharing (every process holds private tables).
+   */
+  'sharing'?: (boolean);
+}
+
+export interface GetGeometryResponse__Output {
+  /**
+   * "x86_64-4level" or "x86_64-5level".
+   */
+  'name': (string);
+  'levels': (number);
+  'page_size': (number);
+  /**
+   * addr and length of mshare() must be multiples of this (PGDIR_SIZE).
+   */
+  'mshare_alignment': (string);
+  /**
+   * TASK_SIZE: user addresses are below it.
+   */
+  'user_address_limit': (string);
+  /**
+   * Kernel names of the table at each level, leaf first: pte, pmd, pud, [p4d,] pgd.
+   */
+  'level_names': (string)[];
+  /**
+   * false when the broker runs without sharing (every process holds private tables).
+   */
+  'sharing': (boolean);
+}
