@@ -1,0 +1,483 @@
+/**
+ * A worker: one broker connection, one session, N simulated processes in it, and what they do.
+ * Usable in-process (the load test runs many) or as a service (main.ts).
+ *
+ * Roles follow the seed. The donor's first process maps the SGA at the start of a PGDIR-aligned
+ * window (MAP_SHARED|MAP_ANONYMOUS|MAP_FIXED) and creates the region over the whole window with
+ * O_CREAT|O_EXCL|O_RDWR; it only holds the region and runs no pattern. Every other process (the
+ * donor's others, and all of a client worker's) reads the region's start and size from msharefs,
+ * retrying ENOENT until the donor has created it, attaches with O_RDWR and runs the pattern:
+ *   sequential  one Touch RPC per process over the whole SGA;
+ *   sparse      uniform random pages, a fraction of the SGA per process, in AccessStream batches;
+ *   hotset      zipf-like (s = 1) over a hot set at a target rate, bounded by a duration and a count.
+ * stop(): each process drops its reference (mshare_unlink) and exits; the session closes.
+ */
+import { BrokerClient, type BrokerSession, type GeometryInfo } from '../../shared/client/broker-client.js';
+import { KernelError } from '../../shared/kernel/errors.js';
+import {
+  MAP_ANONYMOUS, MAP_FIXED, MAP_SHARED, O_CREAT, O_EXCL, O_RDWR, PROT_READ, PROT_WRITE,
+} from '../../shared/kernel/uapi.js';
+import { PAGE_SHIFT, PAGE_SIZE } from '../../shared/kernel/geometry.js';
+import type { Pattern, Role } from './config.js';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
+
+export interface WorkerOptions {
+  brokerAddress: string;
+  role: Role;
+  processes: number;
+  region: string;
+  sgaBytes: number;
+  pattern: Pattern;
+  /** sparse: share of the SGA's pages each process touches (default 0.01). */
+  sparseFraction?: number;
+  /** hotset: accesses per second for the whole worker (default 100000). */
+  hotsetRate?: number;
+  /** hotset: share of the SGA's pages in the hot set (default 0.01). */
+  hotsetFraction?: number;
+  /** hotset: seconds it runs (default 60). */
+  durationS?: number;
+  /** hotset: stop after this many accesses; 0 (default): only the duration bounds it. */
+  hotsetAccesses?: number;
+  /** How long clients retry ENOENT while the region does not exist yet (default 30 s). */
+  attachTimeoutMs?: number;
+  /** How long start() waits for the broker's channel (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Session name and process comm prefix. */
+  name?: string;
+  uid?: number;
+  gid?: number;
+  /** RPCs (or batches) in flight at once (default 16). */
+  concurrency?: number;
+  /** PRNG seed for sparse and hotset addresses (default 1): runs are reproducible. */
+  seed?: number;
+  /** Default: a fresh registry without Node's process metrics. */
+  metrics?: WorkerMetrics;
+}
+
+export interface WorkerProgress {
+  spawned: number;
+  attached: number;
+  /** Processes whose pattern has finished. */
+  done: number;
+  accesses: number;
+}
+
+export interface AccessTotals {
+  present: number;
+  minorFault: number;
+  sigsegv: number;
+  sigbus: number;
+}
+
+/** Page-table figures of this worker's processes, summed from ProcStatus (VmPTE + PGD). */
+export interface UsageFigures {
+  processes: number;
+  pagetableBytes: number;
+  unsharedPagetableBytes: number;
+  minorFaults: number;
+  unsharedMinorFaults: number;
+}
+
+export interface WorkerUsage {
+  /** The processes that ran the pattern. */
+  pattern: UsageFigures;
+  /** The donor's creator process (zeros in a client worker). */
+  creator: UsageFigures;
+}
+
+/** The window's start: the first multiple of the mshare alignment at or above 2 TiB. */
+export const WINDOW_BASE = 2n << 40n;
+export const BATCH_ADDRESSES = 1024;
+/** How many batches one worker keeps in flight on its AccessStream. */
+const BATCHES_IN_FLIGHT = 8;
+const ATTACH_RETRY_MS = 50;
+
+/** Where the donor puts the region: PGDIR-aligned start, window = SGA rounded up to the alignment. */
+export function windowFor(geometry: Pick<GeometryInfo, 'mshareAlignment' | 'userAddressLimit'>, sgaBytes: number): { start: bigint; size: bigint } {
+  const align = geometry.mshareAlignment;
+  const start = ((WINDOW_BASE + align - 1n) / align) * align;
+  const sga = BigInt(sgaBytes);
+  const size = ((sga + align - 1n) / align) * align;
+  if (start + size > geometry.userAddressLimit) {
+    throw new Error(`an SGA of ${sgaBytes} bytes needs a window of ${size} bytes at 0x${start.toString(16)}, above the user address limit 0x${geometry.userAddressLimit.toString(16)}`);
+  }
+  return { start, size };
+}
+
+const zeroUsage = (): UsageFigures => ({
+  processes: 0, pagetableBytes: 0, unsharedPagetableBytes: 0, minorFaults: 0, unsharedMinorFaults: 0,
+});
+
+export class Worker {
+  readonly metrics: WorkerMetrics;
+  readonly progress: WorkerProgress = { spawned: 0, attached: 0, done: 0, accesses: 0 };
+  readonly totals: AccessTotals = { present: 0, minorFault: 0, sigsegv: 0, sigbus: 0 };
+  geometry: GeometryInfo | undefined;
+  /** The region's window as msharefs reports it. */
+  window: { start: bigint; size: bigint } | undefined;
+  /** The donor's creator process (undefined in a client worker). */
+  creatorPid: number | undefined;
+  /** The processes that run the pattern. */
+  readonly patternPids: number[] = [];
+
+  private readonly opts: Required<Omit<WorkerOptions, 'metrics'>>;
+  private readonly client: BrokerClient;
+  private session: BrokerSession | undefined;
+  private readonly live = new Set<number>();
+  private stopping = false;
+  private stopped: Promise<void> | undefined;
+  /** Pending sleeps, woken by stop(). */
+  private readonly sleepers = new Set<() => void>();
+
+  constructor(options: WorkerOptions) {
+    this.opts = {
+      sparseFraction: 0.01, hotsetRate: 100_000, hotsetFraction: 0.01, durationS: 60, hotsetAccesses: 0,
+      attachTimeoutMs: 30_000, connectTimeoutMs: 10_000, name: 'worker', uid: 1000, gid: 1000,
+      concurrency: 16, seed: 1,
+      ...stripUndefined(options),
+    } as Required<Omit<WorkerOptions, 'metrics'>>;
+    if (!Number.isInteger(this.opts.processes) || this.opts.processes < 1) {
+      throw new Error(`processes ${this.opts.processes} must be a whole number >= 1`);
+    }
+    this.metrics = options.metrics ?? createWorkerMetrics({ defaultMetrics: false });
+    this.client = new BrokerClient(this.opts.brokerAddress);
+  }
+
+  get role(): Role {
+    return this.opts.role;
+  }
+
+  /** Pids of the live processes. */
+  get pids(): number[] {
+    return [...this.live];
+  }
+
+  /** Connects, opens the session, spawns the processes, creates (donor) and attaches the region. */
+  async start(): Promise<void> {
+    const o = this.opts;
+    await this.client.waitForReady(o.connectTimeoutMs);
+    this.geometry = await this.rpc('GetGeometry', () => this.client.geometry());
+    this.session = await this.rpc('Session', () => this.client.openSession(o.name));
+    const session = this.session;
+    const pids = await pool(o.processes, o.concurrency, async (i) => {
+      this.checkRunning();
+      const pid = await this.rpc('Spawn', () => session.spawn({ uid: o.uid, gid: o.gid, comm: `${o.name}-${i}` }));
+      this.live.add(pid);
+      this.progress.spawned++;
+      this.metrics.processes.set(this.live.size);
+      return pid;
+    });
+    let attachers = pids;
+    if (o.role === 'donor') {
+      this.creatorPid = pids[0];
+      attachers = pids.slice(1);
+      await this.createRegion(pids[0]);
+      this.progress.attached++;
+    }
+    this.patternPids.push(...attachers);
+    if (attachers.length === 0) return;
+    const region = await this.waitForRegion();
+    this.window = region;
+    await pool(attachers.length, o.concurrency, async (i) => {
+      this.checkRunning();
+      await this.rpc('Mshare', () => this.client.mshare(attachers[i], o.region, region.start, region.size, O_RDWR, 0));
+      this.progress.attached++;
+    });
+  }
+
+  /** Runs the pattern on every pattern process; resolves with the access counts. */
+  async run(): Promise<AccessTotals> {
+    if (this.patternPids.length === 0) return this.totals;
+    const window = this.window;
+    if (!window) throw new Error('run() before start()');
+    const spanBytes = Math.min(this.opts.sgaBytes, Number(window.size));
+    const firstPage = Number(window.start >> BigInt(PAGE_SHIFT));
+    const pages = Math.ceil(spanBytes / PAGE_SIZE);
+    switch (this.opts.pattern) {
+      case 'sequential':
+        await pool(this.patternPids.length, this.opts.concurrency, async (i) => {
+          this.checkRunning();
+          const c = await this.rpc('Touch', () => this.client.touch(this.patternPids[i], window.start, BigInt(spanBytes), 'write'));
+          this.count(c, c.present + c.minorFault + c.sigsegv + c.sigbus);
+          this.progress.done++;
+        });
+        break;
+      case 'sparse':
+        await this.sparse(firstPage, pages);
+        break;
+      case 'hotset':
+        await this.hotset(firstPage, pages);
+        break;
+    }
+    return this.totals;
+  }
+
+  /** ProcStatus of every live process, summed: the creator apart from the pattern processes. */
+  async usage(): Promise<WorkerUsage> {
+    const out: WorkerUsage = { pattern: zeroUsage(), creator: zeroUsage() };
+    const pids = this.pids;
+    await pool(pids.length, this.opts.concurrency, async (i) => {
+      const s = await this.rpc('ProcStatus', () => this.client.procStatus(pids[i]));
+      const u = pids[i] === this.creatorPid ? out.creator : out.pattern;
+      u.processes++;
+      u.pagetableBytes += s.vmpteBytes + s.pgdBytes;
+      u.unsharedPagetableBytes += s.unsharedVmpteBytes + s.unsharedPgdBytes;
+      u.minorFaults += s.minorFaults;
+      u.unsharedMinorFaults += s.unsharedMinorFaults;
+    });
+    return out;
+  }
+
+  /**
+   * Every process drops its reference and exits (pattern processes first, the creator last),
+   * then the session and the channel close. Idempotent; a running pattern stops at its next step.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.doStop();
+    return this.stopped;
+  }
+
+  private async doStop(): Promise<void> {
+    this.stopping = true;
+    for (const wake of [...this.sleepers]) wake();
+    const order = [...this.live].filter((p) => p !== this.creatorPid);
+    if (this.creatorPid !== undefined && this.live.has(this.creatorPid)) order.push(this.creatorPid);
+    const leave = async (pid: number) => {
+      // A process that never attached holds no reference: ENOENT/EPERM/EBUSY are expected then.
+      await this.rpc('MshareUnlink', () => this.client.mshareUnlink(pid, this.opts.region)).catch(ignoreKernelError);
+      await this.rpc('Exit', () => this.client.exit(pid)).catch(ignoreKernelError);
+      this.live.delete(pid);
+      this.metrics.processes.set(this.live.size);
+    };
+    try {
+      const others = order.filter((p) => p !== this.creatorPid);
+      await pool(others.length, this.opts.concurrency, (i) => leave(others[i]));
+      if (this.creatorPid !== undefined && this.live.has(this.creatorPid)) await leave(this.creatorPid);
+    } finally {
+      await this.session?.close();
+      this.client.close();
+    }
+  }
+
+  // ---- roles ---------------------------------------------------------------------------------
+
+  private async createRegion(pid: number): Promise<void> {
+    const o = this.opts;
+    const window = windowFor(this.geometry as GeometryInfo, o.sgaBytes);
+    await this.rpc('Mmap', () => this.client.mmap(pid, window.start, BigInt(o.sgaBytes), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED));
+    await this.rpc('Mshare', () => this.client.mshare(pid, o.region, window.start, window.size, O_CREAT | O_EXCL | O_RDWR, 0o600));
+    this.window = window;
+  }
+
+  /** msharefs read of the region, retrying ENOENT (not created yet) for attachTimeoutMs. */
+  private async waitForRegion(): Promise<{ start: bigint; size: bigint }> {
+    const deadline = Date.now() + this.opts.attachTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      this.checkRunning();
+      try {
+        const r = await this.rpc('ReadRegion', () => this.client.readRegion(this.opts.region));
+        return { start: r.start, size: r.size };
+      } catch (err) {
+        if (!(err instanceof KernelError && err.errno === 'ENOENT') || Date.now() >= deadline) throw err;
+      }
+      await this.sleep(Math.min(ATTACH_RETRY_MS * 2 ** Math.min(attempt, 4), Math.max(1, deadline - Date.now())));
+    }
+  }
+
+  // ---- patterns ------------------------------------------------------------------------------
+
+  private async sparse(firstPage: number, pages: number): Promise<void> {
+    const perProcess = Math.max(1, Math.round(this.opts.sparseFraction * pages));
+    const rand = mulberry32(this.opts.seed);
+    const stream = this.client.accessStream();
+    const inflight = new Inflight(BATCHES_IN_FLIGHT);
+    try {
+      for (const pid of this.patternPids) {
+        for (let sent = 0; sent < perProcess && !this.stopping; sent += BATCH_ADDRESSES) {
+          const n = Math.min(BATCH_ADDRESSES, perProcess - sent);
+          const addrs = packPages(n, () => firstPage + Math.floor(rand() * pages));
+          await inflight.add(this.batch(stream, pid, addrs));
+        }
+        await inflight.drain();
+        this.progress.done++;
+      }
+    } finally {
+      await inflight.drain().catch(() => {});
+      await stream.close();
+    }
+  }
+
+  private async hotset(firstPage: number, pages: number): Promise<void> {
+    const o = this.opts;
+    const hot = Math.max(1, Math.min(pages, Math.round(o.hotsetFraction * pages)));
+    const cdf = zipfCdf(hot);
+    const total = cdf[hot - 1];
+    const rand = mulberry32(o.seed);
+    // Rank r is page r * pages / hot: hot pages spread over the SGA, so they span many tables.
+    const pageOf = (): number => {
+      const rank = lowerBound(cdf, rand() * total);
+      return firstPage + Math.floor((rank * pages) / hot);
+    };
+    const maxAccesses = o.hotsetAccesses > 0 ? o.hotsetAccesses : Number.POSITIVE_INFINITY;
+    const t0 = Date.now();
+    const endAt = t0 + o.durationS * 1000;
+    const stream = this.client.accessStream();
+    const inflight = new Inflight(BATCHES_IN_FLIGHT);
+    let sent = 0;
+    let next = 0;
+    try {
+      while (!this.stopping && sent < maxAccesses && Date.now() < endAt) {
+        // Pace: `sent` may not run ahead of rate x elapsed by more than one batch.
+        const ahead = sent - (o.hotsetRate * (Date.now() - t0)) / 1000;
+        if (ahead > 0) {
+          await this.sleep(Math.min((ahead * 1000) / o.hotsetRate, endAt - Date.now()));
+          continue;
+        }
+        const n = Math.min(BATCH_ADDRESSES, maxAccesses - sent);
+        const pid = this.patternPids[next++ % this.patternPids.length];
+        await inflight.add(this.batch(stream, pid, packPages(n, pageOf)));
+        sent += n;
+      }
+      await inflight.drain();
+    } finally {
+      await inflight.drain().catch(() => {});
+      await stream.close();
+    }
+    this.progress.done = this.patternPids.length;
+  }
+
+  private async batch(stream: ReturnType<BrokerClient['accessStream']>, pid: number, addrs: Uint8Array): Promise<void> {
+    const r = await this.rpc('AccessStream', () => stream.batch(pid, 'write', addrs));
+    this.count(r, addrs.byteLength / 8);
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private count(c: AccessTotals, n: number): void {
+    this.totals.present += c.present;
+    this.totals.minorFault += c.minorFault;
+    this.totals.sigsegv += c.sigsegv;
+    this.totals.sigbus += c.sigbus;
+    this.progress.accesses += n;
+    this.metrics.countAccesses(c);
+  }
+
+  private async rpc<T>(method: string, call: () => Promise<T>): Promise<T> {
+    const done = this.metrics.time(method);
+    try {
+      return await call();
+    } finally {
+      done();
+    }
+  }
+
+  private checkRunning(): void {
+    if (this.stopping) throw new Error('worker stopped');
+  }
+
+  /** A sleep that stop() cuts short. */
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
+    });
+  }
+}
+
+/** Runs fn(0..count-1) with at most `limit` in flight; results in index order. Fails fast. */
+export async function pool<T>(count: number, limit: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out = new Array<T>(count);
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < count) {
+      const i = next++;
+      try {
+        out[i] = await fn(i);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  const lanes = Array.from({ length: Math.min(Math.max(1, limit), count) }, lane);
+  await Promise.all(lanes);
+  return out;
+}
+
+/** A window of pending promises: add() waits for the oldest when the window is full. */
+class Inflight {
+  private readonly pending: Promise<void>[] = [];
+  constructor(private readonly limit: number) {}
+  async add(p: Promise<void>): Promise<void> {
+    p.catch(() => {}); // observed by drain() or the next add(); no unhandled rejection meanwhile
+    this.pending.push(p);
+    if (this.pending.length >= this.limit) await this.pending.shift();
+  }
+  async drain(): Promise<void> {
+    while (this.pending.length > 0) await this.pending.shift();
+  }
+}
+
+/**
+ * n little-endian u64 addresses of the pages nextPage() yields. Page numbers stay below 2^44
+ * (5-level), so the address halves are computed from the page number without BigInt.
+ */
+export function packPages(n: number, nextPage: () => number): Uint8Array {
+  const words = new Uint32Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    const page = nextPage();
+    words[2 * i] = (page % 0x100000) * PAGE_SIZE; // low 20 bits of the page, shifted by 12
+    words[2 * i + 1] = Math.floor(page / 0x100000);
+  }
+  return new Uint8Array(words.buffer);
+}
+
+/** Cumulative weights 1/(rank+1) (zipf, s = 1) of `n` ranks. */
+export function zipfCdf(n: number): Float64Array {
+  const cdf = new Float64Array(n);
+  let sum = 0;
+  for (let r = 0; r < n; r++) {
+    sum += 1 / (r + 1);
+    cdf[r] = sum;
+  }
+  return cdf;
+}
+
+/** First index whose value is >= x. */
+function lowerBound(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A small seeded PRNG (mulberry32): uniform in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function ignoreKernelError(err: unknown): void {
+  if (!(err instanceof KernelError)) throw err;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'metrics')) as Partial<T>;
+}
