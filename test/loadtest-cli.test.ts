@@ -1,0 +1,111 @@
+// `npm start` as users run it (a child process): --json on stdout with the required keys,
+// thresholds that fail exit 1, bad flags exit 2 naming the flag; and the flag parser itself.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { checkThresholds, parseCli, UsageError } from '../services/loadtest/cli.js';
+import type { Report } from '../services/loadtest/scenario.js';
+import { repoRoot } from './support/paths.js';
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+/** `npm start --silent -- ...args`; --silent keeps npm's banner off stdout. Killed after 90 s. */
+function npmStart(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['start', '--silent', '--', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += String(d); });
+    child.stderr.on('data', (d) => { stderr += String(d); });
+    const timer = setTimeout(() => { if (child.pid) process.kill(child.pid, 'SIGKILL'); }, 90_000);
+    child.once('error', reject);
+    child.once('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
+
+const REQUIRED = [
+  'clients', 'sga_bytes', 'pagetable_bytes', 'unshared_pagetable_bytes', 'saved_bytes', 'baseline_pte_bytes',
+  'minor_faults', 'unshared_minor_faults', 'saved_ratio', 'baseline_pte_pmd_pud_bytes', 'capacity', 'wall_seconds',
+];
+
+describe('npm start (load test CLI, child process)', function () {
+  this.timeout(120_000);
+
+  it('--json prints the report as JSON on stdout, progress on stderr', async () => {
+    const r = await npmStart(['--json', '--clients', '20', '--workers', '4', '--sga', '2GiB', '--min-saved-ratio', '0.9']);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as Record<string, unknown>;
+    for (const key of REQUIRED) assert.ok(key in report, `missing ${key}`);
+    assert.equal(report.clients, 20);
+    assert.equal(report.sga_bytes, 2 * 2 ** 30);
+    // 2 GiB: 1024 PTE + 2 PMD + 1 PUD tables and the host PGD, 21 PGDs.
+    assert.equal(report.pagetable_bytes, (1024 + 2 + 1 + 1 + 21) * 4096);
+    assert.equal(report.minor_faults, 2 * 2 ** 30 / 4096);
+    assert.equal(report.passed, true);
+    assert.match(r.stderr, /attached \d+\/20/);
+    assert.match(r.stderr, /PASS saved_ratio/);
+  });
+
+  it('exits 1 when a threshold fails, and says which', async () => {
+    const r = await npmStart(['--json', '--quiet', '--clients', '3', '--sga', '1GiB', '--min-saved-ratio', '0.99', '--max-wall-seconds', '600']);
+    assert.equal(r.code, 1, r.stderr);
+    const report = JSON.parse(r.stdout) as { passed: boolean; thresholds: { name: string; pass: boolean }[] };
+    assert.equal(report.passed, false);
+    assert.deepEqual(report.thresholds.map((t) => [t.name, t.pass]), [['min-saved-ratio', false], ['max-wall-seconds', true]]);
+    assert.match(r.stderr, /FAIL saved_ratio/);
+  });
+
+  it('prints the human report with PASS/FAIL lines', async () => {
+    const r = await npmStart(['--quiet', '--clients', '3', '--sga', '1GiB', '--max-pagetable-bytes', '1MiB']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /Seed baseline/);
+    assert.match(r.stdout, /Capacity on a 512\.0 GiB machine/);
+    assert.match(r.stdout, /FAIL {2}pagetable_bytes \d+ <= 1048576/);
+  });
+
+  it('exits 2 on a bad flag, naming it', async () => {
+    for (const [args, flag] of [[['--sga', '12XB'], '--sga'], [['--clients', '-3'], '--clients'], [['--bogus'], '--bogus']] as const) {
+      const r = await npmStart([...args]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.ok(r.stderr.includes(flag), r.stderr);
+      assert.equal(r.stdout, '');
+    }
+  });
+});
+
+describe('load test flags', () => {
+  it('maps flags to scenario options and thresholds', () => {
+    const c = parseCli(['--clients', '50', '--workers', '5', '--sga', '8GiB', '--pattern', 'hotset', '--no-sharing',
+      '--geometry', 'x86_64-5level', '--machine-memory', '1TiB', '--min-saved-ratio', '0.99', '--max-pagetable-bytes', '700MiB', '--json']);
+    assert.deepEqual(c.options, {
+      clients: 50, workers: 5, sgaBytes: 8 * 2 ** 30, pattern: 'hotset', sharing: false, geometry: 'x86_64-5level', machineMemoryBytes: 2 ** 40,
+    });
+    assert.deepEqual(c.thresholds, { minSavedRatio: 0.99, maxPagetableBytes: 700 * 2 ** 20 });
+    assert.equal(c.json, true);
+  });
+
+  it('refuses embedded-only flags with --broker, and contradictions', () => {
+    const flagOf = (args: string[]) => {
+      try {
+        parseCli(args);
+      } catch (err) {
+        assert.ok(err instanceof UsageError);
+        return err.flag;
+      }
+      return 'accepted';
+    };
+    assert.equal(flagOf(['--broker', 'broker:50051', '--geometry', 'x86_64-5level']), '--geometry');
+    assert.equal(flagOf(['--broker', 'broker:50051', '--no-sharing']), '--no-sharing');
+    assert.equal(flagOf(['--sharing', '--no-sharing']), '--no-sharing');
+    assert.equal(flagOf(['--broker', 'nohost']), '--broker');
+    assert.equal(flagOf(['--pattern', 'random']), '--pattern');
+    assert.equal(flagOf(['--min-saved-ratio', '2']), '--min-saved-ratio');
+    assert.equal(flagOf(['--broker', 'broker:50051', '--clients', '1500']), 'accepted');
+  });
+
+  it('checks each threshold against its report field', () => {
+    const report = { saved_ratio: 0.98, pagetable_bytes: 100, wall_seconds: 5 } as Report;
+    const v = checkThresholds(report, { minSavedRatio: 0.99, maxPagetableBytes: 100, maxWallSeconds: 4 });
+    assert.deepEqual(v.map((x) => [x.field, x.pass]), [['saved_ratio', false], ['pagetable_bytes', true], ['wall_seconds', false]]);
+    assert.deepEqual(checkThresholds(report, {}), []);
+  });
+});
