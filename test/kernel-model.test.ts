@@ -120,10 +120,10 @@ class Model {
 }
 
 type Op =
-  | { kind: 'mmap' | 'munmap' | 'mprotect' | 'touch'; proc: number; zone: number; off: number; len: number; stride: number; write: boolean; prot: number };
+  | { kind: 'mmap' | 'munmap' | 'mprotect' | 'touch' | 'access'; proc: number; zone: number; off: number; len: number; stride: number; write: boolean; prot: number };
 
 const opArb: fc.Arbitrary<Op> = fc.record({
-  kind: fc.constantFrom('mmap', 'munmap', 'mprotect', 'touch', 'touch'),
+  kind: fc.constantFrom('mmap', 'munmap', 'mprotect', 'touch', 'touch', 'access'),
   proc: fc.integer({ min: 0, max: 2 }),
   zone: fc.integer({ min: 0, max: ZONES.length - 1 }),
   off: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 15 }).map((i) => i * 512), fc.integer({ min: 0, max: 8191 })),
@@ -191,6 +191,22 @@ function run(sharing: boolean, ops: Op[]): void {
         const got = k.touch(pid, addr, length, op.write ? 'write' : 'read', op.stride);
         const want = model.touch(op.proc, s, e, op.stride, op.write);
         assert.deepEqual({ present: got.present, minorFault: got.minorFault, sigsegv: got.sigsegv, sigbus: got.sigbus }, want, `touch ${JSON.stringify(op)}`);
+        break;
+      }
+      case 'access': {
+        // The single-access fault path (translation and leaf caches) on up to 16 pages.
+        const pages: number[] = [];
+        for (let p = s; p < e && pages.length < 16; p += op.stride) pages.push(p);
+        const buf = new Uint8Array(pages.length * 8);
+        const view = new DataView(buf.buffer);
+        pages.forEach((p, i) => view.setBigUint64(i * 8, BigInt(p) * 4096n + 123n, true));
+        const out = new Uint8Array(pages.length);
+        k.accessBatch(pid, op.write ? 'write' : 'read', buf, out);
+        const want = pages.map((p) => {
+          const c = model.touch(op.proc, p, p + 1, 1, op.write);
+          return c.present ? 0 : c.minorFault ? 1 : c.sigsegv ? 2 : 3;
+        });
+        assert.deepEqual([...out], want, `access ${JSON.stringify(op)}`);
         break;
       }
     }

@@ -19,7 +19,7 @@
 import type { Geometry } from './geometry.js';
 import type { Process, Region } from './mm.js';
 import type { Vma } from './vma.js';
-import { Outcome, PROT_EXEC, PROT_WRITE, type AccessKind, type OutcomeCode } from './uapi.js';
+import { PROT_EXEC, PROT_WRITE, type AccessKind, type OutcomeCode } from './uapi.js';
 import type { TouchCounts } from './types.js';
 
 export const KIND_READ = 0;
@@ -55,6 +55,8 @@ export interface FaultContext {
   /** Pages covered by one link entry (the mshare alignment). */
   readonly linkSpan: number;
   readonly totals: AccessTotals;
+  /** Bumped by every change of any address space's layout (VMAs, windows, processes). */
+  readonly layoutEpoch: number;
   /** Allocates an identity for a newly allocated host table under a link slot. */
   newLinkId(): number;
 }
@@ -98,10 +100,22 @@ export function refreshLinkIds(ctx: FaultContext, region: Region, start: number,
   for (let slot = first; slot <= last; slot++) {
     const has = region.host.tree.entryAt(ctx.linkLevel, slot * ctx.linkSpan) !== null;
     const known = region.linkIds.has(slot);
-    if (has && !known) region.linkIds.set(slot, ctx.newLinkId());
-    else if (!has && known) region.linkIds.delete(slot);
+    if (has && !known) region.setLinkId(slot, ctx.newLinkId());
+    else if (!has && known) region.deleteLinkId(slot);
   }
 }
+
+/** Effective protection bits: 1 readable, 2 writable, 4 executable (x86: any prot reads). */
+export function effectiveProt(prot: number, writeDenied: boolean): number {
+  return ((prot & 7) !== 0 ? 1 : 0) | (writeDenied ? 0 : prot & PROT_WRITE) | (prot & PROT_EXEC);
+}
+
+/** The protection bit an access kind needs, indexed by KindCode. */
+const NEEDS = [1, 2, 4];
+const PRESENT = 0;
+const MINOR_FAULT = 1;
+const SIGSEGV = 2;
+const SIGBUS = 3;
 
 /** The outcome of one access; `synced` tells whether a link entry was copied first. */
 export class AccessPath {
@@ -111,64 +125,102 @@ export class AccessPath {
   access(proc: Process, page: number, kind: KindCode): OutcomeCode {
     const ctx = this.ctx;
     this.synced = false;
-    const totals = ctx.totals;
-    const c = proc.counters;
-    if (page >= ctx.geometry.userLimitPages) return this.segv(proc);
-    const v = proc.mm.vmas.find(page);
-    if (v === undefined) return this.segv(proc);
+    if (proc.tcEpoch !== ctx.layoutEpoch || page < proc.tcStart || page >= proc.tcEnd) {
+      const miss = this.translate(proc, page);
+      if (miss !== PRESENT) return miss === SIGSEGV ? this.segv(proc) : this.sigbus(proc);
+    }
+    const region = proc.tcRegion;
     let newly: boolean;
     let unsharedNewly: boolean;
-    if (v.window !== undefined) {
-      const region = proc.windowAt(page) as Region;
-      let hostIdBefore = 0;
-      if (ctx.sharing) {
+    if (region === null) {
+      if ((proc.tcProt & NEEDS[kind]) === 0) return this.segv(proc);
+      newly = proc.mm.tree.populate(page);
+      unsharedNewly = newly;
+    } else if (ctx.sharing) {
+      // find_shared_vma: the link entry is synced before the host's VMA is even looked at.
+      const slot = Math.floor(page / ctx.linkSpan);
+      if (slot !== proc.tcSlot || region.linkEpoch !== proc.tcLinkEpoch) {
         if (syncLink(ctx, proc, region, page)) {
           this.synced = true;
-          c.syncs++;
-          totals.syncs++;
+          proc.counters.syncs++;
+          ctx.totals.syncs++;
         }
-        hostIdBefore = proc.links.get(Math.floor(page / ctx.linkSpan)) ?? 0;
+        proc.tcSlot = slot;
+        proc.tcLinkEpoch = region.linkEpoch;
       }
-      const hv = region.host.vmas.find(page);
-      if (hv === undefined) {
-        c.sigbus++;
-        totals.sigbus++;
-        return Outcome.SIGBUS;
-      }
-      if (!protAllows(hv.prot, kind) || (kind === KIND_WRITE && (v.prot & PROT_WRITE) === 0)) return this.segv(proc);
-      if (ctx.sharing) {
-        newly = region.host.tree.populate(page);
-        if (newly && hostIdBefore === 0) {
-          region.linkIds.set(Math.floor(page / ctx.linkSpan), ctx.newLinkId());
-        }
-        unsharedNewly = (proc.shadow as NonNullable<Process['shadow']>).populate(page);
-      } else {
-        newly = proc.mm.tree.populate(page);
-        unsharedNewly = newly;
-      }
+      if ((proc.tcProt & NEEDS[kind]) === 0) return this.segv(proc);
+      newly = region.host.tree.populate(page);
+      // A fault into an empty slot allocated the host's link table: a new identity, so the next
+      // access finds this process's entry stale and syncs.
+      if (newly && !region.linkIds.has(slot)) region.setLinkId(slot, ctx.newLinkId());
+      unsharedNewly = (proc.shadow as NonNullable<Process['shadow']>).populate(page);
     } else {
-      if (!protAllows(v.prot, kind)) return this.segv(proc);
+      if ((proc.tcProt & NEEDS[kind]) === 0) return this.segv(proc);
       newly = proc.mm.tree.populate(page);
       unsharedNewly = newly;
     }
     if (unsharedNewly) {
-      c.unsharedMinorFaults++;
-      totals.unsharedMinorFaults++;
+      proc.counters.unsharedMinorFaults++;
+      ctx.totals.unsharedMinorFaults++;
     }
     if (newly) {
-      c.minorFaults++;
-      totals.minorFault++;
-      return Outcome.MINOR_FAULT;
+      proc.counters.minorFaults++;
+      ctx.totals.minorFault++;
+      return MINOR_FAULT;
     }
-    c.present++;
-    totals.present++;
-    return Outcome.PRESENT;
+    proc.counters.present++;
+    ctx.totals.present++;
+    return PRESENT;
+  }
+
+  /**
+   * Fills the translation cache for `page`, or says why there is nothing to cache: SIGSEGV (no
+   * VMA, or above TASK_SIZE) or SIGBUS (a hole in a host). A window's link entry is synced
+   * before its hole is reported, as find_shared_vma does.
+   */
+  private translate(proc: Process, page: number): number {
+    const ctx = this.ctx;
+    // A layout change may have changed the process's link entries too (attach, unlink, exit).
+    proc.tcSlot = -1;
+    if (page >= ctx.geometry.userLimitPages) return SIGSEGV;
+    const v = proc.mm.vmas.find(page);
+    if (v === undefined) return SIGSEGV;
+    if (v.window === undefined) {
+      this.cache(proc, v.start, v.end, effectiveProt(v.prot, false), null);
+      return PRESENT;
+    }
+    const region = proc.windowAt(page) as Region;
+    const hv = region.host.vmas.find(page);
+    if (hv === undefined) {
+      if (ctx.sharing && syncLink(ctx, proc, region, page)) {
+        this.synced = true;
+        proc.counters.syncs++;
+        ctx.totals.syncs++;
+      }
+      return SIGBUS;
+    }
+    this.cache(proc, hv.start, hv.end, effectiveProt(hv.prot, (v.prot & PROT_WRITE) === 0), region);
+    return PRESENT;
+  }
+
+  private cache(proc: Process, start: number, end: number, prot: number, region: Region | null): void {
+    proc.tcEpoch = this.ctx.layoutEpoch;
+    proc.tcStart = start;
+    proc.tcEnd = end;
+    proc.tcProt = prot;
+    proc.tcRegion = region;
   }
 
   private segv(proc: Process): OutcomeCode {
     proc.counters.sigsegv++;
     this.ctx.totals.sigsegv++;
-    return Outcome.SIGSEGV;
+    return SIGSEGV;
+  }
+
+  private sigbus(proc: Process): OutcomeCode {
+    proc.counters.sigbus++;
+    this.ctx.totals.sigbus++;
+    return SIGBUS;
   }
 }
 
@@ -282,7 +334,7 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
     c += countFrom(c, slotEnd, stride) * stride;
     if (allocatedAt >= 0) {
       const id = ctx.newLinkId();
-      region.linkIds.set(slot, id);
+      region.setLinkId(slot, id);
       // The access after the allocating fault finds its link entry stale and syncs (retry).
       if (lastTouched > allocatedAt) {
         setLink(ctx, proc, slot, id);

@@ -34,6 +34,7 @@ export class Kernel implements FaultContext {
   readonly sharing: boolean;
   readonly linkLevel: number;
   readonly linkSpan: number;
+  layoutEpoch = 0;
   readonly totals: AccessTotals = {
     present: 0, minorFault: 0, sigsegv: 0, sigbus: 0, unsharedMinorFaults: 0, syncs: 0,
   };
@@ -86,6 +87,7 @@ export class Kernel implements FaultContext {
 
   /** Tears down the address space. References it held stay (orphaned) so regions outlive it. */
   exit(pid: number): void {
+    this.layoutEpoch++; // every translation cache goes stale (harmless if the call fails)
     const proc = this.process(pid);
     for (const region of [...proc.windows]) {
       if (region.holders.delete(pid)) region.orphans++;
@@ -111,6 +113,7 @@ export class Kernel implements FaultContext {
    * made in the host mm, seen by every sharer at once.
    */
   mmap(pid: number, addr: bigint, length: bigint, prot: number, flags: number, file = ''): bigint {
+    this.layoutEpoch++; // every translation cache goes stale (harmless if the call fails)
     const proc = this.process(pid);
     checkU64(addr, 'addr');
     checkU64(length, 'length');
@@ -159,6 +162,7 @@ export class Kernel implements FaultContext {
   }
 
   munmap(pid: number, addr: bigint, length: bigint): void {
+    this.layoutEpoch++; // every translation cache goes stale (harmless if the call fails)
     const proc = this.process(pid);
     const [start, end] = this.userRange(addr, length, 'munmap');
     if (start === end) throw einval('length is 0');
@@ -168,6 +172,7 @@ export class Kernel implements FaultContext {
   }
 
   mprotect(pid: number, addr: bigint, length: bigint, prot: number): void {
+    this.layoutEpoch++; // every translation cache goes stale (harmless if the call fails)
     const proc = this.process(pid);
     checkProt(prot);
     const [start, end] = this.userRange(addr, length, 'mprotect');
@@ -187,6 +192,7 @@ export class Kernel implements FaultContext {
    * window. The creator's VMAs in the range move to a new host mm with their tables.
    */
   mshare(pid: number, name: string, addr: bigint, length: bigint, oflags: number, mode: number): void {
+    this.layoutEpoch++; // every translation cache goes stale (harmless if the call fails)
     const proc = this.process(pid);
     validateName(name);
     if (!Number.isInteger(oflags) || (oflags & ~(O_ACCMODE | O_CREAT | O_EXCL)) !== 0) {
@@ -275,6 +281,7 @@ export class Kernel implements FaultContext {
    * caller; the last removes the name, and the host mm goes once no process maps it.
    */
   mshareUnlink(pid: number, name: string): void {
+    this.layoutEpoch++; // every translation cache goes stale (harmless if the call fails)
     const proc = this.process(pid);
     const region = this.msharefs.get(name);
     if (region.holders.has(pid)) {
@@ -328,7 +335,7 @@ export class Kernel implements FaultContext {
     if (out !== undefined && out.length < n) throw einval(`out has room for ${out.length} outcomes, need ${n}`);
     const words = addrs.byteOffset % 4 === 0
       ? new Uint32Array(addrs.buffer, addrs.byteOffset, n * 2)
-      : new Uint32Array(addrs.slice().buffer);
+      : new Uint32Array(new Uint8Array(addrs).buffer); // a copy (a Buffer's slice() is a view)
     const counts = { present: 0, minorFault: 0, sigsegv: 0, sigbus: 0, synced: 0 };
     const limit = this.geometry.userLimitPages;
     const path = this.path;
@@ -479,7 +486,7 @@ export class Kernel implements FaultContext {
   private releaseHostIfUnused(region: Region): void {
     if (!region.unlinked || region.mappers.size > 0) return;
     region.host.tree.clear();
-    region.linkIds.clear();
+    region.clearLinkIds();
     this.hosts.delete(region);
   }
 }

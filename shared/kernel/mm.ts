@@ -59,6 +59,19 @@ export class Process {
   readonly counters: ProcessCounters = {
     present: 0, minorFaults: 0, sigsegv: 0, sigbus: 0, unsharedMinorFaults: 0, syncs: 0,
   };
+  /**
+   * Translation cache of the fault path (a software TLB): pages [tcStart, tcEnd) resolve to one
+   * VMA with effective protection tcProt (bit 1 read, 2 write, 4 exec) in tcRegion's host, or in
+   * this mm when null. Valid while tcEpoch equals the kernel's layout epoch.
+   */
+  tcEpoch = -1;
+  tcStart = 0;
+  tcEnd = 0;
+  tcProt = 0;
+  tcRegion: Region | null = null;
+  /** The link slot last found in sync with its host, and the host's link epoch then. */
+  tcSlot = -1;
+  tcLinkEpoch = -1;
 
   constructor(pid: number, uid: number, gid: number, comm: string, mm: Mm, shadow: PageTree | null) {
     this.pid = pid;
@@ -100,6 +113,8 @@ export class Region {
    * a table is allocated, so a process can tell its copied entry is stale (pgd_same()).
    */
   readonly linkIds = new Map<number, number>();
+  /** Bumped on every change of linkIds, so a process can skip comparing entries. */
+  linkEpoch = 0;
 
   constructor(name: string, start: number, end: number, uid: number, gid: number, mode: number,
     accessMode: number, host: Mm) {
@@ -111,6 +126,20 @@ export class Region {
     this.mode = mode;
     this.accessMode = accessMode;
     this.host = host;
+  }
+
+  setLinkId(slot: number, id: number): void {
+    this.linkIds.set(slot, id);
+    this.linkEpoch++;
+  }
+
+  deleteLinkId(slot: number): void {
+    if (this.linkIds.delete(slot)) this.linkEpoch++;
+  }
+
+  clearLinkIds(): void {
+    this.linkIds.clear();
+    this.linkEpoch++;
   }
 
   get refcount(): number {

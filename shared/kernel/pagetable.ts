@@ -18,7 +18,7 @@ export class PteTable {
 }
 
 export class DirTable {
-  readonly children: Array<Table | typeof FULL | null> = new Array(ENTRIES_PER_TABLE).fill(null);
+  readonly children: Array<Table | typeof FULL | null> = new Array(ENTRIES).fill(null);
   /** Children that are FULL: at 512 this table collapses into FULL in its parent. */
   fullCount = 0;
 }
@@ -39,7 +39,8 @@ export interface FillCounts {
   already: number;
 }
 
-const SPLIT = 2 ** 27; // pages covered by levels 1..3; indices above it need float division
+const GIB_PAGES = 2 ** 18; // pages under one PUD entry
+const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter per use under tsx
 
 /**
  * fullSubtree[k][j]: table pages at level j inside one full table of level k (j <= k).
@@ -48,7 +49,7 @@ function fullSubtreeCounts(levels: number): number[][] {
   const out: number[][] = [[]];
   for (let k = 1; k <= levels; k++) {
     const row = new Array<number>(k + 1).fill(0);
-    for (let j = 1; j <= k; j++) row[j] = ENTRIES_PER_TABLE ** (k - j);
+    for (let j = 1; j <= k; j++) row[j] = ENTRIES ** (k - j);
     out.push(row);
   }
   return out;
@@ -90,8 +91,10 @@ export class PageTree {
 
   /** Index of `page` in a table of `level`. */
   index(page: number, level: number): number {
-    if (level <= 3) return (page & (SPLIT - 1)) >>> (9 * (level - 1)) & 511;
-    return Math.floor(page / this.span[level]) % ENTRIES_PER_TABLE;
+    // Levels 1..3 use bits 0..26 of the page number, which `>>>` keeps exactly (it works on the
+    // low 32 bits); the upper levels need a float division, exact for powers of two.
+    if (level <= 3) return (page >>> (9 * (level - 1))) & 511;
+    return (page / this.span[level]) & 511;
   }
 
   isPresent(page: number): boolean {
@@ -105,24 +108,34 @@ export class PageTree {
   }
 
   private lookupSlow(page: number): boolean {
+    // Above the PUD level (one or two levels), then PUD, PMD, PTE unrolled: the hot lookup.
     let node: DirTable = this.root;
-    for (let level = this.top; level >= 2; level--) {
-      const child = node.children[this.index(page, level)];
+    for (let level = this.top; level > 3; level--) {
+      const child = node.children[(page / this.span[level]) & 511]; // ToInt32 truncates
       if (child === null) return false;
-      const span = this.span[level];
-      if (child === FULL) {
-        this.setCache(page - (page % span), span, FULL);
-        return true;
-      }
-      if (level === 2) {
-        const pte = child as PteTable;
-        this.setCache(page - (page & 511), 512, pte);
-        const i = page & 511;
-        return ((pte.bits[i >>> 5] >>> (i & 31)) & 1) === 1;
-      }
+      if (child === FULL) return this.cacheFull(page, this.span[level]);
       node = child as DirTable;
     }
-    return false;
+    // node is now the PUD table: its entry spans 1 GiB, the PMD table's entry 2 MiB.
+    const pmdTable = node.children[(page >>> 18) & 511];
+    if (pmdTable === null) return false;
+    if (pmdTable === FULL) return this.cacheFull(page, GIB_PAGES);
+    const pteTable = (pmdTable as DirTable).children[(page >>> 9) & 511];
+    if (pteTable === null) return false;
+    if (pteTable === FULL) return this.cacheFull(page, 512);
+    const pte = pteTable as PteTable;
+    const i = page & 511;
+    this.cacheBase = page - i;
+    this.cacheSpan = 512;
+    this.cacheLeaf = pte;
+    return ((pte.bits[i >>> 5] >>> (i & 31)) & 1) === 1;
+  }
+
+  private cacheFull(page: number, span: number): true {
+    this.cacheBase = page - (page % span);
+    this.cacheSpan = span;
+    this.cacheLeaf = FULL;
+    return true;
   }
 
   private setCache(base: number, span: number, leaf: PteTable | typeof FULL): void {
@@ -158,10 +171,10 @@ export class PageTree {
       }
       const i = page & 511;
       pte.bits[i >>> 5] |= 1 << (i & 31);
-      if (++pte.count === ENTRIES_PER_TABLE) {
+      if (++pte.count === ENTRIES) {
         node.children[idx] = FULL;
         this.invalidate();
-        return ++node.fullCount === ENTRIES_PER_TABLE;
+        return ++node.fullCount === ENTRIES;
       }
       this.setCache(page - i, 512, pte);
       return false;
@@ -173,7 +186,7 @@ export class PageTree {
     }
     if (this.populateAt(child as DirTable, level - 1, page)) {
       node.children[idx] = FULL;
-      return ++node.fullCount === ENTRIES_PER_TABLE;
+      return ++node.fullCount === ENTRIES;
     }
     return false;
   }
@@ -197,7 +210,7 @@ export class PageTree {
     stride: number, counts: FillCounts): boolean {
     const span = this.span[level];
     const lo = Math.max(0, Math.floor((start - base) / span));
-    const hi = Math.min(ENTRIES_PER_TABLE - 1, Math.floor((end - 1 - base) / span));
+    const hi = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / span));
     for (let i = lo; i <= hi; i++) {
       const cb = base + i * span;
       const ce = cb + span;
@@ -241,7 +254,7 @@ export class PageTree {
         node.fullCount++;
       }
     }
-    return node.fullCount === ENTRIES_PER_TABLE;
+    return node.fullCount === ENTRIES;
   }
 
   private fillPte(pte: PteTable, from: number, to: number, stride: number, counts: FillCounts): boolean {
@@ -259,7 +272,7 @@ export class PageTree {
     counts.newly += newly;
     counts.already += touched - newly;
     pte.count += newly;
-    return pte.count === ENTRIES_PER_TABLE;
+    return pte.count === ENTRIES;
   }
 
   /**
@@ -278,7 +291,7 @@ export class PageTree {
     hasVma: (s: number, e: number) => boolean): void {
     const span = this.span[level];
     const lo = Math.max(0, Math.floor((start - base) / span));
-    const hi = Math.min(ENTRIES_PER_TABLE - 1, Math.floor((end - 1 - base) / span));
+    const hi = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / span));
     for (let i = lo; i <= hi; i++) {
       let child = node.children[i];
       if (child === null) continue;
@@ -317,12 +330,12 @@ export class PageTree {
     if (level === 1) {
       const pte = new PteTable();
       pte.bits.fill(-1);
-      pte.count = ENTRIES_PER_TABLE;
+      pte.count = ENTRIES;
       table = pte;
     } else {
       const dir = new DirTable();
       dir.children.fill(FULL);
-      dir.fullCount = ENTRIES_PER_TABLE;
+      dir.fullCount = ENTRIES;
       table = dir;
     }
     parent.children[idx] = table;
@@ -358,7 +371,7 @@ export class PageTree {
   /** Frees every table below the root (process exit, host teardown). */
   clear(): void {
     this.invalidate();
-    for (let i = 0; i < ENTRIES_PER_TABLE; i++) this.freeEntry(this.root, i, this.top - 1);
+    for (let i = 0; i < ENTRIES; i++) this.freeEntry(this.root, i, this.top - 1);
   }
 
   /** The entry at `level`'s table for `page`, or null where the path stops earlier. */
@@ -415,7 +428,7 @@ export class PageTree {
     const dir = entry as DirTable;
     const copy = new DirTable();
     copy.fullCount = dir.fullCount;
-    for (let i = 0; i < ENTRIES_PER_TABLE; i++) copy.children[i] = PageTree.clone(dir.children[i]);
+    for (let i = 0; i < ENTRIES; i++) copy.children[i] = PageTree.clone(dir.children[i]);
     return copy;
   }
 
@@ -472,7 +485,7 @@ export class PageTree {
     const walk = (x: DirTable, y: DirTable, level: number): void => {
       // x and y are tables of `level`; compare their children, tables of level - 1.
       if (level - 1 < minLevel) return;
-      for (let i = 0; i < ENTRIES_PER_TABLE; i++) {
+      for (let i = 0; i < ENTRIES; i++) {
         const cx = x.children[i];
         const cy = y.children[i];
         if (cx === null || cy === null) continue;
