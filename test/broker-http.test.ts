@@ -35,7 +35,7 @@ function loadServiceClient(protoFile: string, includeDirs: string[], service: st
 
 function unaryCall<T>(client: grpc.Client, method: string, request: object): Promise<T> {
   return new Promise((resolve, reject) =>
-    (client as unknown as Record<string, Function>)[method](request, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
+    (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method](request, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
 }
 
 describe('broker HTTP side, health and reflection', () => {

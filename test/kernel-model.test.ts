@@ -100,7 +100,11 @@ class Model {
     for (let p = first; p < end; p += stride) {
       const inWindow = p >= WINDOW && p < WINDOW + WINDOW_PAGES;
       const v = inWindow ? this.host.find(p) : this.procs[i].own.find(p);
-      if (!v) { inWindow ? c.sigbus++ : c.sigsegv++; continue; }
+      if (!v) {
+        if (inWindow) c.sigbus++;
+        else c.sigsegv++;
+        continue;
+      }
       if (write && !(v.prot & PROT_WRITE)) { c.sigsegv++; continue; }
       let newly: boolean;
       if (inWindow && this.sharing) {
@@ -109,7 +113,8 @@ class Model {
       } else {
         newly = this.procs[i].own.populate(p);
       }
-      newly ? c.minorFault++ : c.present++;
+      if (newly) c.minorFault++;
+      else c.present++;
     }
     return c;
   }

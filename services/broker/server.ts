@@ -69,8 +69,8 @@ export function buildBroker(deps: BrokerDeps): Broker {
   const health = new HealthImplementation({ '': 'SERVING', [BROKER_SERVICE_NAME]: 'SERVING' });
 
   // The HTTP app owns the logger so both sides log alike; sessions and metrics need it first.
-  let log: FastifyBaseLogger | undefined;
-  const logger = () => log!;
+  const logRef: { current?: FastifyBaseLogger } = {};
+  const logger = () => logRef.current!;
 
   const sessions = new Sessions({
     graceMs: config.sessionGraceMs,
@@ -96,7 +96,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
   const http = buildHttp({
     kernel, metrics, logger: deps.logger ?? false, logLevel: config.logLevel, isReady: () => serving,
   });
-  log = http.log;
+  logRef.current = http.log;
 
   /** The one adapter for unary calls. `syscall` names the mshare_syscalls_total series. */
   function unary<Req, Res>(
