@@ -4,6 +4,7 @@
  * Names and defaults are the contract in docs/metrics-and-config.md.
  */
 import { GEOMETRY_NAMES, type GeometryName } from '../../shared/kernel/geometry.js';
+import { parseSize as parseSizeValue, SizeError } from '../../shared/units.js';
 
 export interface ListenAddress {
   readonly host: string;
@@ -101,20 +102,12 @@ function parseInteger(variable: string, value: string, min: number, max: number)
   return n;
 }
 
-const SIZE_UNITS: Readonly<Record<string, number>> = Object.freeze({
-  '': 1, B: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40, PiB: 2 ** 50,
-});
-
-/** Bytes, with an optional binary unit: 4096, 300GiB, 1.5TiB. The result must be whole bytes. */
+/** A size in the one notation every service shares (shared/units.ts), naming the variable. */
 export function parseSize(variable: string, value: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([A-Za-z]*)$/.exec(value);
-  const unit = m ? SIZE_UNITS[m[2]] : undefined;
-  if (!m || unit === undefined) {
-    throw new ConfigError(variable, `'${value}' is not a size (bytes, or a number with B, KiB, MiB, GiB, TiB, PiB)`);
+  try {
+    return parseSizeValue(value);
+  } catch (err) {
+    if (err instanceof SizeError) throw new ConfigError(variable, err.message);
+    throw err;
   }
-  const bytes = Number(m[1]) * unit;
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
-    throw new ConfigError(variable, `'${value}' is not a positive whole number of bytes below 2^53`);
-  }
-  return bytes;
 }
