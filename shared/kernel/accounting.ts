@@ -6,7 +6,8 @@
 import { ENTRY_BYTES, PAGE_SHIFT, PAGE_SIZE } from './geometry.js';
 import type { Mm, Process, Region } from './mm.js';
 import { PageTree } from './pagetable.js';
-import type { Kernel } from './kernel.js';
+import type { AccessTotals } from './fault.js';
+import type { Geometry } from './geometry.js';
 import type { ProcStatus, RegionInfo, SeedBaseline, SystemAccounting, TableCounts } from './types.js';
 
 /**
@@ -27,6 +28,16 @@ export function seedBaseline(clients: number, sgaBytes: number): SeedBaseline {
   };
 }
 
+/** What the accounting reads of the kernel (the kernel satisfies it). */
+export interface AccountingSource {
+  readonly geometry: Geometry;
+  readonly sharing: boolean;
+  readonly linkLevel: number;
+  readonly totals: AccessTotals;
+  /** Names in msharefs. */
+  readonly regionCount: number;
+}
+
 /** Table pages of one mm's tree (plus counterfactual tables and minus common ones), by kind. */
 function tableCounts(levels: number, byLevel: ArrayLike<number>): TableCounts {
   return {
@@ -42,7 +53,7 @@ const vmpte = (t: TableCounts) => t.pte + t.pmd + t.pud;
 const total = (t: TableCounts) => t.pte + t.pmd + t.pud + t.p4d + t.pgd;
 
 /** The tables a process would hold with nothing shared: private + counterfactual - common. */
-function unsharedLevels(kernel: Kernel, proc: Process): ArrayLike<number> {
+function unsharedLevels(kernel: AccountingSource, proc: Process): ArrayLike<number> {
   const tree = proc.mm.tree;
   if (proc.shadow === null) return tree.tables;
   const out = new Float64Array(tree.tables.length);
@@ -51,7 +62,7 @@ function unsharedLevels(kernel: Kernel, proc: Process): ArrayLike<number> {
   return out;
 }
 
-export function processStatus(kernel: Kernel, proc: Process): ProcStatus {
+export function processStatus(kernel: AccountingSource, proc: Process): ProcStatus {
   const levels = kernel.geometry.levels;
   const tables = tableCounts(levels, proc.mm.tree.tables);
   const unshared = tableCounts(levels, unsharedLevels(kernel, proc));
@@ -81,11 +92,11 @@ export function processStatus(kernel: Kernel, proc: Process): ProcStatus {
   };
 }
 
-function hostTables(kernel: Kernel, host: Mm): TableCounts {
+function hostTables(kernel: AccountingSource, host: Mm): TableCounts {
   return tableCounts(kernel.geometry.levels, host.tree.tables);
 }
 
-export function regionInfo(kernel: Kernel, region: Region): RegionInfo {
+export function regionInfo(kernel: AccountingSource, region: Region): RegionInfo {
   // Without sharing the host mm only holds VMAs: it never gets tables or a PGD of its own.
   const tables = kernel.sharing ? hostTables(kernel, region.host) : { pte: 0, pmd: 0, pud: 0, p4d: 0, pgd: 0 };
   return {
@@ -104,7 +115,7 @@ export function regionInfo(kernel: Kernel, region: Region): RegionInfo {
   };
 }
 
-export function systemAccounting(kernel: Kernel, processes: Iterable<Process>, hosts: Iterable<Region>): SystemAccounting {
+export function systemAccounting(kernel: AccountingSource, processes: Iterable<Process>, hosts: Iterable<Region>): SystemAccounting {
   const levels = kernel.geometry.levels;
   let nproc = 0;
   let privatePages = 0;
@@ -131,7 +142,7 @@ export function systemAccounting(kernel: Kernel, processes: Iterable<Process>, h
     geometry: kernel.geometry.name,
     sharing: kernel.sharing,
     processes: nproc,
-    regions: kernel.msharefs.size,
+    regions: kernel.regionCount,
     hostMms: nhosts,
     pagetableBytes: actual,
     unsharedPagetableBytes: unshared,

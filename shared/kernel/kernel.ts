@@ -11,7 +11,7 @@ import { PageTree } from './pagetable.js';
 import {
   AccessPath, kindCode, refreshLinkIds, touchRange, type AccessTotals, type FaultContext,
 } from './fault.js';
-import { processStatus, regionInfo, systemAccounting } from './accounting.js';
+import { processStatus, regionInfo, systemAccounting, type AccountingSource } from './accounting.js';
 import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_KNOWN, MAP_PRIVATE, MAP_SHARED, MAP_TYPE, O_ACCMODE, O_CREAT, O_EXCL,
   O_RDONLY, O_RDWR, OUTCOME_NAMES, PROT_MASK, PROT_READ, PROT_WRITE, type AccessKind,
@@ -29,7 +29,7 @@ const MMAP_MIN_PAGE = 16;
 /** mmap_base sits below the stack gap (128 MiB, the kernel's minimum), so it is not 2 MiB-aligned. */
 const STACK_GAP_PAGES = (128 * 1024 * 1024) / PAGE_SIZE;
 
-export class Kernel implements FaultContext {
+export class Kernel implements FaultContext, AccountingSource {
   readonly geometry: Geometry;
   readonly sharing: boolean;
   readonly linkLevel: number;
@@ -59,6 +59,10 @@ export class Kernel implements FaultContext {
     this.linkSpan = this.geometry.entrySpanPages[linkLevel];
     this.memory = new TableMemory(this.geometry.levels);
     this.path = new AccessPath(this);
+  }
+
+  get regionCount(): number {
+    return this.msharefs.size;
   }
 
   newLinkId(): number {
