@@ -96,6 +96,13 @@ describe('VmPTE as Linux measures it (mshare-facts.md section 3)', () => {
     k.mmap(pid, high, 2n * MiB, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
     assert.equal(k.touch(pid, high, 2n * MiB, 'read').minorFault, 512);
     assert.deepEqual(k.procStatus(pid).tables, { pte: 513, pmd: 2, pud: 2, p4d: 2, pgd: 1 });
+    // The batch path reads 57-bit addresses too, and refuses those above TASK_SIZE.
+    const addrs = new Uint8Array(24);
+    const view = new DataView(addrs.buffer);
+    [high + 4096n, (1n << 56n) - 1n, (1n << 57n)].forEach((a, i) => view.setBigUint64(i * 8, a, true));
+    const out = new Uint8Array(3);
+    k.accessBatch(pid, 'read', addrs, out);
+    assert.deepEqual([...out], [0, 2, 2]);
   });
 });
 

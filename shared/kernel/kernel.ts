@@ -341,11 +341,10 @@ export class Kernel implements FaultContext, AccountingSource {
       ? new Uint32Array(addrs.buffer, addrs.byteOffset, n * 2)
       : new Uint32Array(new Uint8Array(addrs).buffer); // a copy (a Buffer's slice() is a view)
     const counts = { present: 0, minorFault: 0, sigsegv: 0, sigbus: 0, synced: 0 };
-    const limit = this.geometry.userLimitPages;
     const path = this.path;
     for (let i = 0; i < n; i++) {
-      const hi = words[2 * i + 1];
-      const page = hi >= 0x100000 ? limit : hi * 0x100000 + (words[2 * i] >>> PAGE_SHIFT);
+      // Below 2^52 for any u64 address, so exact; the fault path compares it with TASK_SIZE.
+      const page = words[2 * i + 1] * 0x100000 + (words[2 * i] >>> PAGE_SHIFT);
       const outcome = path.access(proc, page, code);
       if (out !== undefined) out[i] = outcome;
       if (outcome === 0) counts.present++;
