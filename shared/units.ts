@@ -32,6 +32,16 @@ export function parseSize(value: string): number {
   return bytes;
 }
 
+/** parseSize with its SizeError turned into the caller's error, which names the variable or flag. */
+export function parseSizeAs(value: string, error: (message: string) => Error): number {
+  try {
+    return parseSize(value);
+  } catch (err) {
+    if (err instanceof SizeError) throw error(err.message);
+    throw err;
+  }
+}
+
 /** 943718400000 -> "878.9 GiB"; below 1 KiB -> "512 B". */
 export function formatBytes(bytes: number, digits = 1): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];

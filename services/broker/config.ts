@@ -4,14 +4,12 @@
  * Names and defaults are the contract in docs/metrics-and-config.md.
  */
 import { GEOMETRY_NAMES, type GeometryName } from '../../shared/kernel/geometry.js';
-import { parseSize as parseSizeValue, SizeError } from '../../shared/units.js';
+import {
+  envReader, parseBoolean, parseInteger, parseListenAddress, parseOneOf, parseSize, type Env, type HostPort,
+} from '../../shared/config.js';
 
-export interface ListenAddress {
-  readonly host: string;
-  readonly port: number;
-  /** host:port as given (IPv6 hosts in brackets), the form grpc-js binds. */
-  readonly address: string;
-}
+export { ConfigError } from '../../shared/config.js';
+export type ListenAddress = HostPort;
 
 export interface Config {
   readonly grpc: ListenAddress;
@@ -32,13 +30,6 @@ export interface Config {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
 export const DEFAULTS = Object.freeze({
   MSHARE_GRPC_ADDR: '127.0.0.1:50051',
   MSHARE_HTTP_ADDR: '127.0.0.1:9464',
@@ -50,13 +41,9 @@ export const DEFAULTS = Object.freeze({
   MSHARE_BASELINE_SGA: '300GiB',
   MSHARE_LOG_LEVEL: 'info',
 });
-type Variable = keyof typeof DEFAULTS;
 
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  const get = (name: Variable): string => {
-    const raw = env[name];
-    return raw === undefined || raw.trim() === '' ? DEFAULTS[name] : raw.trim();
-  };
+export function loadConfig(env: Env): Config {
+  const get = envReader(env, DEFAULTS);
   return Object.freeze({
     grpc: parseListenAddress('MSHARE_GRPC_ADDR', get('MSHARE_GRPC_ADDR')),
     http: parseListenAddress('MSHARE_HTTP_ADDR', get('MSHARE_HTTP_ADDR')),
@@ -68,46 +55,4 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     baselineSgaBytes: parseSize('MSHARE_BASELINE_SGA', get('MSHARE_BASELINE_SGA')),
     logLevel: parseOneOf('MSHARE_LOG_LEVEL', get('MSHARE_LOG_LEVEL'), LOG_LEVELS),
   });
-}
-
-/** host:port or [v6]:port; port 0 asks the OS for a free port (tests). */
-export function parseListenAddress(variable: string, value: string): ListenAddress {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(value);
-  if (!m) throw new ConfigError(variable, `'${value}' is not host:port (for IPv6: [addr]:port)`);
-  const port = Number(m[3]);
-  if (port > 65535) throw new ConfigError(variable, `port ${port} is above 65535`);
-  const host = m[1] ?? m[2];
-  return Object.freeze({ host, port, address: value });
-}
-
-function parseOneOf<T extends string>(variable: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new ConfigError(variable, `'${value}' is not one of ${allowed.join(', ')}`);
-  }
-  return value as T;
-}
-
-function parseBoolean(variable: string, value: string): boolean {
-  switch (value.toLowerCase()) {
-    case 'true': case '1': case 'yes': return true;
-    case 'false': case '0': case 'no': return false;
-    default: throw new ConfigError(variable, `'${value}' is not a boolean (true or false)`);
-  }
-}
-
-function parseInteger(variable: string, value: string, min: number, max: number): number {
-  if (!/^\d+$/.test(value)) throw new ConfigError(variable, `'${value}' is not a non-negative integer`);
-  const n = Number(value);
-  if (n < min || n > max) throw new ConfigError(variable, `${n} is outside ${min}..${max}`);
-  return n;
-}
-
-/** A size in the one notation every service shares (shared/units.ts), naming the variable. */
-export function parseSize(variable: string, value: string): number {
-  try {
-    return parseSizeValue(value);
-  } catch (err) {
-    if (err instanceof SizeError) throw new ConfigError(variable, err.message);
-    throw err;
-  }
 }

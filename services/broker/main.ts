@@ -3,21 +3,13 @@
  * SIGINT/SIGTERM in a fixed order: health NOT_SERVING, HTTP close, gRPC tryShutdown with a grace
  * period, then forceShutdown.
  */
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadConfigOrExit } from '../../shared/config.js';
+import { loadConfig } from './config.js';
 import { buildBroker } from './server.js';
 import { listen, shutdown } from './lifecycle.js';
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`mshare-broker: bad configuration: ${err.message}`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit('mshare-broker', loadConfig);
   const broker = buildBroker({ config, logger: true });
   const { grpcPort, httpPort } = await listen(broker);
   broker.log.info(

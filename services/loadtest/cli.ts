@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { GEOMETRY_NAMES, type GeometryName } from '../../shared/kernel/geometry.js';
-import { formatBytes, formatCount, parseSize, SizeError } from '../../shared/units.js';
+import { formatBytes, formatCount, parseSizeAs } from '../../shared/units.js';
 import { PATTERNS, type Pattern } from '../worker/config.js';
 import { DEFAULT_OPTIONS, type Report, type ScenarioOptions } from './scenario.js';
 
@@ -145,12 +145,7 @@ function fraction(flag: string, value: string): number {
 }
 
 function size(flag: string, value: string): number {
-  try {
-    return parseSize(value);
-  } catch (err) {
-    if (err instanceof SizeError) throw new UsageError(flag, err.message);
-    throw err;
-  }
+  return parseSizeAs(value, (message) => new UsageError(flag, message));
 }
 
 function oneOf(flag: string, value: string, allowed: readonly string[]): string {

@@ -3,19 +3,17 @@
  * else reads process.env. A bad value stops the start with a message naming the variable.
  * Names and defaults: docs/metrics-and-config.md (the contract with deploy/), docs/loadtest.md.
  */
-import { parseSize, SizeError } from '../../shared/units.js';
+import {
+  ConfigError, envReader, parseFraction, parseHostPort, parseInteger, parseNumber, parseOneOf, parseSize,
+  type Env, type HostPort,
+} from '../../shared/config.js';
+
+export { ConfigError, type HostPort };
 
 export const ROLES = ['donor', 'client'] as const;
 export type Role = (typeof ROLES)[number];
 export const PATTERNS = ['sequential', 'sparse', 'hotset'] as const;
 export type Pattern = (typeof PATTERNS)[number];
-
-export interface HostPort {
-  readonly host: string;
-  readonly port: number;
-  /** host:port as given. */
-  readonly address: string;
-}
 
 export interface Config {
   readonly brokerAddress: string;
@@ -42,13 +40,6 @@ export interface Config {
   readonly name: string;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
 export const DEFAULTS = Object.freeze({
   MSHARE_BROKER_ADDR: '127.0.0.1:50051',
   MSHARE_WORKER_HTTP_ADDR: '127.0.0.1:9465',
@@ -65,20 +56,16 @@ export const DEFAULTS = Object.freeze({
   MSHARE_ATTACH_TIMEOUT_MS: '30000',
   MSHARE_WORKER_NAME: 'worker',
 });
-type Variable = keyof typeof DEFAULTS;
 
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  const get = (name: Variable): string => {
-    const raw = env[name];
-    return raw === undefined || raw.trim() === '' ? DEFAULTS[name] : raw.trim();
-  };
+export function loadConfig(env: Env): Config {
+  const get = envReader(env, DEFAULTS);
   return Object.freeze({
     brokerAddress: parseHostPort('MSHARE_BROKER_ADDR', get('MSHARE_BROKER_ADDR')).address,
     http: parseHostPort('MSHARE_WORKER_HTTP_ADDR', get('MSHARE_WORKER_HTTP_ADDR')),
     processes: parseInteger('MSHARE_WORKER_PROCESSES', get('MSHARE_WORKER_PROCESSES'), 1, 100_000),
     role: parseOneOf('MSHARE_WORKER_ROLE', get('MSHARE_WORKER_ROLE'), ROLES),
     region: parseRegion('MSHARE_REGION', get('MSHARE_REGION')),
-    sgaBytes: parseSizeVar('MSHARE_SGA', get('MSHARE_SGA')),
+    sgaBytes: parseSize('MSHARE_SGA', get('MSHARE_SGA')),
     pattern: parseOneOf('MSHARE_PATTERN', get('MSHARE_PATTERN'), PATTERNS),
     sparseFraction: parseFraction('MSHARE_SPARSE_FRACTION', get('MSHARE_SPARSE_FRACTION')),
     hotsetRate: parseNumber('MSHARE_HOTSET_RATE', get('MSHARE_HOTSET_RATE'), 1, 1e9),
@@ -88,52 +75,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     attachTimeoutMs: parseInteger('MSHARE_ATTACH_TIMEOUT_MS', get('MSHARE_ATTACH_TIMEOUT_MS'), 0, 3_600_000),
     name: get('MSHARE_WORKER_NAME').slice(0, 64),
   });
-}
-
-/** host:port or [v6]:port; port 0 asks the OS for a free port (tests). */
-export function parseHostPort(variable: string, value: string): HostPort {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9_.-]+)):(\d{1,5})$/.exec(value);
-  if (!m) throw new ConfigError(variable, `'${value}' is not host:port (for IPv6: [addr]:port)`);
-  const port = Number(m[3]);
-  if (port > 65535) throw new ConfigError(variable, `port ${port} is above 65535`);
-  return Object.freeze({ host: m[1] ?? m[2], port, address: value });
-}
-
-function parseOneOf<T extends string>(variable: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new ConfigError(variable, `'${value}' is not one of ${allowed.join(', ')}`);
-  }
-  return value as T;
-}
-
-function parseInteger(variable: string, value: string, min: number, max: number): number {
-  if (!/^\d+$/.test(value)) throw new ConfigError(variable, `'${value}' is not a non-negative integer`);
-  const n = Number(value);
-  if (n < min || n > max) throw new ConfigError(variable, `${n} is outside ${min}..${max}`);
-  return n;
-}
-
-function parseNumber(variable: string, value: string, min: number, max: number): number {
-  const n = /^\d+(\.\d+)?(e\d+)?$/i.test(value) ? Number(value) : NaN;
-  if (!Number.isFinite(n)) throw new ConfigError(variable, `'${value}' is not a non-negative number`);
-  if (n < min || n > max) throw new ConfigError(variable, `${n} is outside ${min}..${max}`);
-  return n;
-}
-
-/** A share of pages: above 0, at most 1. */
-function parseFraction(variable: string, value: string): number {
-  const n = /^\d+(\.\d+)?(e-?\d+)?$/i.test(value) ? Number(value) : NaN;
-  if (!(n > 0 && n <= 1)) throw new ConfigError(variable, `'${value}' is not a fraction in (0, 1]`);
-  return n;
-}
-
-function parseSizeVar(variable: string, value: string): number {
-  try {
-    return parseSize(value);
-  } catch (err) {
-    if (err instanceof SizeError) throw new ConfigError(variable, err.message);
-    throw err;
-  }
 }
 
 /** msharefs names: 1..255 bytes, no '/' or NUL, not "." or ".." (the broker checks it too). */

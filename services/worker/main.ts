@@ -4,7 +4,8 @@
  * references to the region) until SIGTERM/SIGINT: then they unlink and exit, the session closes,
  * HTTP closes. Exit codes: 0 after a clean stop, 1 when the worker failed, 2 on a bad config.
  */
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadConfigOrExit } from '../../shared/config.js';
+import { loadConfig } from './config.js';
 import { createWorkerMetrics } from './metrics.js';
 import { buildWorkerHttp } from './http.js';
 import { Worker } from './worker.js';
@@ -13,16 +14,7 @@ const log = (msg: string, fields: Record<string, unknown> = {}) =>
   console.log(JSON.stringify({ time: new Date().toISOString(), service: 'mshare-worker', msg, ...fields }));
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`mshare-worker: bad configuration: ${err.message}`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit('mshare-worker', loadConfig);
   const metrics = createWorkerMetrics();
   let phase = 'starting';
   const worker = new Worker({
