@@ -40,6 +40,7 @@ export interface FillCounts {
 }
 
 const GIB_PAGES = 2 ** 18; // pages under one PUD entry
+const PUD_TABLE_PAGES = 2 ** 27; // pages under one PUD table (512 GiB)
 const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter per use under tsx
 
 /**
@@ -72,6 +73,11 @@ export class PageTree {
   private cacheBase = -1;
   private cacheSpan = 0;
   private cacheLeaf: PteTable | typeof FULL | null = null;
+  // The PUD table of the last walk: [pudBase, pudBase+pudSpan) is under `pud`, so a walk that
+  // stays under it (an SGA below one PGD entry) skips the levels above. Reset with the leaf cache.
+  private pudBase = -1;
+  private pudSpan = 0;
+  private pud: DirTable | null = null;
 
   constructor(geometry: Geometry, ledger: TableLedger) {
     this.geometry = geometry;
@@ -108,13 +114,22 @@ export class PageTree {
   }
 
   private lookupSlow(page: number): boolean {
-    // Above the PUD level (one or two levels), then PUD, PMD, PTE unrolled: the hot lookup.
-    let node: DirTable = this.root;
-    for (let level = this.top; level > 3; level--) {
-      const child = node.children[(page / this.span[level]) & 511]; // ToInt32 truncates
-      if (child === null) return false;
-      if (child === FULL) return this.cacheFull(page, this.span[level]);
-      node = child as DirTable;
+    // Above the PUD level (one or two levels, skipped under the cached PUD table), then PUD,
+    // PMD, PTE unrolled: the hot lookup.
+    let node: DirTable;
+    if (page - this.pudBase < this.pudSpan && page >= this.pudBase) {
+      node = this.pud as DirTable;
+    } else {
+      node = this.root;
+      for (let level = this.top; level > 3; level--) {
+        const child = node.children[(page / this.span[level]) & 511]; // ToInt32 truncates
+        if (child === null) return false;
+        if (child === FULL) return this.cacheFull(page, this.span[level]);
+        node = child as DirTable;
+      }
+      this.pudBase = Math.floor(page / PUD_TABLE_PAGES) * PUD_TABLE_PAGES;
+      this.pudSpan = PUD_TABLE_PAGES;
+      this.pud = node;
     }
     // node is now the PUD table: its entry spans 1 GiB, the PMD table's entry 2 MiB.
     const pmdTable = node.children[(page >>> 18) & 511];
@@ -132,7 +147,9 @@ export class PageTree {
   }
 
   private cacheFull(page: number, span: number): true {
-    this.cacheBase = page - (page % span);
+    // Spans are powers of two, so floor(page / span) * span is exact, and it avoids `%` on a
+    // double (a C call in V8: most of a random lookup's time on a collapsed tree).
+    this.cacheBase = Math.floor(page / span) * span;
     this.cacheSpan = span;
     this.cacheLeaf = FULL;
     return true;
@@ -148,6 +165,9 @@ export class PageTree {
     this.cacheBase = -1;
     this.cacheSpan = 0;
     this.cacheLeaf = null;
+    this.pudBase = -1;
+    this.pudSpan = 0;
+    this.pud = null;
   }
 
   /** Makes `page` present. Returns true when it was not (a minor fault populated it). */
