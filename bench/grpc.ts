@@ -1,0 +1,213 @@
+/**
+ * The broker over gRPC against the transport's ceiling. The benchmark's own process is the load
+ * client; the broker (services/broker/main.ts, the production entry point) and the plain echo
+ * server (bench/echo-server.ts) are child processes on 127.0.0.1:0, so client and server never
+ * share a core's event loop.
+ *
+ * Rounds alternate broker and echo (the order flips every round, so drift in the long-lived
+ * client weighs on both alike); each figure is the median over rounds of a ratio computed within
+ * one round. Unary Access asks for random present pages of a populated 300 GiB shared region
+ * (16 B-ish requests), against unary echo of a 16 B payload. AccessStream sends 1024-address
+ * batches (8 KiB) with 16 in flight, against an echo stream of the same 8 KiB messages.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { BrokerClient, type AccessStream } from '../shared/client/broker-client.js';
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_SHARED, O_CREAT, O_EXCL, O_RDWR, PROT_READ, PROT_WRITE } from '../shared/kernel/uapi.js';
+import { loadEcho, type EchoClient } from './echo.js';
+import {
+  judge, median, mulberry32, packPages, percentile, startChild, SGA_ADDR, SGA_BYTES, SGA_FIRST_PAGE, SGA_PAGES, type Child, type Figure,
+} from './lib.js';
+
+export interface RunResult {
+  /** Calls (unary) or messages (stream) completed per second. */
+  rate: number;
+  p50Ms: number;
+  p99Ms: number;
+  n: number;
+}
+
+export interface GrpcOptions {
+  rounds: number;
+  /** Measured time of one run, after warmMs of warm-up. */
+  runMs: number;
+  warmMs: number;
+  log: (line: string) => void;
+}
+
+const CONCURRENCIES = [1, 16, 64] as const;
+const BATCH = 1024;
+const STREAM_WINDOW = 16;
+const DEADLINE_MS = 30_000; // BrokerClient's default per-call deadline; the echo calls carry one too
+
+/**
+ * Keeps `inFlight` operations going for warmMs + runMs; counts and times those that start after
+ * the warm-up and finish within the run.
+ */
+async function closedLoop(op: () => Promise<unknown>, inFlight: number, warmMs: number, runMs: number): Promise<RunResult> {
+  const lat: number[] = [];
+  const start = performance.now();
+  const measureFrom = start + warmMs;
+  const end = measureFrom + runMs;
+  let done = 0;
+  const lane = async () => {
+    for (;;) {
+      const t0 = performance.now();
+      if (t0 >= end) return;
+      await op();
+      const t1 = performance.now();
+      if (t0 >= measureFrom && t1 <= end) { lat.push(t1 - t0); done++; }
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  return { rate: done / (runMs / 1000), p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), n: done };
+}
+
+function echoUnary(client: EchoClient, payload: Buffer): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    client.Unary({ payload }, { deadline: Date.now() + DEADLINE_MS }, (err, res) => (err ? reject(err) : resolve(res))));
+}
+
+/** A FIFO over a raw echo duplex stream: one promise per message, resolved by its echo. */
+function echoStream(client: EchoClient): { send: (payload: Buffer) => Promise<unknown>; close: () => Promise<void> } {
+  const call = client.Stream();
+  const pending: { resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  call.on('data', (m) => pending.shift()?.resolve(m));
+  call.on('error', (err) => { for (const p of pending.splice(0)) p.reject(err); });
+  return {
+    send: (payload) => new Promise((resolve, reject) => { pending.push({ resolve, reject }); call.write({ payload }); }),
+    close: () => new Promise((resolve) => { call.once('end', () => resolve()); call.once('error', () => resolve()); call.end(); }),
+  };
+}
+
+async function setupBroker(client: BrokerClient): Promise<number> {
+  const donor = await client.spawn({ uid: 1000, gid: 1000, comm: 'bench-donor' });
+  await client.mmap(donor, SGA_ADDR, BigInt(SGA_BYTES), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+  await client.mshare(donor, 'bench-sga', SGA_ADDR, 512n << 30n, O_CREAT | O_EXCL | O_RDWR, 0o600);
+  const pid = await client.spawn({ uid: 1000, gid: 1000, comm: 'bench-client' });
+  await client.mshare(pid, 'bench-sga', SGA_ADDR, 512n << 30n, O_RDWR, 0);
+  const t = await client.touch(pid, SGA_ADDR, BigInt(SGA_BYTES), 'write');
+  if (t.minorFault !== SGA_PAGES) throw new Error(`setup touch faulted ${t.minorFault} pages`);
+  return pid;
+}
+
+export async function startBroker(env: Record<string, string> = {}): Promise<Child & { value: string }> {
+  return startChild('services/broker/main.ts', {
+    env: {
+      MSHARE_GRPC_ADDR: '127.0.0.1:0', MSHARE_HTTP_ADDR: '127.0.0.1:0', MSHARE_LOG_LEVEL: 'info',
+      MSHARE_SHUTDOWN_GRACE_MS: '1000', MSHARE_SESSION_GRACE_MS: '0', ...env,
+    },
+    // pino's line: {"level":30,...,"grpc":"127.0.0.1:PORT",...,"msg":"mshare-broker listening"}
+    ready: (line) => {
+      if (!line.includes('mshare-broker listening')) return undefined;
+      return (JSON.parse(line) as { grpc: string }).grpc;
+    },
+  });
+}
+
+export async function runGrpc(o: GrpcOptions): Promise<Figure[]> {
+  const broker = await startBroker();
+  const echo = await startChild('bench/echo-server.ts', {
+    ready: (line) => (line.startsWith('{"port"') ? `127.0.0.1:${(JSON.parse(line) as { port: number }).port}` : undefined),
+  });
+  const client = new BrokerClient(broker.value);
+  const { Client } = loadEcho();
+  const echoClient = new Client(echo.value, grpc.credentials.createInsecure());
+  let stream: AccessStream | undefined;
+  let eStream: ReturnType<typeof echoStream> | undefined;
+  try {
+    await client.waitForReady();
+    await new Promise<void>((resolve, reject) => echoClient.waitForReady(Date.now() + 5_000, (e) => (e ? reject(e) : resolve())));
+    o.log(`grpc: broker pid ${broker.pid} at ${broker.value}, echo pid ${echo.pid} at ${echo.value}; populating 300 GiB`);
+    const pid = await setupBroker(client);
+
+    const rand = mulberry32(5);
+    const addrs = Array.from({ length: 4096 }, () => BigInt(SGA_FIRST_PAGE + Math.floor(rand() * SGA_PAGES)) << 12n);
+    let ai = 0;
+    const access = () => client.access(pid, addrs[ai++ & 4095], 'read');
+    const payload16 = Buffer.alloc(16, 7);
+    const unaryEcho = () => echoUnary(echoClient, payload16);
+
+    const batches = Array.from({ length: 64 }, () =>
+      packPages(Float64Array.from({ length: BATCH }, () => SGA_FIRST_PAGE + Math.floor(rand() * SGA_PAGES))));
+    const echoPayloads = batches.map((b) => Buffer.from(b));
+    stream = client.accessStream();
+    eStream = echoStream(echoClient);
+    let bi = 0;
+    const s = stream;
+    const batch = async () => {
+      const r = await s.batch(pid, 'read', batches[bi++ & 63]);
+      if (r.present !== BATCH) throw new Error(`batch: ${r.present} present of ${BATCH}`);
+    };
+    const es = eStream;
+    let ei = 0;
+    const echoBatch = () => es.send(echoPayloads[ei++ & 63]);
+
+    type Pair = { broker: RunResult; echo: RunResult };
+    const unary: Record<number, Pair[]> = { 1: [], 16: [], 64: [] };
+    const streams: Pair[] = [];
+    for (let round = 0; round < o.rounds; round++) {
+      const brokerFirst = round % 2 === 0;
+      const pair = async (b: () => Promise<RunResult>, e: () => Promise<RunResult>): Promise<Pair> => {
+        if (brokerFirst) { const br = await b(); return { broker: br, echo: await e() }; }
+        const er = await e();
+        return { broker: await b(), echo: er };
+      };
+      for (const c of CONCURRENCIES) {
+        const p = await pair(() => closedLoop(access, c, o.warmMs, o.runMs), () => closedLoop(unaryEcho, c, o.warmMs, o.runMs));
+        unary[c].push(p);
+        o.log(`grpc round ${round + 1}: unary ${c} in flight: Access ${p.broker.rate.toFixed(0)}/s, echo ${p.echo.rate.toFixed(0)}/s, ratio ${(p.broker.rate / p.echo.rate).toFixed(3)}`);
+      }
+      const p = await pair(() => closedLoop(batch, STREAM_WINDOW, o.warmMs, o.runMs), () => closedLoop(echoBatch, STREAM_WINDOW, o.warmMs, o.runMs));
+      streams.push(p);
+      o.log(`grpc round ${round + 1}: stream: AccessStream ${(p.broker.rate * BATCH / 1e6).toFixed(2)} M addr/s, echo ${(p.echo.rate * BATCH / 1e6).toFixed(2)} M addr/s, ratio ${(p.broker.rate / p.echo.rate).toFixed(3)}`);
+    }
+
+    const figures: Figure[] = [];
+    const summary = (ps: Pair[]) => ({
+      rounds: ps.map((p) => ({ broker: p.broker, echo: p.echo, ratio: p.broker.rate / p.echo.rate })),
+    });
+    for (const c of CONCURRENCIES) {
+      const ps = unary[c];
+      const ratio = median(ps.map((p) => p.broker.rate / p.echo.rate));
+      const rate = median(ps.map((p) => p.broker.rate));
+      const echoRate = median(ps.map((p) => p.echo.rate));
+      figures.push(judge({
+        section: 'grpc', name: `unary Access / unary echo, ${c} in flight`, value: ratio, unit: 'ratio',
+        note: `Access ${rate.toFixed(0)} calls/s (p50 ${median(ps.map((p) => p.broker.p50Ms)).toFixed(3)} ms, p99 ${median(ps.map((p) => p.broker.p99Ms)).toFixed(3)} ms); `
+          + `echo ${echoRate.toFixed(0)} calls/s (p50 ${median(ps.map((p) => p.echo.p50Ms)).toFixed(3)} ms, p99 ${median(ps.map((p) => p.echo.p99Ms)).toFixed(3)} ms)`,
+        target: { op: '>=', limit: 0.85, unit: 'ratio' },
+        detail: {
+          access_calls_per_s: rate, echo_calls_per_s: echoRate,
+          access_p50_ms: median(ps.map((p) => p.broker.p50Ms)), access_p99_ms: median(ps.map((p) => p.broker.p99Ms)),
+          echo_p50_ms: median(ps.map((p) => p.echo.p50Ms)), echo_p99_ms: median(ps.map((p) => p.echo.p99Ms)),
+          ...summary(ps),
+        },
+      }));
+    }
+    const sRate = median(streams.map((p) => p.broker.rate * BATCH));
+    const eRate = median(streams.map((p) => p.echo.rate * BATCH));
+    const sRatio = median(streams.map((p) => p.broker.rate / p.echo.rate));
+    const lat = {
+      access_p50_ms: median(streams.map((p) => p.broker.p50Ms)), access_p99_ms: median(streams.map((p) => p.broker.p99Ms)),
+      echo_p50_ms: median(streams.map((p) => p.echo.p50Ms)), echo_p99_ms: median(streams.map((p) => p.echo.p99Ms)),
+    };
+    figures.push(judge({
+      section: 'grpc', name: 'AccessStream addresses/s (1024-address batches, 16 in flight)', value: sRate, unit: 'addresses/s',
+      note: `batch round trip p50 ${lat.access_p50_ms.toFixed(2)} ms, p99 ${lat.access_p99_ms.toFixed(2)} ms`,
+      target: { op: '>=', limit: 12e6, unit: 'addresses/s' },
+      detail: { echo_addresses_per_s: eRate, ...lat, ...summary(streams) },
+    }));
+    figures.push({
+      section: 'grpc', name: 'AccessStream / echo stream of the same 8 KiB messages', value: sRatio, unit: 'ratio',
+      note: `echo ${(eRate / 1e6).toFixed(1)} M addresses/s (p50 ${lat.echo_p50_ms.toFixed(2)} ms, p99 ${lat.echo_p99_ms.toFixed(2)} ms); reported, no target`,
+    });
+    return figures;
+  } finally {
+    await stream?.close().catch(() => {});
+    await eStream?.close().catch(() => {});
+    client.close();
+    echoClient.close();
+    await broker.stop();
+    await echo.stop();
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * What the benchmark's parts share: statistics, address generation, child processes, figures.
+ * Nothing here measures anything.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export const GIB = 2 ** 30;
+export const MIB = 2 ** 20;
+export const PAGE = 4096;
+/** The field case's SGA: 300 GiB = 78,643,200 pages. */
+export const SGA_BYTES = 300 * GIB;
+export const SGA_PAGES = SGA_BYTES / PAGE;
+/** The SGA's address: 1 TiB, a multiple of PGDIR_SIZE (512 GiB) as mshare requires. */
+export const SGA_ADDR = 2n ** 40n;
+export const SGA_FIRST_PAGE = Number(SGA_ADDR >> 12n);
+
+/** One figure of the report: a value, its unit, and where it has one, a target and a verdict. */
+export interface Figure {
+  section: 'core' | 'grpc' | 'field';
+  name: string;
+  value: number;
+  unit: string;
+  /** Free text: the reference, ratio, spread or method. */
+  note?: string;
+  target?: { op: '>=' | '<'; limit: number; unit: string };
+  met?: boolean;
+  /** Extra numbers kept in the JSON (rounds, percentiles). */
+  detail?: Record<string, unknown>;
+}
+
+export function judge(f: Figure): Figure {
+  if (!f.target) return f;
+  const met = f.target.op === '>=' ? f.value >= f.target.limit : f.value < f.target.limit;
+  return { ...f, met };
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Nearest-rank percentile of a sample (p in 0..100). */
+export function percentile(xs: ArrayLike<number>, p: number): number {
+  const s = Float64Array.from(xs).sort();
+  if (s.length === 0) return NaN;
+  const rank = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1));
+  return s[rank];
+}
+
+/** A small seeded PRNG (mulberry32): the same addresses on every run. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Little-endian u64 byte addresses of the given page numbers (8 bytes each, 8-aligned). */
+export function packPages(pages: ArrayLike<number>): Uint8Array {
+  const out = new BigUint64Array(pages.length);
+  for (let i = 0; i < pages.length; i++) out[i] = BigInt(pages[i]) << 12n;
+  return new Uint8Array(out.buffer);
+}
+
+/**
+ * Page offsets in [0, range) drawn from a Zipf(s) law over `hot` distinct pages scattered over
+ * the range: rank r is drawn with probability proportional to 1 / r^s (inverse CDF on a table).
+ */
+export function zipfPages(n: number, range: number, hot: number, s: number, rand: () => number): Float64Array {
+  const cdf = new Float64Array(hot);
+  let sum = 0;
+  for (let r = 0; r < hot; r++) { sum += 1 / (r + 1) ** s; cdf[r] = sum; }
+  const where = new Float64Array(hot);
+  for (let r = 0; r < hot; r++) where[r] = Math.floor(rand() * range);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = rand() * sum;
+    let lo = 0;
+    let hi = hot - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid] < u) lo = mid + 1; else hi = mid;
+    }
+    out[i] = where[lo];
+  }
+  return out;
+}
+
+/** VmHWM (peak resident set) and VmRSS of a live process, bytes (Linux /proc). */
+export function procMemory(pid: number): { hwm: number; rss: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { hwm: kb('VmHWM'), rss: kb('VmRSS') };
+}
+
+export interface Child {
+  proc: ChildProcess;
+  pid: number;
+  /** SIGTERM to the child's pid, SIGKILL 5 s later if it is still there; resolves once it exited. */
+  stop(): Promise<void>;
+}
+
+/** Pids of the children still running, for the watchdog. */
+const live = new Set<number>();
+
+/** The watchdog's last resort: SIGKILL to every child this process started and that still runs. */
+export function killChildren(): void {
+  for (const pid of live) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+}
+
+function track(proc: ChildProcess): void {
+  if (proc.pid === undefined) return;
+  const pid = proc.pid;
+  live.add(pid);
+  proc.once('exit', () => live.delete(pid));
+}
+
+/**
+ * Starts a TypeScript entry point as `node --import tsx FILE` (not through the tsx CLI, which
+ * would put a second process between us and the one we measure), and waits until `ready` finds
+ * what it needs in a stdout line. Bounded by timeoutMs. stop() sends SIGTERM to that pid, then
+ * SIGKILL after 5 s.
+ */
+export async function startChild<T>(file: string, opts: {
+  env?: Record<string, string>;
+  nodeArgs?: string[];
+  ready: (line: string) => T | undefined;
+  timeoutMs?: number;
+}): Promise<Child & { value: T }> {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, file)], {
+    cwd: ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const pid = proc.pid;
+  if (pid === undefined) throw new Error(`${file}: spawn failed`);
+  track(proc);
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const stop = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    process.kill(pid, 'SIGTERM');
+    const timer = setTimeout(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }, 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const lines = createInterface({ input: proc.stdout! });
+  try {
+    const value = await new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${file}: not ready after ${opts.timeoutMs ?? 20_000} ms`)), opts.timeoutMs ?? 20_000);
+      proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${file}: exited (${code}) before it was ready`)); });
+      lines.on('line', (line) => {
+        const v = opts.ready(line);
+        if (v !== undefined) { clearTimeout(timer); resolve(v); }
+      });
+    });
+    lines.removeAllListeners('line');
+    lines.on('line', () => {}); // keep draining stdout so the child never blocks on it
+    return { proc, pid, stop, value };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Runs a TypeScript entry point to completion and parses the last stdout line as JSON. */
+export function runChildJson<T>(file: string, opts: { nodeArgs?: string[]; args?: string[]; env?: Record<string, string>; timeoutMs: number }): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, file), ...(opts.args ?? [])], {
+      cwd: ROOT,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    track(proc);
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    const timer = setTimeout(() => { if (proc.pid) process.kill(proc.pid, 'SIGKILL'); }, opts.timeoutMs);
+    proc.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`${file}: exit ${code ?? signal}`));
+      const last = out.trim().split('\n').pop() ?? '';
+      try { resolve(JSON.parse(last) as T); } catch (err) { reject(err); }
+    });
+  });
+}
+
+export const fmt = (n: number, digits = 3): string => {
+  if (!Number.isFinite(n)) return String(n);
+  const a = Math.abs(n);
+  if (a >= 1e6) return `${(n / 1e6).toPrecision(digits)} M`;
+  if (a >= 1e4) return `${(n / 1e3).toPrecision(digits)} k`;
+  return n.toPrecision(digits);
+};
