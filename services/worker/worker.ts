@@ -157,8 +157,14 @@ export class Worker {
     const o = this.opts;
     await this.client.waitForReady(o.connectTimeoutMs);
     this.geometry = await this.rpc('GetGeometry', () => this.client.geometry());
-    this.session = await this.rpc('Session', () => this.client.openSession(o.name));
-    const session = this.session;
+    const session = await this.rpc('Session', () => this.client.openSession(o.name));
+    if (this.stopping) {
+      // stop() ran while the open was in flight and found no session to close: close it here,
+      // or its stream (and the broker's session) stays open for as long as this process lives.
+      await session.close();
+      this.checkRunning();
+    }
+    this.session = session;
     const pids = await pool(o.processes, o.concurrency, async (i) => {
       this.checkRunning();
       const pid = await this.rpc('Spawn', () => session.spawn({ uid: o.uid, gid: o.gid, comm: `${o.name}-${i}` }));
