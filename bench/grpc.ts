@@ -31,6 +31,8 @@ export interface GrpcOptions {
   /** Measured time of one run, after warmMs of warm-up. */
   runMs: number;
   warmMs: number;
+  /** Which comparisons to run (default both). */
+  cases?: ReadonlyArray<'unary' | 'stream'>;
   log: (line: string) => void;
 }
 
@@ -90,8 +92,10 @@ async function setupBroker(client: BrokerClient): Promise<number> {
   return pid;
 }
 
+/** The broker's own entry point as a child; BENCH_PROFILE=1 adds --cpu-prof (into bench/results). */
 export async function startBroker(env: Record<string, string> = {}): Promise<Child & { value: string }> {
   return startChild('services/broker/main.ts', {
+    nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench/results'] : [],
     env: {
       MSHARE_GRPC_ADDR: '127.0.0.1:0', MSHARE_HTTP_ADDR: '127.0.0.1:0', MSHARE_LOG_LEVEL: 'info',
       MSHARE_SHUTDOWN_GRACE_MS: '1000', MSHARE_SESSION_GRACE_MS: '0', ...env,
@@ -105,6 +109,7 @@ export async function startBroker(env: Record<string, string> = {}): Promise<Chi
 }
 
 export async function runGrpc(o: GrpcOptions): Promise<Figure[]> {
+  const cases = o.cases ?? ['unary', 'stream'];
   const broker = await startBroker();
   const echo = await startChild('bench/echo-server.ts', {
     ready: (line) => (line.startsWith('{"port"') ? `127.0.0.1:${(JSON.parse(line) as { port: number }).port}` : undefined),
@@ -152,11 +157,12 @@ export async function runGrpc(o: GrpcOptions): Promise<Figure[]> {
         const er = await e();
         return { broker: await b(), echo: er };
       };
-      for (const c of CONCURRENCIES) {
+      for (const c of cases.includes('unary') ? CONCURRENCIES : []) {
         const p = await pair(() => closedLoop(access, c, o.warmMs, o.runMs), () => closedLoop(unaryEcho, c, o.warmMs, o.runMs));
         unary[c].push(p);
         o.log(`grpc round ${round + 1}: unary ${c} in flight: Access ${p.broker.rate.toFixed(0)}/s, echo ${p.echo.rate.toFixed(0)}/s, ratio ${(p.broker.rate / p.echo.rate).toFixed(3)}`);
       }
+      if (!cases.includes('stream')) continue;
       const p = await pair(() => closedLoop(batch, STREAM_WINDOW, o.warmMs, o.runMs), () => closedLoop(echoBatch, STREAM_WINDOW, o.warmMs, o.runMs));
       streams.push(p);
       o.log(`grpc round ${round + 1}: stream: AccessStream ${(p.broker.rate * BATCH / 1e6).toFixed(2)} M addr/s, echo ${(p.echo.rate * BATCH / 1e6).toFixed(2)} M addr/s, ratio ${(p.broker.rate / p.echo.rate).toFixed(3)}`);
@@ -166,7 +172,7 @@ export async function runGrpc(o: GrpcOptions): Promise<Figure[]> {
     const summary = (ps: Pair[]) => ({
       rounds: ps.map((p) => ({ broker: p.broker, echo: p.echo, ratio: p.broker.rate / p.echo.rate })),
     });
-    for (const c of CONCURRENCIES) {
+    for (const c of cases.includes('unary') ? CONCURRENCIES : []) {
       const ps = unary[c];
       const ratio = median(ps.map((p) => p.broker.rate / p.echo.rate));
       const rate = median(ps.map((p) => p.broker.rate));
@@ -184,6 +190,7 @@ export async function runGrpc(o: GrpcOptions): Promise<Figure[]> {
         },
       }));
     }
+    if (!cases.includes('stream')) return figures;
     const sRate = median(streams.map((p) => p.broker.rate * BATCH));
     const eRate = median(streams.map((p) => p.echo.rate * BATCH));
     const sRatio = median(streams.map((p) => p.broker.rate / p.echo.rate));
