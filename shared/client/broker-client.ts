@@ -240,7 +240,13 @@ export class BrokerClient {
   async openSession(clientName = '', timeoutMs = 10_000): Promise<BrokerSession> {
     const call = this.raw.Session();
     const opened = await new Promise<{ sessionId: string; graceMs: number }>((resolve, reject) => {
-      const timer = setTimeout(() => { cleanup(); call.cancel(); reject(new Error('Session: no reply to open')); }, timeoutMs);
+      const timer = setTimeout(() => {
+        cleanup();
+        // cancel() ends the call with an 'error' (CANCELLED): without a listener it would be thrown.
+        call.on('error', () => {});
+        call.cancel();
+        reject(new Error('Session: no reply to open'));
+      }, timeoutMs);
       const onData = (m: SessionResponse__Output) => {
         if (m.msg !== 'opened' || !m.opened) return;
         cleanup();
