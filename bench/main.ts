@@ -5,7 +5,7 @@
  *
  *   npm run bench                      everything (a few minutes on 2 cores)
  *   npm run bench -- --only core,grpc  some sections; the JSON then goes to bench/results/partial.json
- *   npm run bench -- --rounds 5        gRPC and field rounds (default 3)
+ *   npm run bench -- --rounds 5        gRPC and field rounds (default 5)
  *   npm run bench -- --only grpc --grpc-cases stream   one of the gRPC comparisons (with profiling)
  *   BENCH_PROFILE=1 npm run bench      the broker children write .cpuprofile files to bench/results
  *
@@ -68,7 +68,7 @@ export function table(figures: Figure[]): string {
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { only: { type: 'string' }, rounds: { type: 'string', default: '3' }, 'grpc-cases': { type: 'string', default: 'unary,stream' } },
+    options: { only: { type: 'string' }, rounds: { type: 'string', default: '5' }, 'grpc-cases': { type: 'string', default: 'unary,stream' } },
     strict: true,
   });
   const only = values.only ? values.only.split(',') as Section[] : [...SECTIONS];
@@ -87,7 +87,7 @@ async function main(): Promise<number> {
   if (only.includes('grpc')) {
     log(`grpc: broker and echo as child processes, ${rounds} rounds`);
     const cases = values['grpc-cases'].split(',').filter((c): c is 'unary' | 'stream' => c === 'unary' || c === 'stream');
-    figures.push(...await runGrpc({ rounds, runMs: 1500, warmMs: 300, cases, log }));
+    figures.push(...await runGrpc({ rounds, runMs: 1500, warmMs: 1000, cases, log }));
   }
   if (only.includes('field')) {
     log('field: 1500 clients x 300 GiB, shared then unshared');
