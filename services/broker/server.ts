@@ -211,7 +211,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
       const kind = decodeKind(req.kind);
       const stride = req.stride_pages === '0' || req.stride_pages === '' ? 1 : decodeCount(req.stride_pages, 'stride_pages', 1);
       const counts = kernel.touch(pid, addr, length, kind, stride);
-      return { counts: encodeCounts(counts), synced: String(counts.synced) };
+      return { counts: encodeCounts(counts), synced: counts.synced };
     }),
 
     ProcStatus: unary('ProcStatus', null, (req) => encodeProcStatus(kernel.procStatus(decodePid(req.pid)))),
@@ -234,7 +234,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
           const outcomes = Buffer.allocUnsafe(addrs.length / 8);
           const counts = kernel.accessBatch(pid, kind, addrs, outcomes);
           metrics.syscall('access_batch', 'OK');
-          reply = { counts: encodeCounts(counts), outcomes, synced: String(counts.synced) };
+          reply = { counts: encodeCounts(counts), outcomes, synced: counts.synced };
         } catch (err) {
           const status = failed('AccessStream', 'access_batch', err);
           finish(status.code);

@@ -83,8 +83,12 @@ export const encodeOutcome = (outcome: OutcomeName): AccessOutcome => OUTCOMES[o
 
 const u64 = (n: number | bigint): string => (typeof n === 'bigint' ? n : BigInt(n)).toString();
 
+/**
+ * Counts as plain numbers: exact (below 2^53) and, on the AccessStream path, cheaper for
+ * protobufjs to encode than decimal strings it would parse back.
+ */
 export function encodeCounts(c: Pick<TouchCounts, 'present' | 'minorFault' | 'sigsegv' | 'sigbus'>): OutcomeCounts {
-  return { present: u64(c.present), minor_fault: u64(c.minorFault), sigsegv: u64(c.sigsegv), sigbus: u64(c.sigbus) };
+  return { present: c.present, minor_fault: c.minorFault, sigsegv: c.sigsegv, sigbus: c.sigbus };
 }
 
 export function encodeTables(t: KernelTableCounts): TableCounts {
