@@ -7,6 +7,9 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { mulberry32 } from '../shared/random.js';
+
+export { mulberry32 };
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -54,17 +57,6 @@ export function percentile(xs: ArrayLike<number>, p: number): number {
   return s[rank];
 }
 
-/** A small seeded PRNG (mulberry32): the same addresses on every run. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Little-endian u64 byte addresses of the given page numbers (8 bytes each, 8-aligned). */
 export function packPages(pages: ArrayLike<number>): Uint8Array {

@@ -20,6 +20,7 @@ import {
 import { PAGE_SHIFT, PAGE_SIZE } from '../../shared/kernel/geometry.js';
 import type { Pattern, Role } from './config.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
+import { mulberry32 } from '../../shared/random.js';
 
 export interface WorkerOptions {
   brokerAddress: string;
@@ -468,17 +469,6 @@ function lowerBound(a: Float64Array, x: number): number {
   return lo;
 }
 
-/** A small seeded PRNG (mulberry32): uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function ignoreKernelError(err: unknown): void {
   if (!(err instanceof KernelError)) throw err;

@@ -255,11 +255,7 @@ export function touchRange(ctx: FaultContext, proc: Process, first: number, last
     } else if (!protAllows(v.prot, kind)) {
       counts.sigsegv += countFrom(p, segEnd, stride);
     } else {
-      const r = proc.mm.tree.fill(p, segEnd, stride);
-      counts.minorFault += r.newly;
-      counts.present += r.already;
-      proc.counters.unsharedMinorFaults += r.newly;
-      ctx.totals.unsharedMinorFaults += r.newly;
+      fillPrivate(ctx, proc, p, segEnd, stride, counts);
     }
     p += countFrom(p, segEnd, stride) * stride;
   }
@@ -271,6 +267,19 @@ export function touchRange(ctx: FaultContext, proc: Process, first: number, last
   c.sigbus += counts.sigbus; t.sigbus += counts.sigbus;
   c.syncs += counts.synced; t.syncs += counts.synced;
   return counts;
+}
+
+/**
+ * Fills pages of the process's own tables; every fault is one the unshared counterfactual takes
+ * too, since those tables are the same in both worlds.
+ */
+function fillPrivate(ctx: FaultContext, proc: Process, from: number, end: number, stride: number,
+  counts: TouchCounts): void {
+  const r = proc.mm.tree.fill(from, end, stride);
+  counts.minorFault += r.newly;
+  counts.present += r.already;
+  proc.counters.unsharedMinorFaults += r.newly;
+  ctx.totals.unsharedMinorFaults += r.newly;
 }
 
 /** The part of a touch inside a window, slot by slot (each link entry is synced on its own). */
@@ -307,11 +316,7 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
         proc.counters.unsharedMinorFaults += u.newly;
         ctx.totals.unsharedMinorFaults += u.newly;
       } else {
-        const r = proc.mm.tree.fill(s, e, stride);
-        counts.minorFault += r.newly;
-        counts.present += r.already;
-        proc.counters.unsharedMinorFaults += r.newly;
-        ctx.totals.unsharedMinorFaults += r.newly;
+        fillPrivate(ctx, proc, s, e, stride, counts);
       }
     };
     const hole = (s: number, e: number): void => {
