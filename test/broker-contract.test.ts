@@ -72,10 +72,8 @@ describe('broker contract', () => {
     for (const bad of ['abc', '', '-1', '0x10', '1e3', '18446744073709551616']) assert.throws(() => decodeU64(bad, 'addr'), einval, bad);
     assert.equal(decodeU64('18446744073709551615', 'addr'), (1n << 64n) - 1n);
     assert.throws(() => decodeAddrs(new Uint8Array(12)), einval);
-    const misaligned = new Uint8Array(17).subarray(1);
-    const aligned = decodeAddrs(misaligned);
-    assert.equal(aligned.byteOffset % 8, 0);
-    assert.deepEqual([...aligned], [...misaligned]);
+    const whole = new Uint8Array(17).subarray(1);
+    assert.equal(decodeAddrs(whole), whole, 'a whole batch goes to the kernel as it is');
   });
 
   describe('config', () => {

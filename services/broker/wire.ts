@@ -63,13 +63,12 @@ export function decodeKind(value: AccessKind__Output | number): AccessKind {
 }
 
 /**
- * The batch's bytes, 8-byte aligned. grpc-js hands over a Buffer at any offset of a shared pool;
- * Kernel.accessBatch copies a misaligned one with `addrs.slice()`, which for a Buffer is a view of
- * the whole pool, not a copy (reported to the kernel's owner), so an aligned copy is made here.
+ * The batch's bytes, checked for whole addresses. grpc-js hands over a Buffer at any offset of a
+ * shared pool; Kernel.accessBatch reads it in place when 4-byte aligned and copies it otherwise.
  */
 export function decodeAddrs(addrs: Uint8Array): Uint8Array {
   if (addrs.length % 8 !== 0) throw invalid(`addrs holds ${addrs.length} bytes, not a multiple of 8`);
-  return addrs.byteOffset % 8 === 0 ? addrs : new Uint8Array(addrs);
+  return addrs;
 }
 
 const OUTCOMES: Readonly<Record<OutcomeName, AccessOutcome>> = Object.freeze({
