@@ -138,21 +138,25 @@ export class AccessPath {
       unsharedNewly = newly;
     } else if (ctx.sharing) {
       // find_shared_vma: the link entry is synced before the host's VMA is even looked at.
-      const slot = Math.floor(page / ctx.linkSpan);
-      if (slot !== proc.tcSlot || region.linkEpoch !== proc.tcLinkEpoch) {
+      // (A range compare, not a division per access: the slot last found in sync.)
+      if (page < proc.tcSlotStart || page >= proc.tcSlotEnd || region.linkEpoch !== proc.tcLinkEpoch) {
         if (syncLink(ctx, proc, region, page)) {
           this.synced = true;
           proc.counters.syncs++;
           ctx.totals.syncs++;
         }
-        proc.tcSlot = slot;
+        proc.tcSlotStart = page - (page % ctx.linkSpan);
+        proc.tcSlotEnd = proc.tcSlotStart + ctx.linkSpan;
         proc.tcLinkEpoch = region.linkEpoch;
       }
       if ((proc.tcProt & NEEDS[kind]) === 0) return this.segv(proc);
       newly = region.host.tree.populate(page);
       // A fault into an empty slot allocated the host's link table: a new identity, so the next
       // access finds this process's entry stale and syncs.
-      if (newly && !region.linkIds.has(slot)) region.setLinkId(slot, ctx.newLinkId());
+      if (newly) {
+        const slot = Math.floor(page / ctx.linkSpan);
+        if (!region.linkIds.has(slot)) region.setLinkId(slot, ctx.newLinkId());
+      }
       unsharedNewly = (proc.shadow as NonNullable<Process['shadow']>).populate(page);
     } else {
       if ((proc.tcProt & NEEDS[kind]) === 0) return this.segv(proc);
@@ -181,7 +185,7 @@ export class AccessPath {
   private translate(proc: Process, page: number): number {
     const ctx = this.ctx;
     // A layout change may have changed the process's link entries too (attach, unlink, exit).
-    proc.tcSlot = -1;
+    proc.tcSlotEnd = -1;
     if (page >= ctx.geometry.userLimitPages) return SIGSEGV;
     const v = proc.mm.vmas.find(page);
     if (v === undefined) return SIGSEGV;

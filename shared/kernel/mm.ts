@@ -69,8 +69,9 @@ export class Process {
   tcEnd = 0;
   tcProt = 0;
   tcRegion: Region | null = null;
-  /** The link slot last found in sync with its host, and the host's link epoch then. */
-  tcSlot = -1;
+  /** Pages [tcSlotStart, tcSlotEnd) of the link slot last found in sync, and the host's link epoch then. */
+  tcSlotStart = 0;
+  tcSlotEnd = -1;
   tcLinkEpoch = -1;
 
   constructor(pid: number, uid: number, gid: number, comm: string, mm: Mm, shadow: PageTree | null) {
