@@ -1,6 +1,7 @@
 // The worker as the deployment runs it: a child process configured by environment only, a donor
 // then a client worker against a broker started here; the client's /metrics shows its accesses,
-// and SIGTERM makes its processes unlink and exit (the broker shows them gone).
+// and SIGTERM makes its processes unlink and exit (the broker shows them gone); a worker whose
+// session ends under it exits 1.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -107,6 +108,19 @@ describe('worker service as a child process', function () {
     assert.equal(await donor.exited, 0, donor.output());
     assert.equal((await t.client.accounting()).processes, 0);
     assert.deepEqual(await t.client.listRegions(), []);
+  });
+
+  it('exits 1 when its session ends under it (the broker went away), so a supervisor restarts it', async () => {
+    const gone = await startBroker({ MSHARE_SESSION_GRACE_MS: '100' });
+    const worker = startWorker({
+      MSHARE_BROKER_ADDR: gone.grpcAddress, MSHARE_WORKER_ROLE: 'donor', MSHARE_WORKER_PROCESSES: '1', MSHARE_SGA: '1GiB',
+    });
+    children.push(worker);
+    await worker.waitFor('pattern done', 30_000);
+    assert.equal(worker.proc.exitCode, null, 'it holds its processes while the session lives');
+    await gone.stop();
+    assert.equal(await worker.exited, 1, worker.output());
+    assert.match(worker.output(), /session lost/);
   });
 
   it('a bad setting stops the start with exit 2, naming the variable', async () => {

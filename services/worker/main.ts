@@ -2,7 +2,8 @@
  * Entry point: reads the config, binds /metrics and /healthz, starts the worker (connect, spawn,
  * create or attach the region), runs its pattern once, then holds its processes (and so its
  * references to the region) until SIGTERM/SIGINT: then they unlink and exit, the session closes,
- * HTTP closes. Exit codes: 0 after a clean stop, 1 when the worker failed, 2 on a bad config.
+ * HTTP closes. Exit codes: 0 after a clean stop, 1 when the worker failed or its session ended
+ * under it (the broker went away), 2 on a bad config.
  */
 import { loadConfigOrExit } from '../../shared/config.js';
 import { loadConfig } from './config.js';
@@ -22,6 +23,9 @@ async function main(): Promise<void> {
     sgaBytes: config.sgaBytes, pattern: config.pattern, sparseFraction: config.sparseFraction,
     hotsetRate: config.hotsetRate, hotsetFraction: config.hotsetFraction, durationS: config.durationS,
     hotsetAccesses: config.hotsetAccesses, attachTimeoutMs: config.attachTimeoutMs, name: config.name, metrics,
+    // Its processes are gone with the session: exit 1, so the supervisor (compose, Kubernetes)
+    // starts a fresh worker, rather than answer /healthz for processes that no longer exist.
+    onSessionLost: () => void stop('session lost (the broker went away)', 1),
   });
   const http = buildWorkerHttp({ metrics, status: () => ({ phase, role: config.role, ...worker.progress }) });
   await http.listen({ host: config.http.host, port: config.http.port });

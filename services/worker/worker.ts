@@ -51,6 +51,11 @@ export interface WorkerOptions {
   concurrency?: number;
   /** PRNG seed for sparse and hotset addresses (default 1): runs are reproducible. */
   seed?: number;
+  /**
+   * Called once if the session ends without stop() (the broker shut down, restarted or became
+   * unreachable): the broker exits the session's processes, so the worker has nothing to run.
+   */
+  onSessionLost?: () => void;
   /** Default: a fresh registry without Node's process metrics. */
   metrics?: WorkerMetrics;
 }
@@ -134,7 +139,7 @@ export class Worker {
     this.opts = {
       sparseFraction: 0.01, hotsetRate: 100_000, hotsetFraction: 0.01, durationS: 60, hotsetAccesses: 0,
       attachTimeoutMs: 30_000, connectTimeoutMs: 10_000, name: 'worker', uid: 1000, gid: 1000,
-      concurrency: 16, seed: 1,
+      concurrency: 16, seed: 1, onSessionLost: () => {},
       ...stripUndefined(options),
     } as Required<Omit<WorkerOptions, 'metrics'>>;
     if (!Number.isInteger(this.opts.processes) || this.opts.processes < 1) {
@@ -166,6 +171,11 @@ export class Worker {
       this.checkRunning();
     }
     this.session = session;
+    // The broker ends a session's processes when its stream ends: a worker that did not close it
+    // itself has nothing left to run (the broker restarted or went away).
+    void session.ended.then(() => {
+      if (!this.stopping) this.opts.onSessionLost();
+    });
     const pids = await pool(o.processes, o.concurrency, async (i) => {
       this.checkRunning();
       const pid = await this.rpc('Spawn', () => session.spawn({ uid: o.uid, gid: o.gid, comm: `${o.name}-${i}` }));

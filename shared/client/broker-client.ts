@@ -338,7 +338,18 @@ export class BrokerSession {
   ) {
     // Errors after the open (the broker shut down) end the session; nothing to reject.
     call.on('error', () => {});
+    this.ended = new Promise((resolve) => {
+      call.once('end', () => resolve());
+      call.once('error', () => resolve());
+      call.once('close', () => resolve());
+    });
   }
+
+  /**
+   * Settles when the session's stream has ended, whether this side closed it or the broker went
+   * away (shut down, restarted, network lost): the broker exits the session's processes then.
+   */
+  readonly ended: Promise<void>;
 
   spawn(opts: SpawnOptions): Promise<number> {
     return this.client.spawn({ ...opts, sessionId: this.id });
