@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { repoPath, repoRoot } from './support/paths.js';
+import { freePort } from './support/prometheus.js';
 
 const dockerfile = readFileSync(repoPath('Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
 const runtimeStage = dockerfile.slice(dockerfile.search(/^FROM .* AS runtime$/m));
@@ -20,17 +20,6 @@ function healthcheckCommand(): string[] {
   const m = /^HEALTHCHECK .*?CMD (\[.*\])\s*$/m.exec(dockerfile);
   assert.ok(m, 'HEALTHCHECK with an exec-form CMD');
   return JSON.parse(m[1]!) as string[];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 }
 
 function runHealthcheck(url: string): number | null {
