@@ -40,7 +40,7 @@ describe('geometry', () => {
   });
 });
 
-describe('VmPTE as Linux measures it (mshare-facts.md section 3)', () => {
+describe('VmPTE as Linux measures it (docs/linux-accounting.md)', () => {
   it('mmap alone adds nothing', () => {
     assert.equal(vmptePages(4n * GiB, GiB).before, 0);
   });
