@@ -1,6 +1,6 @@
-// Issue 3 over loopback: the seed's donor/consumer example end to end through the typed client,
-// every errno with its gRPC status and `mshare-errno`, malformed requests rejected with nothing
-// changed, the batch stream, and unexpected errors as UNKNOWN.
+// The broker API over loopback: the seed's donor/consumer example end to end through the typed
+// client, every errno with its gRPC status and `mshare-errno`, malformed requests rejected with
+// nothing changed, the batch stream, and unexpected errors as UNKNOWN.
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { Kernel } from '../shared/kernel/kernel.js';
@@ -70,11 +70,12 @@ describe('broker API over loopback', () => {
     const donor = await donorWithSga();
     const consumer = await t.client.spawn({ uid: 1000, gid: 1000 });
     await t.client.mshare(consumer, 'sga', SGA_ADDR, SGA_SIZE, O_RDWR, 0);
+    // The first fault allocates the host's table under the one link slot touched; the donor's
+    // next access finds its link entry stale and syncs it, once. The consumer syncs it once too.
     const first = await t.client.touch(donor, SGA_ADDR, GiB, 'write');
-    assert.deepEqual(first, { present: 0, minorFault: 262144, sigsegv: 0, sigbus: 0, synced: first.synced });
+    assert.deepEqual(first, { present: 0, minorFault: 262144, sigsegv: 0, sigbus: 0, synced: 1 });
     const second = await t.client.touch(consumer, SGA_ADDR, GiB, 'read', 2);
-    assert.equal(second.present, 131072);
-    assert.equal(second.minorFault, 0);
+    assert.deepEqual(second, { present: 131072, minorFault: 0, sigsegv: 0, sigbus: 0, synced: 1 });
     const a = await t.client.accounting();
     assert.equal(a.processes, 2);
     assert.equal(a.savedBytes, a.unsharedPagetableBytes - a.pagetableBytes);
@@ -129,12 +130,11 @@ describe('broker API over loopback', () => {
       await expectStatus(t.client, 'Spawn', { uid: 1, gid: 1, session_id: 'no-such-session' }, grpc.status.NOT_FOUND, 'ENOENT');
     });
     it('EEXIST -> ALREADY_EXISTS', async () => {
-      const donor = await donorWithSga();
+      await donorWithSga();
       const other = await t.client.spawn({ uid: 1000, gid: 1000 });
       await expectStatus(t.client, 'Mshare', {
         pid: other, name: 'sga', addr: String(SGA_ADDR), length: String(SGA_SIZE), oflags: O_CREAT | O_EXCL | O_RDWR, mode: 0o600,
       }, grpc.status.ALREADY_EXISTS, 'EEXIST');
-      assert.ok(donor > 0);
     });
     it('EACCES -> PERMISSION_DENIED', async () => {
       await donorWithSga();

@@ -4,7 +4,7 @@
 // the gRPC health check the Kubernetes probes use against them.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -144,8 +144,7 @@ describe('container image layout (the Dockerfile runtime stage, without Docker)'
     assert.equal(runHealthcheck(url), 1, 'the healthcheck fails once the broker is gone');
   });
 
-  it('starts the worker from dist/ next to a broker and passes the image HEALTHCHECK', async function () {
-    if (!existsSync(repoPath('services', 'worker', 'main.ts'))) this.skip(); // services/worker is being written
+  it('starts the worker from dist/ next to a broker and passes the image HEALTHCHECK', async () => {
     const grpcPort = await freePort();
     const brokerHttp = await freePort();
     const workerHttp = await freePort();
@@ -167,8 +166,21 @@ describe('container image layout (the Dockerfile runtime stage, without Docker)'
       MSHARE_WORKER_PROCESSES: '1',
       MSHARE_SGA: '1GiB',
     });
-    await waitHealthy(`http://127.0.0.1:${workerHttp}/metrics`, worker, () => log, 20_000);
+    const workerUrl = `http://127.0.0.1:${workerHttp}/metrics`;
+    await waitHealthy(workerUrl, worker, () => log, 20_000);
+    // The donor created the region and holds it: the worker from dist/ did its job.
+    for (const deadline = Date.now() + 20_000; ;) {
+      const health = await (await fetch(`http://127.0.0.1:${workerHttp}/healthz`)).json() as { phase: string };
+      if (health.phase === 'holding') break;
+      assert.ok(Date.now() < deadline && worker.exitCode === null, `the worker never reached 'holding' (${health.phase}):\n${log}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const region = () => fetch(`http://127.0.0.1:${brokerHttp}/msharefs/sga`).then((r) => r.status);
+    assert.equal(await region(), 200);
     await stopChild(worker);
+    assert.equal(worker.exitCode, 0, `the worker exits 0 on SIGTERM:\n${log}`);
+    assert.equal(runHealthcheck(workerUrl), 1, 'the healthcheck fails once the worker is gone');
+    assert.equal(await region(), 404, 'its last unlink removed the region');
     await stopChild(broker);
   });
 });
