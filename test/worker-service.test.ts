@@ -73,10 +73,28 @@ describe('worker (in-process, real broker)', function () {
   });
 
   it('a client started before the donor waits for the region, then attaches', async () => {
+    // The broker's answers to the client's msharefs reads, seen from the kernel: a second ENOENT
+    // means the client took the first one and asked again, i.e. it is waiting.
+    const kernel = t.broker.kernel;
+    const readRegion = kernel.readRegion.bind(kernel);
+    const refusedTwice = new Promise<void>((resolve) => {
+      let refusals = 0;
+      kernel.readRegion = (name) => {
+        try {
+          return readRegion(name);
+        } catch (err) {
+          if (err instanceof KernelError && err.errno === 'ENOENT' && ++refusals === 2) resolve();
+          throw err;
+        }
+      };
+    });
     const client = make({ processes: 2, attachTimeoutMs: 10_000 });
     const started = client.start();
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(client.progress.attached, 0);
+    await Promise.race([
+      refusedTwice,
+      started.then(() => assert.fail('start() resolved without a region'), (err: unknown) => assert.fail(`start() gave up: ${err}`)),
+    ]);
+    assert.deepEqual([client.progress.spawned, client.progress.attached], [2, 0]);
     await make({ role: 'donor', processes: 1 }).start();
     await started;
     assert.equal(client.progress.attached, 2);
