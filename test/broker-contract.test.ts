@@ -43,7 +43,7 @@ describe('broker contract', () => {
     }
   });
 
-  it('maps each errno to the status issue 3 names, with mshare-errno, and back', () => {
+  it("maps each errno to its gRPC status (the README's table), with mshare-errno, and back", () => {
     const expected: Record<string, grpc.status> = {
       EINVAL: grpc.status.INVALID_ARGUMENT, EEXIST: grpc.status.ALREADY_EXISTS, ENOENT: grpc.status.NOT_FOUND,
       ESRCH: grpc.status.NOT_FOUND, EACCES: grpc.status.PERMISSION_DENIED, EPERM: grpc.status.PERMISSION_DENIED,

@@ -271,7 +271,7 @@ describe('Grafana provisioning and dashboard', () => {
     assert.equal(new Set(ids).size, ids.length, 'panel ids are unique');
   });
 
-  it('shows what issue 4 asks for', () => {
+  it('shows page-table bytes with and without sharing, the saving, the seed baseline, accesses, faults, regions, processes, RPC errors and latency', () => {
     const all = dashboardExprs().map((e) => e.expr).join('\n');
     for (const needed of [
       'mshare_pagetable_bytes', 'mshare_pagetable_unshared_bytes', 'mshare_pagetable_saved_bytes',
