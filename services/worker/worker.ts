@@ -21,6 +21,7 @@ import { PAGE_SHIFT, PAGE_SIZE } from '../../shared/kernel/geometry.js';
 import type { Pattern, Role } from './config.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { mulberry32 } from '../../shared/random.js';
+import { packPages, zipfSampler } from '../../shared/addresses.js';
 
 export interface WorkerOptions {
   brokerAddress: string;
@@ -327,14 +328,9 @@ export class Worker {
   private async hotset(firstPage: number, pages: number): Promise<void> {
     const o = this.opts;
     const hot = Math.max(1, Math.min(pages, Math.round(o.hotsetFraction * pages)));
-    const cdf = zipfCdf(hot);
-    const total = cdf[hot - 1];
-    const rand = mulberry32(o.seed);
+    const rank = zipfSampler(hot, 1, mulberry32(o.seed));
     // Rank r is page r * pages / hot: hot pages spread over the SGA, so they span many tables.
-    const pageOf = (): number => {
-      const rank = lowerBound(cdf, rand() * total);
-      return firstPage + Math.floor((rank * pages) / hot);
-    };
+    const pageOf = (): number => firstPage + Math.floor((rank() * pages) / hot);
     const maxAccesses = o.hotsetAccesses > 0 ? o.hotsetAccesses : Number.POSITIVE_INFINITY;
     const t0 = Date.now();
     const endAt = t0 + o.durationS * 1000;
@@ -441,44 +437,6 @@ class Inflight {
     while (this.pending.length > 0) await this.pending.shift();
   }
 }
-
-/**
- * n little-endian u64 addresses of the pages nextPage() yields. Page numbers stay below 2^44
- * (5-level), so the address halves are computed from the page number without BigInt.
- */
-export function packPages(n: number, nextPage: () => number): Uint8Array {
-  const words = new Uint32Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    const page = nextPage();
-    words[2 * i] = (page % 0x100000) * PAGE_SIZE; // low 20 bits of the page, shifted by 12
-    words[2 * i + 1] = Math.floor(page / 0x100000);
-  }
-  return new Uint8Array(words.buffer);
-}
-
-/** Cumulative weights 1/(rank+1) (zipf, s = 1) of `n` ranks. */
-export function zipfCdf(n: number): Float64Array {
-  const cdf = new Float64Array(n);
-  let sum = 0;
-  for (let r = 0; r < n; r++) {
-    sum += 1 / (r + 1);
-    cdf[r] = sum;
-  }
-  return cdf;
-}
-
-/** First index whose value is >= x. */
-function lowerBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 
 function ignoreKernelError(err: unknown): void {
   if (!(err instanceof KernelError)) throw err;
