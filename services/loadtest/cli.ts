@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { GEOMETRY_NAMES, type GeometryName } from '../../shared/kernel/geometry.js';
 import { formatBytes, formatCount, parseSizeAs } from '../../shared/units.js';
 import { PATTERNS, type Pattern } from '../worker/config.js';
-import { DEFAULT_OPTIONS, type Report, type ScenarioOptions } from './scenario.js';
+import { DEFAULT_OPTIONS, type ScenarioOptions } from './scenario.js';
+import type { Report } from './report.js';
 
 export class UsageError extends Error {
   constructor(readonly flag: string, message: string) {

@@ -13,6 +13,7 @@
  * stop(): each process drops its reference (mshare_unlink) and exits; the session closes.
  */
 import { BrokerClient, type BrokerSession, type GeometryInfo } from '../../shared/client/broker-client.js';
+import { AccessCounts } from '../../shared/kernel/counts.js';
 import { KernelError } from '../../shared/kernel/errors.js';
 import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_SHARED, O_CREAT, O_EXCL, O_RDWR, PROT_READ, PROT_WRITE,
@@ -69,13 +70,6 @@ export interface WorkerProgress {
   accesses: number;
 }
 
-export interface AccessTotals {
-  present: number;
-  minorFault: number;
-  sigsegv: number;
-  sigbus: number;
-}
-
 /** Page-table figures of this worker's processes, summed from ProcStatus (VmPTE + PGD). */
 export interface UsageFigures {
   processes: number;
@@ -84,6 +78,21 @@ export interface UsageFigures {
   minorFaults: number;
   unsharedMinorFaults: number;
 }
+
+export const UsageFigures = Object.freeze({
+  zero(): UsageFigures {
+    return { processes: 0, pagetableBytes: 0, unsharedPagetableBytes: 0, minorFaults: 0, unsharedMinorFaults: 0 };
+  },
+  /** Adds `b` into `a` and returns `a`. */
+  add(a: UsageFigures, b: Readonly<UsageFigures>): UsageFigures {
+    a.processes += b.processes;
+    a.pagetableBytes += b.pagetableBytes;
+    a.unsharedPagetableBytes += b.unsharedPagetableBytes;
+    a.minorFaults += b.minorFaults;
+    a.unsharedMinorFaults += b.unsharedMinorFaults;
+    return a;
+  },
+});
 
 export interface WorkerUsage {
   /** The processes that ran the pattern. */
@@ -111,14 +120,11 @@ export function windowFor(geometry: Pick<GeometryInfo, 'mshareAlignment' | 'user
   return { start, size };
 }
 
-const zeroUsage = (): UsageFigures => ({
-  processes: 0, pagetableBytes: 0, unsharedPagetableBytes: 0, minorFaults: 0, unsharedMinorFaults: 0,
-});
-
 export class Worker {
   readonly metrics: WorkerMetrics;
   readonly progress: WorkerProgress = { spawned: 0, attached: 0, done: 0, accesses: 0 };
-  readonly totals: AccessTotals = { present: 0, minorFault: 0, sigsegv: 0, sigbus: 0 };
+  /** What the broker answered this worker's accesses. */
+  readonly totals: AccessCounts = AccessCounts.zero();
   geometry: GeometryInfo | undefined;
   /** The region's window as msharefs reports it. */
   window: { start: bigint; size: bigint } | undefined;
@@ -204,7 +210,7 @@ export class Worker {
   }
 
   /** Runs the pattern on every pattern process; resolves with the access counts. */
-  async run(): Promise<AccessTotals> {
+  async run(): Promise<AccessCounts> {
     if (this.patternPids.length === 0) return this.totals;
     const window = this.window;
     if (!window) throw new Error('run() before start()');
@@ -216,7 +222,7 @@ export class Worker {
         await pool(this.patternPids.length, this.opts.concurrency, async (i) => {
           this.checkRunning();
           const c = await this.rpc('Touch', () => this.client.touch(this.patternPids[i], window.start, BigInt(spanBytes), 'write'));
-          this.count(c, c.present + c.minorFault + c.sigsegv + c.sigbus);
+          this.count(c, AccessCounts.total(c));
           this.progress.done++;
         });
         break;
@@ -232,16 +238,17 @@ export class Worker {
 
   /** ProcStatus of every live process, summed: the creator apart from the pattern processes. */
   async usage(): Promise<WorkerUsage> {
-    const out: WorkerUsage = { pattern: zeroUsage(), creator: zeroUsage() };
+    const out: WorkerUsage = { pattern: UsageFigures.zero(), creator: UsageFigures.zero() };
     const pids = this.pids;
     await pool(pids.length, this.opts.concurrency, async (i) => {
       const s = await this.rpc('ProcStatus', () => this.client.procStatus(pids[i]));
-      const u = pids[i] === this.creatorPid ? out.creator : out.pattern;
-      u.processes++;
-      u.pagetableBytes += s.vmpteBytes + s.pgdBytes;
-      u.unsharedPagetableBytes += s.unsharedVmpteBytes + s.unsharedPgdBytes;
-      u.minorFaults += s.minorFaults;
-      u.unsharedMinorFaults += s.unsharedMinorFaults;
+      UsageFigures.add(pids[i] === this.creatorPid ? out.creator : out.pattern, {
+        processes: 1,
+        pagetableBytes: s.vmpteBytes + s.pgdBytes,
+        unsharedPagetableBytes: s.unsharedVmpteBytes + s.unsharedPgdBytes,
+        minorFaults: s.minorFaults,
+        unsharedMinorFaults: s.unsharedMinorFaults,
+      });
     });
     return out;
   }
@@ -366,11 +373,8 @@ export class Worker {
 
   // ---- helpers -------------------------------------------------------------------------------
 
-  private count(c: AccessTotals, n: number): void {
-    this.totals.present += c.present;
-    this.totals.minorFault += c.minorFault;
-    this.totals.sigsegv += c.sigsegv;
-    this.totals.sigbus += c.sigbus;
+  private count(c: AccessCounts, n: number): void {
+    AccessCounts.add(this.totals, c);
     this.progress.accesses += n;
     this.metrics.countAccesses(c);
   }
