@@ -12,56 +12,12 @@
 import * as grpc from '@grpc/grpc-js';
 import { BrokerClient } from '../../shared/client/broker-client.js';
 import { AccessCounts } from '../../shared/kernel/counts.js';
-import type { GeometryName } from '../../shared/kernel/geometry.js';
 import { loadConfig as loadBrokerConfig } from '../broker/config.js';
 import { buildBroker, type Broker } from '../broker/server.js';
 import { shutdown } from '../broker/lifecycle.js';
-import type { Pattern } from '../worker/config.js';
 import { Worker } from '../worker/worker.js';
+import { DEFAULT_OPTIONS, EMBEDDED_REGION, type ScenarioOptions } from './options.js';
 import { buildReport, type Report } from './report.js';
-
-export interface ScenarioOptions {
-  /** Client processes that attach and run the pattern (the seed: 1500). */
-  clients: number;
-  /** In-process client workers the clients are spread over (the donor worker comes on top). */
-  workers: number;
-  sgaBytes: number;
-  pattern: Pattern;
-  sparseFraction: number;
-  hotsetRate: number;
-  hotsetFraction: number;
-  durationS: number;
-  hotsetAccesses: number;
-  /** Embedded broker only. */
-  geometry: GeometryName;
-  /** Embedded broker only: false runs the kernel without sharing (the world without mshare). */
-  sharing: boolean;
-  /** host:port of a running broker; undefined: an embedded one. */
-  broker?: string;
-  /** Region name; default 'sga' embedded, a name unique to the run against an external broker. */
-  region?: string;
-  machineMemoryBytes: number;
-  seed: number;
-  /** Progress lines (stderr in main.ts). */
-  onProgress?: (line: string) => void;
-  progressIntervalMs?: number;
-}
-
-export const DEFAULT_OPTIONS: Readonly<ScenarioOptions> = Object.freeze({
-  clients: 1500,
-  workers: 15,
-  sgaBytes: 300 * 2 ** 30,
-  pattern: 'sequential',
-  sparseFraction: 0.01,
-  hotsetRate: 100_000,
-  hotsetFraction: 0.01,
-  durationS: 10,
-  hotsetAccesses: 0,
-  geometry: 'x86_64-4level',
-  sharing: true,
-  machineMemoryBytes: 512 * 2 ** 30,
-  seed: 1,
-});
 
 /** Clients spread over workers: the first (clients mod workers) get one more. */
 export function split(clients: number, workers: number): number[] {
@@ -98,7 +54,7 @@ export async function runScenario(options: Partial<ScenarioOptions> = {}): Promi
   const t0 = performance.now();
   const embedded = o.broker === undefined ? await startEmbeddedBroker(o) : undefined;
   const address = embedded?.address ?? (o.broker as string);
-  const region = o.region ?? (embedded ? 'sga' : `loadtest-${process.pid}-${Date.now().toString(36)}`);
+  const region = o.region ?? (embedded ? EMBEDDED_REGION : `loadtest-${process.pid}-${Date.now().toString(36)}`);
   const common = {
     brokerAddress: address, region, sgaBytes: o.sgaBytes, pattern: o.pattern, sparseFraction: o.sparseFraction,
     hotsetRate: o.hotsetRate, hotsetFraction: o.hotsetFraction, durationS: o.durationS, hotsetAccesses: o.hotsetAccesses,

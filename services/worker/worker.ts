@@ -19,7 +19,7 @@ import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_SHARED, O_CREAT, O_EXCL, O_RDWR, PROT_READ, PROT_WRITE,
 } from '../../shared/kernel/uapi.js';
 import { PAGE_SHIFT, PAGE_SIZE } from '../../shared/kernel/geometry.js';
-import type { Pattern, Role } from './config.js';
+import { DEFAULT_CONFIG, type Pattern, type Role } from './config.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { mulberry32 } from '../../shared/random.js';
 import { packPages, zipfSampler } from '../../shared/addresses.js';
@@ -31,17 +31,18 @@ export interface WorkerOptions {
   region: string;
   sgaBytes: number;
   pattern: Pattern;
-  /** sparse: share of the SGA's pages each process touches (default 0.01). */
+  // Unset, the next six and `name` take the worker's environment defaults (config.ts DEFAULTS).
+  /** sparse: share of the SGA's pages each process touches. */
   sparseFraction?: number;
-  /** hotset: accesses per second for the whole worker (default 100000). */
+  /** hotset: accesses per second for the whole worker. */
   hotsetRate?: number;
-  /** hotset: share of the SGA's pages in the hot set (default 0.01). */
+  /** hotset: share of the SGA's pages in the hot set. */
   hotsetFraction?: number;
-  /** hotset: seconds it runs (default 60). */
+  /** hotset: seconds it runs. */
   durationS?: number;
-  /** hotset: stop after this many accesses; 0 (default): only the duration bounds it. */
+  /** hotset: stop after this many accesses; 0: only the duration bounds it. */
   hotsetAccesses?: number;
-  /** How long clients retry ENOENT while the region does not exist yet (default 30 s). */
+  /** How long clients retry ENOENT while the region does not exist yet. */
   attachTimeoutMs?: number;
   /** How long start() waits for the broker's channel (default 10 s). */
   connectTimeoutMs?: number;
@@ -143,10 +144,11 @@ export class Worker {
   private readonly sleepers = new Set<() => void>();
 
   constructor(options: WorkerOptions) {
+    const d = DEFAULT_CONFIG;
     this.opts = {
-      sparseFraction: 0.01, hotsetRate: 100_000, hotsetFraction: 0.01, durationS: 60, hotsetAccesses: 0,
-      attachTimeoutMs: 30_000, connectTimeoutMs: 10_000, name: 'worker', uid: 1000, gid: 1000,
-      concurrency: 16, seed: 1, onSessionLost: () => {},
+      sparseFraction: d.sparseFraction, hotsetRate: d.hotsetRate, hotsetFraction: d.hotsetFraction,
+      durationS: d.durationS, hotsetAccesses: d.hotsetAccesses, attachTimeoutMs: d.attachTimeoutMs, name: d.name,
+      connectTimeoutMs: 10_000, uid: 1000, gid: 1000, concurrency: 16, seed: 1, onSessionLost: () => {},
       ...stripUndefined(options),
     } as Required<Omit<WorkerOptions, 'metrics'>>;
     if (!Number.isInteger(this.opts.processes) || this.opts.processes < 1) {
