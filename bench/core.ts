@@ -12,8 +12,9 @@
  */
 import { Kernel } from '../shared/kernel/kernel.js';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_SHARED, O_CREAT, O_EXCL, O_RDWR, PROT_READ, PROT_WRITE } from '../shared/kernel/uapi.js';
+import { packPages, zipfPages } from '../shared/addresses.js';
 import {
-  judge, median, mulberry32, packPages, zipfPages, SGA_ADDR, SGA_BYTES, SGA_FIRST_PAGE, SGA_PAGES, type Figure,
+  judge, median, mulberry32, SGA_ADDR, SGA_BYTES, SGA_FIRST_PAGE, SGA_PAGES, type Figure,
 } from './lib.js';
 
 const BATCH = 1024;
@@ -57,7 +58,7 @@ function randomPages(n: number, seed: number, distinct: boolean): Float64Array {
 
 /** The addresses cut into 1024-address batches (views on one aligned buffer). */
 function batches(pages: Float64Array): Uint8Array[] {
-  const bytes = packPages(pages);
+  const bytes = packPages(pages.length, (i) => pages[i]);
   const out: Uint8Array[] = [];
   for (let i = 0; i < bytes.byteLength; i += BATCH * 8) out.push(bytes.subarray(i, Math.min(bytes.byteLength, i + BATCH * 8)));
   return out;

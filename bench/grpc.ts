@@ -13,9 +13,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { BrokerClient, type AccessStream } from '../shared/client/broker-client.js';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_SHARED, O_CREAT, O_EXCL, O_RDWR, PROT_READ, PROT_WRITE } from '../shared/kernel/uapi.js';
+import { packPages } from '../shared/addresses.js';
 import { loadEcho, type EchoClient } from './echo.js';
 import {
-  judge, median, mulberry32, packPages, percentile, startChild, SGA_ADDR, SGA_BYTES, SGA_FIRST_PAGE, SGA_PAGES, type Child, type Figure,
+  judge, median, mulberry32, percentile, startChild, SGA_ADDR, SGA_BYTES, SGA_FIRST_PAGE, SGA_PAGES, type Child, type Figure,
 } from './lib.js';
 
 export interface RunResult {
@@ -133,7 +134,7 @@ export async function runGrpc(o: GrpcOptions): Promise<Figure[]> {
     const unaryEcho = () => echoUnary(echoClient, payload16);
 
     const batches = Array.from({ length: 64 }, () =>
-      packPages(Float64Array.from({ length: BATCH }, () => SGA_FIRST_PAGE + Math.floor(rand() * SGA_PAGES))));
+      packPages(BATCH, () => SGA_FIRST_PAGE + Math.floor(rand() * SGA_PAGES)));
     const echoPayloads = batches.map((b) => Buffer.from(b));
     stream = client.accessStream();
     eStream = echoStream(echoClient);

@@ -1,6 +1,6 @@
 /**
- * What the benchmark's parts share: statistics, address generation, child processes, figures.
- * Nothing here measures anything.
+ * What the benchmark's parts share: statistics, child processes, figures. Nothing here measures
+ * anything. Addresses come from shared/addresses.ts, as the worker's do.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -55,38 +55,6 @@ export function percentile(xs: ArrayLike<number>, p: number): number {
   if (s.length === 0) return NaN;
   const rank = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1));
   return s[rank];
-}
-
-
-/** Little-endian u64 byte addresses of the given page numbers (8 bytes each, 8-aligned). */
-export function packPages(pages: ArrayLike<number>): Uint8Array {
-  const out = new BigUint64Array(pages.length);
-  for (let i = 0; i < pages.length; i++) out[i] = BigInt(pages[i]) << 12n;
-  return new Uint8Array(out.buffer);
-}
-
-/**
- * Page offsets in [0, range) drawn from a Zipf(s) law over `hot` distinct pages scattered over
- * the range: rank r is drawn with probability proportional to 1 / r^s (inverse CDF on a table).
- */
-export function zipfPages(n: number, range: number, hot: number, s: number, rand: () => number): Float64Array {
-  const cdf = new Float64Array(hot);
-  let sum = 0;
-  for (let r = 0; r < hot; r++) { sum += 1 / (r + 1) ** s; cdf[r] = sum; }
-  const where = new Float64Array(hot);
-  for (let r = 0; r < hot; r++) where[r] = Math.floor(rand() * range);
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const u = rand() * sum;
-    let lo = 0;
-    let hi = hot - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cdf[mid] < u) lo = mid + 1; else hi = mid;
-    }
-    out[i] = where[lo];
-  }
-  return out;
 }
 
 /** VmHWM (peak resident set) and VmRSS of a live process, bytes (Linux /proc). */

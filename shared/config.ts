@@ -4,13 +4,15 @@
  * "load the config or exit 2" step. The services keep their own variables, defaults and Config
  * shapes; only main.ts passes process.env in.
  */
+import { KernelError } from './kernel/errors.js';
+import { validateName } from './kernel/msharefs.js';
 import { parseSizeAs } from './units.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
-    super(`${variable}: ${message}`);
+  constructor(readonly variable: string, readonly reason: string) {
+    super(`${variable}: ${reason}`);
     this.name = 'ConfigError';
   }
 }
@@ -75,8 +77,11 @@ export function parseInteger(variable: string, value: string, min: number, max: 
   return n;
 }
 
+/** Decimal notation, optionally with an exponent (1.5, 1e5, 1e-2); no sign, no hex, no Infinity. */
+const NUMBER = /^\d+(\.\d+)?(e[-+]?\d+)?$/i;
+
 export function parseNumber(variable: string, value: string, min: number, max: number): number {
-  const n = /^\d+(\.\d+)?(e\d+)?$/i.test(value) ? Number(value) : NaN;
+  const n = NUMBER.test(value) ? Number(value) : NaN;
   if (!Number.isFinite(n)) throw new ConfigError(variable, `'${value}' is not a non-negative number`);
   if (n < min || n > max) throw new ConfigError(variable, `${n} is outside ${min}..${max}`);
   return n;
@@ -84,9 +89,19 @@ export function parseNumber(variable: string, value: string, min: number, max: n
 
 /** A share: above 0, at most 1. */
 export function parseFraction(variable: string, value: string): number {
-  const n = /^\d+(\.\d+)?(e-?\d+)?$/i.test(value) ? Number(value) : NaN;
+  const n = NUMBER.test(value) ? Number(value) : NaN;
   if (!(n > 0 && n <= 1)) throw new ConfigError(variable, `'${value}' is not a fraction in (0, 1]`);
   return n;
+}
+
+/** An msharefs region name, by msharefs's own rule (validateName: 1..255 bytes, no '/' or NUL, not . or ..). */
+export function parseRegionName(variable: string, value: string): string {
+  try {
+    return validateName(value);
+  } catch (err) {
+    if (err instanceof KernelError) throw new ConfigError(variable, `'${value}' is not an msharefs name: ${err.detail}`);
+    throw err;
+  }
 }
 
 /** A size in the one notation every service shares (shared/units.ts). */

@@ -12,7 +12,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ERRNO_NAMES, KernelError } from '../shared/kernel/errors.js';
 import { ERRNO_TO_STATUS, errorFromStatus, statusFromError } from '../shared/grpc/status.js';
 import { ConfigError, loadConfig } from '../services/broker/config.js';
-import { decodeAddrs, decodePid, decodeU64 } from '../services/broker/wire.js';
+import { decodeBatch, decodePid, decodeU64 } from '../shared/grpc/wire.js';
 import { BrokerClient } from '../shared/client/broker-client.js';
 import { startBroker } from './fixtures/broker.js';
 
@@ -71,9 +71,10 @@ describe('broker contract', () => {
     assert.equal(decodePid(7), 7);
     for (const bad of ['abc', '', '-1', '0x10', '1e3', '18446744073709551616']) assert.throws(() => decodeU64(bad, 'addr'), einval, bad);
     assert.equal(decodeU64('18446744073709551615', 'addr'), (1n << 64n) - 1n);
-    assert.throws(() => decodeAddrs(new Uint8Array(12)), einval);
-    const whole = new Uint8Array(17).subarray(1);
-    assert.equal(decodeAddrs(whole), whole, 'a whole batch goes to the kernel as it is');
+    // A batch's bytes go to the kernel as they are: Kernel.accessBatch checks their length once.
+    const whole = Buffer.alloc(17).subarray(1);
+    assert.equal(decodeBatch({ pid: 1, kind: 'ACCESS_KIND_READ', addrs: whole }).addrs, whole);
+    assert.throws(() => decodeBatch({ pid: 0, kind: 'ACCESS_KIND_READ', addrs: whole }), einval);
   });
 
   describe('config', () => {

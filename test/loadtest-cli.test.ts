@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { checkThresholds, parseCli, UsageError } from '../services/loadtest/cli.js';
-import type { Report } from '../services/loadtest/scenario.js';
+import type { Report } from '../services/loadtest/report.js';
 import { repoRoot } from './support/paths.js';
 
 interface Run { code: number | null; stdout: string; stderr: string }

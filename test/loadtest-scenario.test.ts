@@ -8,7 +8,8 @@
 //   without sharing   C x (T + 1) + 1 pages: each client's private tables and PGD, the donor's PGD
 //   minor faults      P with sharing (the first toucher populates the host), C x P without
 import assert from 'node:assert/strict';
-import { runScenario, split, capacity, type Report } from '../services/loadtest/scenario.js';
+import { runScenario, split } from '../services/loadtest/scenario.js';
+import { capacity, type Report } from '../services/loadtest/report.js';
 import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../shared/kernel/uapi.js';
 import { startBroker } from './fixtures/broker.js';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import {
   ConfigError, envReader, parseBoolean, parseFraction, parseHostPort, parseInteger, parseListenAddress, parseNumber,
-  parseOneOf, parseSize,
+  parseOneOf, parseRegionName, parseSize,
 } from '../shared/config.js';
 
 const names = (variable: string) => (err: unknown) => err instanceof ConfigError && err.variable === variable && err.message.startsWith(`${variable}: `);
@@ -24,12 +24,23 @@ describe('shared/config', () => {
     assert.throws(() => parseOneOf('V', 'c', ['a', 'b']), names('V'));
     assert.throws(() => parseBoolean('V', 'maybe'), names('V'));
     assert.throws(() => parseInteger('V', '7', 8, 9), names('V'));
-    assert.throws(() => parseNumber('V', '1e-3', 0, 1), names('V'));
+    assert.throws(() => parseNumber('V', '-1', 0, 1), names('V'));
+    assert.throws(() => parseNumber('V', '2e-1x', 0, 1), names('V'));
     assert.throws(() => parseFraction('V', '0'), names('V'));
     assert.throws(() => parseSize('V', '12XB'), names('V'));
     assert.deepEqual(
-      [parseBoolean('V', 'YES'), parseInteger('V', '8', 8, 9), parseNumber('V', '1.5e2', 0, 200), parseFraction('V', '1e-2'), parseSize('V', '2KiB')],
-      [true, 8, 150, 0.01, 2048],
+      [parseBoolean('V', 'YES'), parseInteger('V', '8', 8, 9), parseNumber('V', '1.5e2', 0, 200), parseNumber('V', '1e-3', 0, 1), parseFraction('V', '1e-2'), parseSize('V', '2KiB')],
+      [true, 8, 150, 0.001, 0.01, 2048],
     );
+  });
+});
+
+describe('shared/config: region names', () => {
+  it("are msharefs's names (validateName), each refusal naming the variable", () => {
+    assert.equal(parseRegionName('V', 'sga'), 'sga');
+    assert.equal(parseRegionName('V', 'é'.repeat(127)), 'é'.repeat(127)); // 254 bytes
+    for (const bad of ['.', '..', 'a/b', 'a\0b', 'x'.repeat(256), 'é'.repeat(128)]) {
+      assert.throws(() => parseRegionName('V', bad), names('V'), JSON.stringify(bad));
+    }
   });
 });

@@ -3,8 +3,9 @@
  * the fastify app around one Kernel. main.ts binds the ports and handles signals; tests build a
  * broker and bind it to 127.0.0.1:0.
  *
- * Every unary handler goes through one adapter (`unary`): it decodes and validates the request,
- * calls the kernel, maps a failure to its status (shared/grpc/status.ts), records the RPC and
+ * Every unary handler goes through one adapter (`unary`), every bidi stream through another
+ * (`bidi`): the handler decodes and validates the request (shared/grpc/wire.ts) and calls the
+ * kernel; the adapter maps a failure to its status (shared/grpc/status.ts), records the RPC and
  * syscall series, and always returns right after calling back.
  */
 import * as grpc from '@grpc/grpc-js';
@@ -16,16 +17,17 @@ import { KernelError, type ErrnoName } from '../../shared/kernel/errors.js';
 import { seedBaseline } from '../../shared/kernel/accounting.js';
 import type { SeedBaseline } from '../../shared/kernel/types.js';
 import { BROKER_SERVICE_NAME, loadBrokerProto } from '../../shared/grpc/proto.js';
+import type { RpcName } from '../../shared/grpc/errnos.js';
 import { statusFromError } from '../../shared/grpc/status.js';
+import {
+  decodeBatch, decodeBits, decodeKind, decodePid, decodeStride, decodeU64, encodeAccessResult, encodeAccounting,
+  encodeBatchResult, encodeGeometry, encodeProcStatus, encodeRegion, encodeTouchResult, encodeU64,
+} from '../../shared/grpc/wire.js';
 import type { BrokerHandlers } from '../../shared/generated/mshare/v1/Broker.js';
 import type { Config } from './config.js';
 import { createMetrics, type BrokerMetrics } from './metrics.js';
 import { Sessions } from './sessions.js';
 import { buildHttp } from './http.js';
-import {
-  decodeAddrs, decodeBits, decodeCount, decodeKind, decodePid, decodeU64,
-  encodeAccounting, encodeCounts, encodeOutcome, encodeProcStatus, encodeRegion,
-} from './wire.js';
 
 export interface BrokerDeps {
   config: Config;
@@ -35,6 +37,11 @@ export interface BrokerDeps {
   logger?: boolean | FastifyBaseLogger;
   /** Node process metrics on /metrics (default true). */
   defaultMetrics?: boolean;
+  /**
+   * Told of every failed call: the RPC and the errno it answered (undefined: UNKNOWN). The tests
+   * check it against RPC_ERRNOS (shared/grpc/errnos.ts).
+   */
+  onFailure?: (rpc: RpcName, errno: ErrnoName | undefined) => void;
 }
 
 export interface Broker {
@@ -100,7 +107,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
 
   /** The one adapter for unary calls. `syscall` names the mshare_syscalls_total series. */
   function unary<Req, Res>(
-    method: string, syscall: string | null, handle: (req: Req) => Res,
+    method: RpcName, syscall: string | null, handle: (req: Req) => Res,
   ): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       const end = metrics.startRpc('unary', method);
@@ -119,27 +126,73 @@ export function buildBroker(deps: BrokerDeps): Broker {
     };
   }
 
-  /** Maps a failure to its status, counts it, logs it when it is not a kernel error. */
-  function failed(method: string, syscall: string | null, err: unknown) {
+  /**
+   * The one adapter for bidi streams: `open()` makes the state of one call, whose `reply` answers
+   * each request and whose `ended` (optional) runs once when the call ends, however it ends. A
+   * failed request ends the stream with its status; replies are written with backpressure.
+   */
+  function bidi<Req, Res>(
+    method: RpcName, syscall: string | null, open: () => { reply(req: Req): Res; ended?(): void },
+  ): grpc.handleBidiStreamingCall<Req, Res> {
+    return (call) => {
+      const end = metrics.startRpc('bidi_stream', method);
+      const stream = open();
+      let finished = false;
+      const finish = (code: grpc.status) => {
+        if (finished) return;
+        finished = true;
+        end(code);
+        stream.ended?.();
+      };
+      call.on('data', (req: Req) => {
+        if (finished) return;
+        let reply: Res;
+        try {
+          reply = stream.reply(req);
+        } catch (err) {
+          const status = failed(method, syscall, err);
+          finish(status.code);
+          call.emit('error', status);
+          return;
+        }
+        if (syscall) metrics.syscall(syscall, 'OK');
+        // Backpressure: stop reading requests while the replies are not being drained.
+        if (!call.write(reply)) {
+          call.pause();
+          call.once('drain', () => call.resume());
+        }
+      });
+      call.on('end', () => { finish(grpc.status.OK); call.end(); });
+      call.on('cancelled', () => finish(grpc.status.CANCELLED));
+      call.on('close', () => finish(grpc.status.CANCELLED));
+    };
+  }
+
+  /**
+   * Maps a failure to its status, counts it, logs it when it is not a kernel error, and reports
+   * (rpc, errno) to the observer.
+   */
+  function failed(method: RpcName, syscall: string | null, err: unknown) {
     const status = statusFromError(err);
-    const errno: ErrnoName | 'UNKNOWN' = err instanceof KernelError ? err.errno : 'UNKNOWN';
-    if (syscall) metrics.syscall(syscall, errno);
-    if (!(err instanceof KernelError)) logger().error({ err, method }, 'unexpected error in handler');
+    const errno = err instanceof KernelError ? err.errno : undefined;
+    if (syscall) metrics.syscall(syscall, errno ?? 'UNKNOWN');
+    if (!errno) logger().error({ err, method }, 'unexpected error in handler');
+    deps.onFailure?.(method, errno);
     return status;
   }
 
   const handlers: BrokerHandlers = {
     GetGeometry: unary('GetGeometry', null, () => {
       const g = kernel.geometry;
-      return {
+      return encodeGeometry({
         name: g.name,
         levels: g.levels,
-        page_size: g.pageSize,
-        mshare_alignment: kernel.mshareAlignmentBytes.toString(),
-        user_address_limit: g.userLimitBytes.toString(),
-        level_names: g.levelNames.slice(1),
+        pageSize: g.pageSize,
+        mshareAlignment: kernel.mshareAlignmentBytes,
+        userAddressLimit: g.userLimitBytes,
+        levelNames: g.levelNames.slice(1),
         sharing: kernel.sharing,
-      };
+      });
     }),
 
     Spawn: unary('Spawn', 'spawn', (req) => {
@@ -166,7 +219,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
       const length = decodeU64(req.length, 'length');
       const prot = decodeBits(req.prot, 'prot');
       const flags = decodeBits(req.flags, 'flags');
-      return { addr: kernel.mmap(pid, addr, length, prot, flags, req.file).toString() };
+      return { addr: encodeU64(kernel.mmap(pid, addr, length, prot, flags, req.file)) };
     }),
 
     Munmap: unary('Munmap', 'munmap', (req) => {
@@ -200,8 +253,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
     Access: unary('Access', 'access', (req) => {
       const pid = decodePid(req.pid);
       const addr = decodeU64(req.addr, 'addr');
-      const result = kernel.access(pid, addr, decodeKind(req.kind));
-      return { outcome: encodeOutcome(result.outcome), synced: result.synced };
+      return encodeAccessResult(kernel.access(pid, addr, decodeKind(req.kind)));
     }),
 
     Touch: unary('Touch', 'touch', (req) => {
@@ -209,79 +261,39 @@ export function buildBroker(deps: BrokerDeps): Broker {
       const addr = decodeU64(req.addr, 'addr');
       const length = decodeU64(req.length, 'length');
       const kind = decodeKind(req.kind);
-      const stride = req.stride_pages === '0' || req.stride_pages === '' ? 1 : decodeCount(req.stride_pages, 'stride_pages', 1);
-      const counts = kernel.touch(pid, addr, length, kind, stride);
-      return { counts: encodeCounts(counts), synced: counts.synced };
+      return encodeTouchResult(kernel.touch(pid, addr, length, kind, decodeStride(req.stride_pages)));
     }),
 
     ProcStatus: unary('ProcStatus', null, (req) => encodeProcStatus(kernel.procStatus(decodePid(req.pid)))),
 
-    GetAccounting: unary('GetAccounting', null, () => encodeAccounting(kernel.accounting(), baseline)),
+    GetAccounting: unary('GetAccounting', null, () => encodeAccounting({ ...kernel.accounting(), baseline })),
 
-    AccessStream(call) {
-      const end = metrics.startRpc('bidi_stream', 'AccessStream');
-      let finished = false;
-      const finish = (code: grpc.status) => {
-        if (!finished) { finished = true; end(code); }
-      };
-      call.on('data', (req) => {
-        if (finished) return;
-        let reply;
-        try {
-          const pid = decodePid(req.pid);
-          const kind = decodeKind(req.kind);
-          const addrs = decodeAddrs(req.addrs);
-          const outcomes = Buffer.allocUnsafe(addrs.length / 8);
-          const counts = kernel.accessBatch(pid, kind, addrs, outcomes);
-          metrics.syscall('access_batch', 'OK');
-          reply = { counts: encodeCounts(counts), outcomes, synced: counts.synced };
-        } catch (err) {
-          const status = failed('AccessStream', 'access_batch', err);
-          finish(status.code);
-          call.emit('error', status);
-          return;
-        }
-        // Backpressure: stop reading batches while the replies are not being drained.
-        if (!call.write(reply)) {
-          call.pause();
-          call.once('drain', () => call.resume());
-        }
-      });
-      call.on('end', () => { finish(grpc.status.OK); call.end(); });
-      call.on('cancelled', () => finish(grpc.status.CANCELLED));
-      call.on('close', () => finish(grpc.status.CANCELLED));
-    },
+    AccessStream: bidi('AccessStream', 'access_batch', () => ({
+      reply(req) {
+        const { pid, kind, addrs } = decodeBatch(req);
+        const outcomes = Buffer.allocUnsafe(addrs.length >>> 3);
+        return encodeBatchResult(kernel.accessBatch(pid, kind, addrs, outcomes), outcomes);
+      },
+    })),
 
-    Session(call) {
-      const end = metrics.startRpc('bidi_stream', 'Session');
+    Session: bidi('Session', null, () => {
       let sessionId: string | undefined;
-      let finished = false;
-      const finish = (code: grpc.status) => {
-        if (finished) return;
-        finished = true;
-        end(code);
-        if (sessionId) sessions.end(sessionId);
+      return {
+        reply(req) {
+          if (req.msg === 'open' && sessionId === undefined) {
+            const session = sessions.open(req.open?.client_name ?? '');
+            sessionId = session.id;
+            logger().info({ session: session.id, client: session.clientName }, 'session opened');
+            return { opened: { session_id: session.id, grace_ms: sessions.graceMs } };
+          }
+          if (req.msg === 'ping' && sessionId !== undefined) return { pong: { nonce: req.ping?.nonce ?? '0' } };
+          throw new KernelError('EINVAL', sessionId === undefined ? 'the first Session request must be open' : 'a session is opened once');
+        },
+        ended() {
+          if (sessionId) sessions.end(sessionId);
+        },
       };
-      call.on('data', (req) => {
-        if (finished) return;
-        if (req.msg === 'open' && sessionId === undefined) {
-          const session = sessions.open(req.open?.client_name ?? '');
-          sessionId = session.id;
-          logger().info({ session: session.id, client: session.clientName }, 'session opened');
-          call.write({ opened: { session_id: session.id, grace_ms: sessions.graceMs } });
-        } else if (req.msg === 'ping' && sessionId !== undefined) {
-          call.write({ pong: { nonce: req.ping?.nonce ?? '0' } });
-        } else {
-          const why = sessionId === undefined ? 'the first Session request must be open' : 'a session is opened once';
-          const status = statusFromError(new KernelError('EINVAL', why));
-          finish(status.code);
-          call.emit('error', status);
-        }
-      });
-      call.on('end', () => { finish(grpc.status.OK); call.end(); });
-      call.on('cancelled', () => finish(grpc.status.CANCELLED));
-      call.on('close', () => finish(grpc.status.CANCELLED));
-    },
+    }),
   };
 
   const grpcServer = new grpc.Server(GRPC_SERVER_OPTIONS);

@@ -1,12 +1,13 @@
 /**
- * The load test's command line: flags to ScenarioOptions and thresholds, the human report, and
- * the threshold verdicts. Bad flags throw UsageError naming the flag (main.ts exits 2).
+ * The load test's command line: flags to ScenarioOptions (the flag table, options.ts) and
+ * thresholds, the human report, and the threshold verdicts. Values are read by shared/config.ts's
+ * parsers; bad flags throw UsageError naming the flag (main.ts exits 2).
  */
 import { parseArgs } from 'node:util';
-import { GEOMETRY_NAMES, type GeometryName } from '../../shared/kernel/geometry.js';
-import { formatBytes, formatCount, parseSizeAs } from '../../shared/units.js';
-import { PATTERNS, type Pattern } from '../worker/config.js';
-import { DEFAULT_OPTIONS, type Report, type ScenarioOptions } from './scenario.js';
+import { ConfigError, parseHostPort, parseNumber, parseRegionName, parseSize } from '../../shared/config.js';
+import { formatBytes, formatCount } from '../../shared/units.js';
+import { EMBEDDED_REGION, OPTION_FLAGS, type ScenarioOptions } from './options.js';
+import type { Report } from './report.js';
 
 export class UsageError extends Error {
   constructor(readonly flag: string, message: string) {
@@ -31,6 +32,14 @@ export interface Cli {
   help: boolean;
 }
 
+/** One --help line: the flag and its argument, then what it does, in two columns. */
+const row = (left: string, text: string) => `  ${left.padEnd(23)}  ${text}`;
+const optionRow = (name: string) => {
+  const f = OPTION_FLAGS[name];
+  return row(`--${name} ${f.arg}`, `${f.help} (default ${f.default}${f.note ?? ''})`);
+};
+const SCENARIO_FLAGS = Object.keys(OPTION_FLAGS).filter((name) => name !== 'geometry');
+
 export const USAGE = `Usage: npm start -- [flags]   (or: node dist/services/loadtest/main.js [flags])
 
 Runs the seed's field case through real gRPC: a donor creates a PGDIR-aligned shared region
@@ -38,31 +47,31 @@ holding the SGA, the clients attach and touch it, and the report compares page-t
 with and without sharing against the RFC's baseline.
 
 Scenario
-  --clients N              client processes (default ${DEFAULT_OPTIONS.clients})
-  --workers N              in-process workers the clients are spread over (default ${DEFAULT_OPTIONS.workers})
-  --sga SIZE               SGA size: 300GiB, 8GiB, 512MiB ... (default 300GiB)
-  --pattern P              sequential | sparse | hotset (default sequential: every page)
-  --sparse-fraction F      sparse: share of the SGA's pages each client touches (default ${DEFAULT_OPTIONS.sparseFraction})
-  --hotset-rate R          hotset: accesses per second per worker (default ${DEFAULT_OPTIONS.hotsetRate})
-  --hotset-fraction F      hotset: share of the SGA's pages in the hot set (default ${DEFAULT_OPTIONS.hotsetFraction})
-  --duration S             hotset: seconds (default ${DEFAULT_OPTIONS.durationS})
-  --hotset-accesses N      hotset: stop each worker after N accesses (default 0: duration only)
-  --seed N                 PRNG seed of the sparse and hotset addresses (default ${DEFAULT_OPTIONS.seed})
-  --machine-memory SIZE    the machine of the capacity figures (default 512GiB)
+${SCENARIO_FLAGS.map(optionRow).join('\n')}
 Broker
-  --broker HOST:PORT       use a running broker (default: an embedded one on 127.0.0.1)
-  --region NAME            region name (default: sga embedded, a unique name otherwise)
-  --geometry G             embedded broker: ${GEOMETRY_NAMES.join(' | ')} (default ${DEFAULT_OPTIONS.geometry})
-  --sharing, --no-sharing  embedded broker: with mshare (default) or without
+${row('--broker HOST:PORT', 'use a running broker (default: an embedded one on 127.0.0.1)')}
+${row('--region NAME', `region name (default: ${EMBEDDED_REGION} embedded, a unique name otherwise)`)}
+${optionRow('geometry')}
+${row('--sharing, --no-sharing', 'embedded broker: with mshare (default) or without')}
 Output and gates
-  --json                   the report as JSON on stdout (progress stays on stderr)
-  --quiet                  no progress lines
-  --min-saved-ratio R      fail unless saved_ratio >= R
-  --max-pagetable-bytes N  fail unless pagetable_bytes <= N (a size: 700MiB, 636530688)
-  --max-wall-seconds S     fail unless wall_seconds <= S
+${row('--json', 'the report as JSON on stdout (progress stays on stderr)')}
+${row('--quiet', 'no progress lines')}
+${row('--min-saved-ratio R', 'fail unless saved_ratio >= R')}
+${row('--max-pagetable-bytes N', 'fail unless pagetable_bytes <= N (a size: 700MiB, 636530688)')}
+${row('--max-wall-seconds S', 'fail unless wall_seconds <= S')}
   --help
 
 Exit status: 0 all thresholds pass, 1 a threshold failed, 2 bad flags, 3 the run failed.`;
+
+/** A shared/config.ts parser run on a flag's value: its ConfigError becomes a UsageError. */
+function flagValue<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.variable, err.reason);
+    throw err;
+  }
+}
 
 export function parseCli(argv: string[]): Cli & { quiet: boolean } {
   let parsed;
@@ -72,11 +81,8 @@ export function parseCli(argv: string[]): Cli & { quiet: boolean } {
       strict: true,
       allowPositionals: false,
       options: {
-        clients: { type: 'string' }, workers: { type: 'string' }, sga: { type: 'string' },
-        pattern: { type: 'string' }, 'sparse-fraction': { type: 'string' }, 'hotset-rate': { type: 'string' },
-        'hotset-fraction': { type: 'string' }, duration: { type: 'string' }, 'hotset-accesses': { type: 'string' },
-        seed: { type: 'string' }, 'machine-memory': { type: 'string' }, broker: { type: 'string' },
-        region: { type: 'string' }, geometry: { type: 'string' }, sharing: { type: 'boolean' },
+        ...Object.fromEntries(Object.keys(OPTION_FLAGS).map((name) => [name, { type: 'string' as const }])),
+        broker: { type: 'string' }, region: { type: 'string' }, sharing: { type: 'boolean' },
         'no-sharing': { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
         'min-saved-ratio': { type: 'string' }, 'max-pagetable-bytes': { type: 'string' },
         'max-wall-seconds': { type: 'string' }, help: { type: 'boolean', short: 'h' },
@@ -88,29 +94,18 @@ export function parseCli(argv: string[]): Cli & { quiet: boolean } {
     const flag = /'(-{1,2}[^'\s]+)/.exec(msg)?.[1] ?? 'flags';
     throw new UsageError(flag, msg);
   }
-  const v = parsed.values;
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const str = (name: string) => v[name] as string | undefined;
   const options: Partial<ScenarioOptions> = {};
   const thresholds: Thresholds = {};
-  if (v.clients !== undefined) options.clients = integer('--clients', v.clients, 1, 1_000_000);
-  if (v.workers !== undefined) options.workers = integer('--workers', v.workers, 1, 10_000);
-  if (v.sga !== undefined) options.sgaBytes = size('--sga', v.sga);
-  if (v.pattern !== undefined) options.pattern = oneOf('--pattern', v.pattern, PATTERNS) as Pattern;
-  if (v['sparse-fraction'] !== undefined) options.sparseFraction = fraction('--sparse-fraction', v['sparse-fraction']);
-  if (v['hotset-rate'] !== undefined) options.hotsetRate = number('--hotset-rate', v['hotset-rate'], 1, 1e9);
-  if (v['hotset-fraction'] !== undefined) options.hotsetFraction = fraction('--hotset-fraction', v['hotset-fraction']);
-  if (v.duration !== undefined) options.durationS = number('--duration', v.duration, 0, 86_400);
-  if (v['hotset-accesses'] !== undefined) options.hotsetAccesses = integer('--hotset-accesses', v['hotset-accesses'], 0, Number.MAX_SAFE_INTEGER);
-  if (v.seed !== undefined) options.seed = integer('--seed', v.seed, 0, 2 ** 32 - 1);
-  if (v['machine-memory'] !== undefined) options.machineMemoryBytes = size('--machine-memory', v['machine-memory']);
-  if (v.broker !== undefined) {
-    if (!/^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$/.test(v.broker)) throw new UsageError('--broker', `'${v.broker}' is not host:port`);
-    options.broker = v.broker;
+  for (const [name, f] of Object.entries(OPTION_FLAGS)) {
+    const value = str(name);
+    if (value !== undefined) Object.assign(options, { [f.option]: flagValue(() => f.parse(`--${name}`, value)) });
   }
-  if (v.region !== undefined) {
-    if (v.region === '' || v.region === '.' || v.region === '..' || /[/\0]/.test(v.region)) throw new UsageError('--region', `'${v.region}' is not an msharefs name`);
-    options.region = v.region;
-  }
-  if (v.geometry !== undefined) options.geometry = oneOf('--geometry', v.geometry, GEOMETRY_NAMES) as GeometryName;
+  const broker = str('broker');
+  if (broker !== undefined) options.broker = flagValue(() => parseHostPort('--broker', broker).address);
+  const region = str('region');
+  if (region !== undefined) options.region = flagValue(() => parseRegionName('--region', region));
   if (v.sharing && v['no-sharing']) throw new UsageError('--no-sharing', 'contradicts --sharing');
   if (v['no-sharing']) options.sharing = false;
   if (options.broker !== undefined) {
@@ -118,39 +113,17 @@ export function parseCli(argv: string[]): Cli & { quiet: boolean } {
     if (v.geometry !== undefined) throw new UsageError('--geometry', 'applies to the embedded broker only, not with --broker');
     if (v.sharing || v['no-sharing']) throw new UsageError(v.sharing ? '--sharing' : '--no-sharing', 'applies to the embedded broker only, not with --broker');
   }
-  if (v['min-saved-ratio'] !== undefined) thresholds.minSavedRatio = number('--min-saved-ratio', v['min-saved-ratio'], 0, 1);
-  if (v['max-pagetable-bytes'] !== undefined) thresholds.maxPagetableBytes = size('--max-pagetable-bytes', v['max-pagetable-bytes']);
-  if (v['max-wall-seconds'] !== undefined) thresholds.maxWallSeconds = number('--max-wall-seconds', v['max-wall-seconds'], 0, 1e7);
-  return { options, thresholds, json: v.json ?? false, quiet: v.quiet ?? false, help: v.help ?? false };
-}
-
-function integer(flag: string, value: string, min: number, max: number): number {
-  if (!/^\d+$/.test(value)) throw new UsageError(flag, `'${value}' is not a whole number`);
-  const n = Number(value);
-  if (n < min || n > max) throw new UsageError(flag, `${n} is outside ${min}..${max}`);
-  return n;
-}
-
-function number(flag: string, value: string, min: number, max: number): number {
-  const n = /^\d+(\.\d+)?(e[-+]?\d+)?$/i.test(value) ? Number(value) : NaN;
-  if (!Number.isFinite(n)) throw new UsageError(flag, `'${value}' is not a non-negative number`);
-  if (n < min || n > max) throw new UsageError(flag, `${n} is outside ${min}..${max}`);
-  return n;
-}
-
-function fraction(flag: string, value: string): number {
-  const n = number(flag, value, 0, 1);
-  if (n === 0) throw new UsageError(flag, 'must be above 0');
-  return n;
-}
-
-function size(flag: string, value: string): number {
-  return parseSizeAs(value, (message) => new UsageError(flag, message));
-}
-
-function oneOf(flag: string, value: string, allowed: readonly string[]): string {
-  if (!allowed.includes(value)) throw new UsageError(flag, `'${value}' is not one of ${allowed.join(', ')}`);
-  return value;
+  const gate = <T>(name: string, parse: (flag: string, value: string) => T): T | undefined => {
+    const value = str(name);
+    return value === undefined ? undefined : flagValue(() => parse(`--${name}`, value));
+  };
+  const minSavedRatio = gate('min-saved-ratio', (f, x) => parseNumber(f, x, 0, 1));
+  const maxPagetableBytes = gate('max-pagetable-bytes', parseSize);
+  const maxWallSeconds = gate('max-wall-seconds', (f, x) => parseNumber(f, x, 0, 1e7));
+  if (minSavedRatio !== undefined) thresholds.minSavedRatio = minSavedRatio;
+  if (maxPagetableBytes !== undefined) thresholds.maxPagetableBytes = maxPagetableBytes;
+  if (maxWallSeconds !== undefined) thresholds.maxWallSeconds = maxWallSeconds;
+  return { options, thresholds, json: v.json === true, quiet: v.quiet === true, help: v.help === true };
 }
 
 export interface Verdict {

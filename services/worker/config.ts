@@ -4,7 +4,7 @@
  * Names and defaults: docs/metrics-and-config.md (the contract with deploy/), docs/loadtest.md.
  */
 import {
-  ConfigError, envReader, parseFraction, parseHostPort, parseInteger, parseNumber, parseOneOf, parseSize,
+  ConfigError, envReader, parseFraction, parseHostPort, parseInteger, parseNumber, parseOneOf, parseRegionName, parseSize,
   type Env, type HostPort,
 } from '../../shared/config.js';
 
@@ -40,6 +40,11 @@ export interface Config {
   readonly name: string;
 }
 
+/**
+ * The worker's defaults, each stated here once: the environment's, and (parsed, DEFAULT_CONFIG)
+ * those of a Worker built in process. The load test's flags take theirs from here too, but for
+ * its shorter --duration (services/loadtest/options.ts).
+ */
 export const DEFAULTS = Object.freeze({
   MSHARE_BROKER_ADDR: '127.0.0.1:50051',
   MSHARE_WORKER_HTTP_ADDR: '127.0.0.1:9465',
@@ -64,7 +69,7 @@ export function loadConfig(env: Env): Config {
     http: parseHostPort('MSHARE_WORKER_HTTP_ADDR', get('MSHARE_WORKER_HTTP_ADDR')),
     processes: parseInteger('MSHARE_WORKER_PROCESSES', get('MSHARE_WORKER_PROCESSES'), 1, 100_000),
     role: parseOneOf('MSHARE_WORKER_ROLE', get('MSHARE_WORKER_ROLE'), ROLES),
-    region: parseRegion('MSHARE_REGION', get('MSHARE_REGION')),
+    region: parseRegionName('MSHARE_REGION', get('MSHARE_REGION')),
     sgaBytes: parseSize('MSHARE_SGA', get('MSHARE_SGA')),
     pattern: parseOneOf('MSHARE_PATTERN', get('MSHARE_PATTERN'), PATTERNS),
     sparseFraction: parseFraction('MSHARE_SPARSE_FRACTION', get('MSHARE_SPARSE_FRACTION')),
@@ -77,10 +82,5 @@ export function loadConfig(env: Env): Config {
   });
 }
 
-/** msharefs names: 1..255 bytes, no '/' or NUL, not "." or ".." (the broker checks it too). */
-function parseRegion(variable: string, value: string): string {
-  if (value === '.' || value === '..' || /[/\0]/.test(value) || Buffer.byteLength(value) > 255) {
-    throw new ConfigError(variable, `'${value}' is not an msharefs name (1..255 bytes, no '/', not '.' or '..')`);
-  }
-  return value;
-}
+/** DEFAULTS, parsed: what a Worker uses for an option it is not given. */
+export const DEFAULT_CONFIG: Config = loadConfig({});

@@ -18,11 +18,9 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit('mshare-worker', loadConfig);
   const metrics = createWorkerMetrics();
   let phase = 'starting';
+  const { http: _http, ...options } = config;
   const worker = new Worker({
-    brokerAddress: config.brokerAddress, role: config.role, processes: config.processes, region: config.region,
-    sgaBytes: config.sgaBytes, pattern: config.pattern, sparseFraction: config.sparseFraction,
-    hotsetRate: config.hotsetRate, hotsetFraction: config.hotsetFraction, durationS: config.durationS,
-    hotsetAccesses: config.hotsetAccesses, attachTimeoutMs: config.attachTimeoutMs, name: config.name, metrics,
+    ...options, metrics,
     // Its processes are gone with the session: exit 1, so the supervisor (compose, Kubernetes)
     // starts a fresh worker, rather than answer /healthz for processes that no longer exist.
     onSessionLost: () => void stop('session lost (the broker went away)', 1),

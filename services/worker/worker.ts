@@ -13,14 +13,16 @@
  * stop(): each process drops its reference (mshare_unlink) and exits; the session closes.
  */
 import { BrokerClient, type BrokerSession, type GeometryInfo } from '../../shared/client/broker-client.js';
+import { AccessCounts } from '../../shared/kernel/counts.js';
 import { KernelError } from '../../shared/kernel/errors.js';
 import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_SHARED, O_CREAT, O_EXCL, O_RDWR, PROT_READ, PROT_WRITE,
 } from '../../shared/kernel/uapi.js';
 import { PAGE_SHIFT, PAGE_SIZE } from '../../shared/kernel/geometry.js';
-import type { Pattern, Role } from './config.js';
+import { DEFAULT_CONFIG, type Pattern, type Role } from './config.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { mulberry32 } from '../../shared/random.js';
+import { packPages, zipfSampler } from '../../shared/addresses.js';
 
 export interface WorkerOptions {
   brokerAddress: string;
@@ -29,17 +31,18 @@ export interface WorkerOptions {
   region: string;
   sgaBytes: number;
   pattern: Pattern;
-  /** sparse: share of the SGA's pages each process touches (default 0.01). */
+  // Unset, the next six and `name` take the worker's environment defaults (config.ts DEFAULTS).
+  /** sparse: share of the SGA's pages each process touches. */
   sparseFraction?: number;
-  /** hotset: accesses per second for the whole worker (default 100000). */
+  /** hotset: accesses per second for the whole worker. */
   hotsetRate?: number;
-  /** hotset: share of the SGA's pages in the hot set (default 0.01). */
+  /** hotset: share of the SGA's pages in the hot set. */
   hotsetFraction?: number;
-  /** hotset: seconds it runs (default 60). */
+  /** hotset: seconds it runs. */
   durationS?: number;
-  /** hotset: stop after this many accesses; 0 (default): only the duration bounds it. */
+  /** hotset: stop after this many accesses; 0: only the duration bounds it. */
   hotsetAccesses?: number;
-  /** How long clients retry ENOENT while the region does not exist yet (default 30 s). */
+  /** How long clients retry ENOENT while the region does not exist yet. */
   attachTimeoutMs?: number;
   /** How long start() waits for the broker's channel (default 10 s). */
   connectTimeoutMs?: number;
@@ -68,13 +71,6 @@ export interface WorkerProgress {
   accesses: number;
 }
 
-export interface AccessTotals {
-  present: number;
-  minorFault: number;
-  sigsegv: number;
-  sigbus: number;
-}
-
 /** Page-table figures of this worker's processes, summed from ProcStatus (VmPTE + PGD). */
 export interface UsageFigures {
   processes: number;
@@ -83,6 +79,21 @@ export interface UsageFigures {
   minorFaults: number;
   unsharedMinorFaults: number;
 }
+
+export const UsageFigures = Object.freeze({
+  zero(): UsageFigures {
+    return { processes: 0, pagetableBytes: 0, unsharedPagetableBytes: 0, minorFaults: 0, unsharedMinorFaults: 0 };
+  },
+  /** Adds `b` into `a` and returns `a`. */
+  add(a: UsageFigures, b: Readonly<UsageFigures>): UsageFigures {
+    a.processes += b.processes;
+    a.pagetableBytes += b.pagetableBytes;
+    a.unsharedPagetableBytes += b.unsharedPagetableBytes;
+    a.minorFaults += b.minorFaults;
+    a.unsharedMinorFaults += b.unsharedMinorFaults;
+    return a;
+  },
+});
 
 export interface WorkerUsage {
   /** The processes that ran the pattern. */
@@ -110,14 +121,11 @@ export function windowFor(geometry: Pick<GeometryInfo, 'mshareAlignment' | 'user
   return { start, size };
 }
 
-const zeroUsage = (): UsageFigures => ({
-  processes: 0, pagetableBytes: 0, unsharedPagetableBytes: 0, minorFaults: 0, unsharedMinorFaults: 0,
-});
-
 export class Worker {
   readonly metrics: WorkerMetrics;
   readonly progress: WorkerProgress = { spawned: 0, attached: 0, done: 0, accesses: 0 };
-  readonly totals: AccessTotals = { present: 0, minorFault: 0, sigsegv: 0, sigbus: 0 };
+  /** What the broker answered this worker's accesses. */
+  readonly totals: AccessCounts = AccessCounts.zero();
   geometry: GeometryInfo | undefined;
   /** The region's window as msharefs reports it. */
   window: { start: bigint; size: bigint } | undefined;
@@ -136,10 +144,11 @@ export class Worker {
   private readonly sleepers = new Set<() => void>();
 
   constructor(options: WorkerOptions) {
+    const d = DEFAULT_CONFIG;
     this.opts = {
-      sparseFraction: 0.01, hotsetRate: 100_000, hotsetFraction: 0.01, durationS: 60, hotsetAccesses: 0,
-      attachTimeoutMs: 30_000, connectTimeoutMs: 10_000, name: 'worker', uid: 1000, gid: 1000,
-      concurrency: 16, seed: 1, onSessionLost: () => {},
+      sparseFraction: d.sparseFraction, hotsetRate: d.hotsetRate, hotsetFraction: d.hotsetFraction,
+      durationS: d.durationS, hotsetAccesses: d.hotsetAccesses, attachTimeoutMs: d.attachTimeoutMs, name: d.name,
+      connectTimeoutMs: 10_000, uid: 1000, gid: 1000, concurrency: 16, seed: 1, onSessionLost: () => {},
       ...stripUndefined(options),
     } as Required<Omit<WorkerOptions, 'metrics'>>;
     if (!Number.isInteger(this.opts.processes) || this.opts.processes < 1) {
@@ -203,7 +212,7 @@ export class Worker {
   }
 
   /** Runs the pattern on every pattern process; resolves with the access counts. */
-  async run(): Promise<AccessTotals> {
+  async run(): Promise<AccessCounts> {
     if (this.patternPids.length === 0) return this.totals;
     const window = this.window;
     if (!window) throw new Error('run() before start()');
@@ -215,7 +224,7 @@ export class Worker {
         await pool(this.patternPids.length, this.opts.concurrency, async (i) => {
           this.checkRunning();
           const c = await this.rpc('Touch', () => this.client.touch(this.patternPids[i], window.start, BigInt(spanBytes), 'write'));
-          this.count(c, c.present + c.minorFault + c.sigsegv + c.sigbus);
+          this.count(c, AccessCounts.total(c));
           this.progress.done++;
         });
         break;
@@ -231,16 +240,17 @@ export class Worker {
 
   /** ProcStatus of every live process, summed: the creator apart from the pattern processes. */
   async usage(): Promise<WorkerUsage> {
-    const out: WorkerUsage = { pattern: zeroUsage(), creator: zeroUsage() };
+    const out: WorkerUsage = { pattern: UsageFigures.zero(), creator: UsageFigures.zero() };
     const pids = this.pids;
     await pool(pids.length, this.opts.concurrency, async (i) => {
       const s = await this.rpc('ProcStatus', () => this.client.procStatus(pids[i]));
-      const u = pids[i] === this.creatorPid ? out.creator : out.pattern;
-      u.processes++;
-      u.pagetableBytes += s.vmpteBytes + s.pgdBytes;
-      u.unsharedPagetableBytes += s.unsharedVmpteBytes + s.unsharedPgdBytes;
-      u.minorFaults += s.minorFaults;
-      u.unsharedMinorFaults += s.unsharedMinorFaults;
+      UsageFigures.add(pids[i] === this.creatorPid ? out.creator : out.pattern, {
+        processes: 1,
+        pagetableBytes: s.vmpteBytes + s.pgdBytes,
+        unsharedPagetableBytes: s.unsharedVmpteBytes + s.unsharedPgdBytes,
+        minorFaults: s.minorFaults,
+        unsharedMinorFaults: s.unsharedMinorFaults,
+      });
     });
     return out;
   }
@@ -327,14 +337,9 @@ export class Worker {
   private async hotset(firstPage: number, pages: number): Promise<void> {
     const o = this.opts;
     const hot = Math.max(1, Math.min(pages, Math.round(o.hotsetFraction * pages)));
-    const cdf = zipfCdf(hot);
-    const total = cdf[hot - 1];
-    const rand = mulberry32(o.seed);
+    const rank = zipfSampler(hot, 1, mulberry32(o.seed));
     // Rank r is page r * pages / hot: hot pages spread over the SGA, so they span many tables.
-    const pageOf = (): number => {
-      const rank = lowerBound(cdf, rand() * total);
-      return firstPage + Math.floor((rank * pages) / hot);
-    };
+    const pageOf = (): number => firstPage + Math.floor((rank() * pages) / hot);
     const maxAccesses = o.hotsetAccesses > 0 ? o.hotsetAccesses : Number.POSITIVE_INFINITY;
     const t0 = Date.now();
     const endAt = t0 + o.durationS * 1000;
@@ -370,11 +375,8 @@ export class Worker {
 
   // ---- helpers -------------------------------------------------------------------------------
 
-  private count(c: AccessTotals, n: number): void {
-    this.totals.present += c.present;
-    this.totals.minorFault += c.minorFault;
-    this.totals.sigsegv += c.sigsegv;
-    this.totals.sigbus += c.sigbus;
+  private count(c: AccessCounts, n: number): void {
+    AccessCounts.add(this.totals, c);
     this.progress.accesses += n;
     this.metrics.countAccesses(c);
   }
@@ -441,44 +443,6 @@ class Inflight {
     while (this.pending.length > 0) await this.pending.shift();
   }
 }
-
-/**
- * n little-endian u64 addresses of the pages nextPage() yields. Page numbers stay below 2^44
- * (5-level), so the address halves are computed from the page number without BigInt.
- */
-export function packPages(n: number, nextPage: () => number): Uint8Array {
-  const words = new Uint32Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    const page = nextPage();
-    words[2 * i] = (page % 0x100000) * PAGE_SIZE; // low 20 bits of the page, shifted by 12
-    words[2 * i + 1] = Math.floor(page / 0x100000);
-  }
-  return new Uint8Array(words.buffer);
-}
-
-/** Cumulative weights 1/(rank+1) (zipf, s = 1) of `n` ranks. */
-export function zipfCdf(n: number): Float64Array {
-  const cdf = new Float64Array(n);
-  let sum = 0;
-  for (let r = 0; r < n; r++) {
-    sum += 1 / (r + 1);
-    cdf[r] = sum;
-  }
-  return cdf;
-}
-
-/** First index whose value is >= x. */
-function lowerBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 
 function ignoreKernelError(err: unknown): void {
   if (!(err instanceof KernelError)) throw err;

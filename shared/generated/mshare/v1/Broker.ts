@@ -57,6 +57,7 @@ export interface BrokerClient extends grpc.Client {
    * Batched accesses: each request is one batch of addresses for one pid and kind, each reply
    * the outcome of every address of that batch, in order. A malformed batch or a kernel error
    * ends the stream with that error (errors as for Access); batches before it were applied.
+   * Errors: ESRCH, EINVAL.
    */
   AccessStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessBatchRequest, _mshare_v1_AccessBatchResponse__Output>;
   AccessStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessBatchRequest, _mshare_v1_AccessBatchResponse__Output>;
@@ -64,6 +65,7 @@ export interface BrokerClient extends grpc.Client {
    * Batched accesses: each request is one batch of addresses for one pid and kind, each reply
    * the outcome of every address of that batch, in order. A malformed batch or a kernel error
    * ends the stream with that error (errors as for Access); batches before it were applied.
+   * Errors: ESRCH, EINVAL.
    */
   accessStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessBatchRequest, _mshare_v1_AccessBatchResponse__Output>;
   accessStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessBatchRequest, _mshare_v1_AccessBatchResponse__Output>;
@@ -134,7 +136,8 @@ export interface BrokerClient extends grpc.Client {
   
   /**
    * mmap(2). Returns the mapped address (addr 0 without MAP_FIXED: the broker chooses).
-   * Errors: ESRCH, EINVAL (length 0, unaligned, bad prot/flags, outside user space), ENOMEM.
+   * Errors: ESRCH, EINVAL (length 0, unaligned, bad prot/flags, outside user space), EBADF (no
+   * file without MAP_ANONYMOUS), ENOMEM, EACCES (MAP_FIXED inside a window attached O_RDONLY).
    */
   Mmap(argument: _mshare_v1_MmapRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MmapResponse__Output>): grpc.ClientUnaryCall;
   Mmap(argument: _mshare_v1_MmapRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MmapResponse__Output>): grpc.ClientUnaryCall;
@@ -142,7 +145,8 @@ export interface BrokerClient extends grpc.Client {
   Mmap(argument: _mshare_v1_MmapRequest, callback: grpc.requestCallback<_mshare_v1_MmapResponse__Output>): grpc.ClientUnaryCall;
   /**
    * mmap(2). Returns the mapped address (addr 0 without MAP_FIXED: the broker chooses).
-   * Errors: ESRCH, EINVAL (length 0, unaligned, bad prot/flags, outside user space), ENOMEM.
+   * Errors: ESRCH, EINVAL (length 0, unaligned, bad prot/flags, outside user space), EBADF (no
+   * file without MAP_ANONYMOUS), ENOMEM, EACCES (MAP_FIXED inside a window attached O_RDONLY).
    */
   mmap(argument: _mshare_v1_MmapRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MmapResponse__Output>): grpc.ClientUnaryCall;
   mmap(argument: _mshare_v1_MmapRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MmapResponse__Output>): grpc.ClientUnaryCall;
@@ -151,7 +155,8 @@ export interface BrokerClient extends grpc.Client {
   
   /**
    * mprotect(2). Inside an mshare'd range it acts on the host mm: every sharer sees it.
-   * Errors: ESRCH, EINVAL, ENOMEM (part of the range unmapped).
+   * Errors: ESRCH, EINVAL, ENOMEM (part of the range unmapped), EACCES (inside a window attached
+   * O_RDONLY).
    */
   Mprotect(argument: _mshare_v1_MprotectRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MprotectResponse__Output>): grpc.ClientUnaryCall;
   Mprotect(argument: _mshare_v1_MprotectRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MprotectResponse__Output>): grpc.ClientUnaryCall;
@@ -159,7 +164,8 @@ export interface BrokerClient extends grpc.Client {
   Mprotect(argument: _mshare_v1_MprotectRequest, callback: grpc.requestCallback<_mshare_v1_MprotectResponse__Output>): grpc.ClientUnaryCall;
   /**
    * mprotect(2). Inside an mshare'd range it acts on the host mm: every sharer sees it.
-   * Errors: ESRCH, EINVAL, ENOMEM (part of the range unmapped).
+   * Errors: ESRCH, EINVAL, ENOMEM (part of the range unmapped), EACCES (inside a window attached
+   * O_RDONLY).
    */
   mprotect(argument: _mshare_v1_MprotectRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MprotectResponse__Output>): grpc.ClientUnaryCall;
   mprotect(argument: _mshare_v1_MprotectRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MprotectResponse__Output>): grpc.ClientUnaryCall;
@@ -172,7 +178,7 @@ export interface BrokerClient extends grpc.Client {
    * Errors: ESRCH; EEXIST (O_CREAT|O_EXCL on an existing name); ENOENT (no O_CREAT, no such
    * name); EACCES (mode forbids the requested access); EPERM (more access than the creator
    * asked for); EINVAL (alignment, range, a VMA crossing the range's edge, an attacher with an
-   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes); ENOMEM.
+   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes).
    */
   Mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
   Mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
@@ -184,7 +190,7 @@ export interface BrokerClient extends grpc.Client {
    * Errors: ESRCH; EEXIST (O_CREAT|O_EXCL on an existing name); ENOENT (no O_CREAT, no such
    * name); EACCES (mode forbids the requested access); EPERM (more access than the creator
    * asked for); EINVAL (alignment, range, a VMA crossing the range's edge, an attacher with an
-   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes); ENOMEM.
+   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes).
    */
   mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
   mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
@@ -194,7 +200,8 @@ export interface BrokerClient extends grpc.Client {
   /**
    * mshare_unlink(name): drops one reference; the name disappears at zero.
    * Errors: ESRCH, ENOENT (no such name), EPERM (caller holds no reference, is not the owner
-   * and not uid 0), EINVAL, ENAMETOOLONG.
+   * and not uid 0), EBUSY (the owner holds no reference and every one is held by a live
+   * process), EINVAL, ENAMETOOLONG.
    */
   MshareUnlink(argument: _mshare_v1_MshareUnlinkRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MshareUnlinkResponse__Output>): grpc.ClientUnaryCall;
   MshareUnlink(argument: _mshare_v1_MshareUnlinkRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MshareUnlinkResponse__Output>): grpc.ClientUnaryCall;
@@ -203,7 +210,8 @@ export interface BrokerClient extends grpc.Client {
   /**
    * mshare_unlink(name): drops one reference; the name disappears at zero.
    * Errors: ESRCH, ENOENT (no such name), EPERM (caller holds no reference, is not the owner
-   * and not uid 0), EINVAL, ENAMETOOLONG.
+   * and not uid 0), EBUSY (the owner holds no reference and every one is held by a live
+   * process), EINVAL, ENAMETOOLONG.
    */
   mshareUnlink(argument: _mshare_v1_MshareUnlinkRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MshareUnlinkResponse__Output>): grpc.ClientUnaryCall;
   mshareUnlink(argument: _mshare_v1_MshareUnlinkRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MshareUnlinkResponse__Output>): grpc.ClientUnaryCall;
@@ -212,7 +220,7 @@ export interface BrokerClient extends grpc.Client {
   
   /**
    * munmap(2). Inside an mshare'd range it acts on the host mm: every sharer sees it.
-   * Errors: ESRCH, EINVAL.
+   * Errors: ESRCH, EINVAL, EACCES (inside a window attached O_RDONLY).
    */
   Munmap(argument: _mshare_v1_MunmapRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MunmapResponse__Output>): grpc.ClientUnaryCall;
   Munmap(argument: _mshare_v1_MunmapRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MunmapResponse__Output>): grpc.ClientUnaryCall;
@@ -220,7 +228,7 @@ export interface BrokerClient extends grpc.Client {
   Munmap(argument: _mshare_v1_MunmapRequest, callback: grpc.requestCallback<_mshare_v1_MunmapResponse__Output>): grpc.ClientUnaryCall;
   /**
    * munmap(2). Inside an mshare'd range it acts on the host mm: every sharer sees it.
-   * Errors: ESRCH, EINVAL.
+   * Errors: ESRCH, EINVAL, EACCES (inside a window attached O_RDONLY).
    */
   munmap(argument: _mshare_v1_MunmapRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MunmapResponse__Output>): grpc.ClientUnaryCall;
   munmap(argument: _mshare_v1_MunmapRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MunmapResponse__Output>): grpc.ClientUnaryCall;
@@ -327,6 +335,7 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
    * Batched accesses: each request is one batch of addresses for one pid and kind, each reply
    * the outcome of every address of that batch, in order. A malformed batch or a kernel error
    * ends the stream with that error (errors as for Access); batches before it were applied.
+   * Errors: ESRCH, EINVAL.
    */
   AccessStream: grpc.handleBidiStreamingCall<_mshare_v1_AccessBatchRequest__Output, _mshare_v1_AccessBatchResponse>;
   
@@ -354,13 +363,15 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
   
   /**
    * mmap(2). Returns the mapped address (addr 0 without MAP_FIXED: the broker chooses).
-   * Errors: ESRCH, EINVAL (length 0, unaligned, bad prot/flags, outside user space), ENOMEM.
+   * Errors: ESRCH, EINVAL (length 0, unaligned, bad prot/flags, outside user space), EBADF (no
+   * file without MAP_ANONYMOUS), ENOMEM, EACCES (MAP_FIXED inside a window attached O_RDONLY).
    */
   Mmap: grpc.handleUnaryCall<_mshare_v1_MmapRequest__Output, _mshare_v1_MmapResponse>;
   
   /**
    * mprotect(2). Inside an mshare'd range it acts on the host mm: every sharer sees it.
-   * Errors: ESRCH, EINVAL, ENOMEM (part of the range unmapped).
+   * Errors: ESRCH, EINVAL, ENOMEM (part of the range unmapped), EACCES (inside a window attached
+   * O_RDONLY).
    */
   Mprotect: grpc.handleUnaryCall<_mshare_v1_MprotectRequest__Output, _mshare_v1_MprotectResponse>;
   
@@ -370,20 +381,21 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
    * Errors: ESRCH; EEXIST (O_CREAT|O_EXCL on an existing name); ENOENT (no O_CREAT, no such
    * name); EACCES (mode forbids the requested access); EPERM (more access than the creator
    * asked for); EINVAL (alignment, range, a VMA crossing the range's edge, an attacher with an
-   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes); ENOMEM.
+   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes).
    */
   Mshare: grpc.handleUnaryCall<_mshare_v1_MshareRequest__Output, _mshare_v1_MshareResponse>;
   
   /**
    * mshare_unlink(name): drops one reference; the name disappears at zero.
    * Errors: ESRCH, ENOENT (no such name), EPERM (caller holds no reference, is not the owner
-   * and not uid 0), EINVAL, ENAMETOOLONG.
+   * and not uid 0), EBUSY (the owner holds no reference and every one is held by a live
+   * process), EINVAL, ENAMETOOLONG.
    */
   MshareUnlink: grpc.handleUnaryCall<_mshare_v1_MshareUnlinkRequest__Output, _mshare_v1_MshareUnlinkResponse>;
   
   /**
    * munmap(2). Inside an mshare'd range it acts on the host mm: every sharer sees it.
-   * Errors: ESRCH, EINVAL.
+   * Errors: ESRCH, EINVAL, EACCES (inside a window attached O_RDONLY).
    */
   Munmap: grpc.handleUnaryCall<_mshare_v1_MunmapRequest__Output, _mshare_v1_MunmapResponse>;
   
