@@ -16,7 +16,7 @@ import type { Verdict } from '../services/loadtest/cli.js';
 import {
   bytesAxis, escapeHtml, renderHtmlReport, REPORT_COLOURS, type HtmlReportInput,
 } from '../services/loadtest/html-report.js';
-import type { Report } from '../services/loadtest/scenario.js';
+import type { Report } from '../services/loadtest/report.js';
 import { chromiumAvailable, CHROMIUM, dumpDom, killAll, screenshot } from './support/chromium.js';
 import { colourBands, decodePng, hexColour, inkStats, rowCounts } from './support/png.js';
 import { repoPath } from './support/paths.js';
