@@ -38,7 +38,7 @@ USER 1000:1000
 
 EXPOSE 50051 9464 9465
 
-# Node 20 has fetch built in: no curl or wget in the image. Readiness, not /metrics: the broker's
+# Node 20 has fetch built in: no curl or wget in the image. Readiness, not the scrape: the broker's
 # /readyz (9464) by default; a worker sets HEALTHCHECK_URL to its own /readyz on 9465, which
 # answers once the worker has started (a donor: once its region exists). docker-compose.yml
 # states each service's healthcheck itself.
