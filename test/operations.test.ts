@@ -136,11 +136,15 @@ describe('operations: npm run build && node dist/services/<svc>/main.js', functi
   });
 
   it('builds every entry point, and copies the .proto files the services load into dist/', () => {
+    const proto = readFileSync(repoPath('proto', 'mshare', 'v1', 'broker.proto'), 'utf8');
+    // `npm run build` itself (the build stage, before anything else is copied) ...
+    const { buildDir } = buildOnce();
+    const built = path.join(buildDir, 'dist', 'proto', 'mshare', 'v1', 'broker.proto');
+    assert.ok(existsSync(built), 'npm run build leaves dist/ without proto/: node dist/... cannot load the services');
+    assert.equal(readFileSync(built, 'utf8'), proto);
+    // ... and the runtime image, which holds dist/ and nothing of the sources.
     for (const svc of ['broker', 'worker', 'loadtest']) assert.ok(existsSync(path.join(app, 'dist', 'services', svc, 'main.js')), svc);
-    assert.equal(
-      readFileSync(path.join(app, 'dist', 'proto', 'mshare', 'v1', 'broker.proto'), 'utf8'),
-      readFileSync(repoPath('proto', 'mshare', 'v1', 'broker.proto'), 'utf8'),
-    );
+    assert.equal(readFileSync(path.join(app, 'dist', 'proto', 'mshare', 'v1', 'broker.proto'), 'utf8'), proto);
     assert.equal(existsSync(path.join(app, 'proto')), false, 'the runtime image holds proto/ only in dist/');
   });
 
