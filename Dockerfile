@@ -17,22 +17,20 @@ COPY shared ./shared
 COPY services ./services
 RUN npm run build
 
-# Stage 2: production dependencies only, the compiled code and the .proto files, which the
-# services load at run time. shared/grpc/proto.ts finds them at ../../proto from its own file:
-# proto/ from the sources, dist/proto/ from the compiled dist/shared/grpc/proto.js. Both are
-# copied (a few KiB) so either layout resolves; test/image.test.ts runs this layout.
+# Stage 2: production dependencies only and the compiled code. `npm run build` copied proto/ into
+# dist/proto, where shared/grpc/proto.ts finds it from the compiled dist/shared/grpc/proto.js
+# (../../proto): the services load the .proto files at run time. test/image.test.ts runs this
+# layout.
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     MSHARE_GRPC_ADDR=0.0.0.0:50051 \
     MSHARE_HTTP_ADDR=0.0.0.0:9464 \
     MSHARE_WORKER_HTTP_ADDR=0.0.0.0:9465 \
-    HEALTHCHECK_URL=http://127.0.0.1:9464/metrics
+    HEALTHCHECK_URL=http://127.0.0.1:9464/readyz
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-COPY proto ./proto
-COPY proto ./dist/proto
 
 # The base image's unprivileged "node" user, by number so Kubernetes'
 # runAsNonRoot can verify it without reading /etc/passwd.
@@ -40,8 +38,10 @@ USER 1000:1000
 
 EXPOSE 50051 9464 9465
 
-# Node 20 has fetch built in: no curl or wget in the image. The worker sets
-# HEALTHCHECK_URL to its own port (9465); the broker's /metrics is on 9464.
+# Node 20 has fetch built in: no curl or wget in the image. Readiness, not the scrape: the broker's
+# /readyz (9464) by default; a worker sets HEALTHCHECK_URL to its own /readyz on 9465, which
+# answers once the worker has started (a donor: once its region exists). docker-compose.yml
+# states each service's healthcheck itself.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(process.env.HEALTHCHECK_URL).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 

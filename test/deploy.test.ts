@@ -56,10 +56,7 @@ describe('docker-compose.yml', function () {
 
   it('fails validation when broken, so the check above can fail', () => {
     // A key 1.29.2's schema rejects (newer Compose only).
-    const badKey = tempFile('docker-compose.yml', composeText.replace(
-      /^( {4}restart: unless-stopped)$/m,
-      '$1\n    healthcheck:\n      test: ["CMD", "true"]\n      start_interval: 1s',
-    ));
+    const badKey = tempFile('docker-compose.yml', composeText.replace(/^( {2}start_period: 20s)$/m, '$1\n  start_interval: 1s'));
     assert.notEqual(badKey, composeText);
     const r1 = run('docker-compose', ['--project-directory', repoRoot, '-f', badKey, 'config', '-q']);
     assert.notEqual(r1.status, 0);
@@ -86,6 +83,8 @@ describe('docker-compose.yml', function () {
       container_name?: string;
       volumes?: string[];
       restart?: string;
+      healthcheck?: { test?: string[]; disable?: boolean };
+      depends_on?: Record<string, { condition?: string }>;
     };
     let services: Record<string, Service>;
     before(() => {
@@ -145,6 +144,32 @@ describe('docker-compose.yml', function () {
       }
     });
 
+    it('publishes every port on 127.0.0.1 only, unless PUBLISH_ADDR says otherwise', () => {
+      const published = Object.entries(services).flatMap(([svc, s]) => (s.ports ?? []).map((p) => [svc, String(p)] as const));
+      assert.deepEqual(published.map(([svc]) => svc).sort(), ['broker', 'broker', 'grafana', 'prometheus']);
+      for (const [svc, port] of published) assert.match(port, /^127\.0\.0\.1:\d+:\d+\/tcp$/, svc);
+      const open = compose('docker-compose.yml', ['--env-file', tempFile('open.env', 'PUBLISH_ADDR=0.0.0.0\n')]);
+      assert.equal(open.status, 0, open.err);
+      const ports = Object.values((parse(open.out) as { services: Record<string, Service> }).services).flatMap((s) => s.ports ?? []);
+      assert.ok(ports.length === 4 && ports.every((p) => String(p).startsWith('0.0.0.0:')), ports.join(' '));
+    });
+
+    it('checks the health of broker, donor and workers on their own /readyz, never /metrics', () => {
+      const httpVariable = { broker: 'MSHARE_HTTP_ADDR', donor: 'MSHARE_WORKER_HTTP_ADDR', worker: 'MSHARE_WORKER_HTTP_ADDR' } as const;
+      for (const [svc, variable] of Object.entries(httpVariable)) {
+        const s = services[svc]!;
+        const test = s.healthcheck?.test ?? [];
+        assert.deepEqual(test.slice(0, 3), ['CMD', 'node', '-e'], svc);
+        const port = s.environment?.[variable]?.split(':').pop();
+        assert.equal(test.at(-1), `http://127.0.0.1:${port}/readyz`, svc);
+        assert.doesNotMatch(JSON.stringify(s), /\/metrics/, svc);
+      }
+      assert.deepEqual(services.loadtest?.healthcheck?.test, ['NONE'], 'a one-shot job has no healthcheck (disable: true)');
+      // The clients start once the donor is ready, i.e. once the region exists.
+      assert.equal(services.worker?.depends_on?.donor?.condition, 'service_healthy');
+      assert.equal(services.donor?.depends_on?.broker?.condition, 'service_healthy');
+    });
+
     it('has defaults in docker-compose.yml equal to .env', () => {
       const withEnvFile = compose('docker-compose.yml').out;
       const withoutEnvFile = compose('docker-compose.yml', ['--env-file', tempFile('empty.env', '')]);
@@ -171,7 +196,11 @@ describe('Dockerfile', () => {
     const runtime = instructions.slice(instructions.indexOf(froms[1]!));
     assert.ok(runtime.some((l) => /npm ci --omit=dev/.test(l)));
     assert.ok(runtime.some((l) => /^COPY --from=build \/app\/dist /.test(l)));
-    assert.ok(runtime.some((l) => /^COPY proto /.test(l)));
+    // The services load proto/ at run time from dist/proto, which `npm run build` writes.
+    const build = instructions.slice(0, instructions.indexOf(froms[1]!));
+    assert.ok(build.some((l) => /^COPY proto /.test(l)));
+    const scripts = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    assert.match(scripts.build!, /cpSync\('proto', 'dist\/proto'/);
   });
 
   it('runs as a non-root user with a healthcheck that needs only node', () => {
@@ -182,6 +211,9 @@ describe('Dockerfile', () => {
     assert.ok(hc);
     assert.match(hc, /CMD \["node", "-e"/);
     assert.doesNotMatch(hc, /curl|wget/);
+    // By default the broker's readiness, not /metrics.
+    assert.match(text, /HEALTHCHECK_URL=http:\/\/127\.0\.0\.1:9464\/readyz\s*$/m);
+    assert.doesNotMatch(text, /\/metrics/);
   });
 
   it('builds what the image runs: entry points compiled by tsconfig.build.json into dist/', () => {
@@ -244,8 +276,9 @@ describe('Grafana provisioning and dashboard', () => {
       datasources: Array<{ uid: string; type: string; url: string }>;
     };
     assert.deepEqual(ds.datasources.map((d) => [d.uid, d.type, d.url]), [['prometheus', 'prometheus', 'http://prometheus:9090']]);
+    // Panels use the dashboard's datasource variable, whose default is this uid (test/dashboard.test.ts).
     for (const p of panels) {
-      assert.deepEqual((p as { datasource?: unknown }).datasource, { type: 'prometheus', uid: 'prometheus' }, p.title);
+      assert.deepEqual((p as { datasource?: unknown }).datasource, { type: 'prometheus', uid: '${datasource}' }, p.title);
     }
   });
 
@@ -271,15 +304,15 @@ describe('Grafana provisioning and dashboard', () => {
     assert.equal(new Set(ids).size, ids.length, 'panel ids are unique');
   });
 
-  it('shows page-table bytes with and without sharing, the saving, the seed baseline, accesses, faults, regions, processes, RPC errors and latency', () => {
-    const all = dashboardExprs().map((e) => e.expr).join('\n');
+  it('shows page tables, baseline, faults, regions, processes, RPCs, latency and syscalls', () => {
+    const all = dashboardExprs().map((e) => e.raw).join('\n');
     for (const needed of [
       'mshare_pagetable_bytes', 'mshare_pagetable_unshared_bytes', 'mshare_pagetable_saved_bytes',
-      'mshare_pagetable_saved_ratio', 'mshare_seed_baseline_bytes', 'rate(mshare_accesses_total[1m])',
+      'mshare_pagetable_saved_ratio', 'mshare_seed_baseline_bytes', 'rate(mshare_accesses_total{job=~"$job"}[$__rate_interval])',
       'mshare_minor_faults_total', 'mshare_unshared_minor_faults_total', 'mshare_region_refcount',
-      'mshare_region_mapped_processes', 'mshare_processes', 'grpc_server_handled_total{grpc_code!="OK"}',
-      'histogram_quantile(0.99, sum by (le) (rate(grpc_server_handling_seconds_bucket[1m])))',
-      'mshare_worker_rpc_duration_seconds_bucket', 'sum by (syscall, errno)',
+      'mshare_region_mapped_processes', 'mshare_processes', 'grpc_code!="OK"',
+      'histogram_quantile(0.99, sum by (le) (rate(grpc_server_handling_seconds_bucket{job=~"$job",grpc_service="mshare.v1.Broker",grpc_type="unary"}[$__rate_interval])))',
+      'mshare_worker_rpc_duration_seconds_bucket', 'sum by (syscall, errno)', 'grpc_server_msg_received_total',
     ]) {
       assert.ok(all.includes(needed), needed);
     }
@@ -304,10 +337,6 @@ describe('Grafana provisioning and dashboard', () => {
       'mshare_processes_bucket',
       'mshare_page_faults',
     ]);
-  });
-
-  it('needs no Grafana template variables, so Prometheus can evaluate every expr as written', () => {
-    for (const { expr } of dashboardExprs()) assert.doesNotMatch(expr, /\$/, expr);
   });
 });
 
@@ -368,6 +397,63 @@ describe('deploy/k8s', () => {
     }
     const ann = d.spec.template.metadata.annotations;
     assert.deepEqual([ann['prometheus.io/scrape'], ann['prometheus.io/port']], ['true', '9464']);
+  });
+
+  it('has Prometheus scrape each pod once: no Service carries prometheus.io/scrape for pods that do', () => {
+    const scraped = (ann: Record<string, string> | undefined) => ann?.['prometheus.io/scrape'] === 'true';
+    const deployments = docs.filter((d) => d.doc.kind === 'Deployment').map((d) => d.doc);
+    assert.deepEqual(deployments.filter((d) => scraped(d.spec.template.metadata.annotations)).map((d) => d.metadata?.name).sort(),
+      ['mshare-broker', 'mshare-donor', 'mshare-worker']);
+    const services = docs.filter((d) => d.doc.kind === 'Service').map((d) => d.doc);
+    assert.ok(services.length >= 1);
+    for (const svc of services) {
+      const selected = deployments.filter((d) =>
+        Object.entries(svc.spec.selector as Record<string, string>).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
+      assert.ok(selected.length > 0, `${svc.metadata?.name} selects no pods`);
+      if (selected.some((d) => scraped(d.spec.template.metadata.annotations))) {
+        assert.ok(!scraped(svc.metadata?.annotations), `${svc.metadata?.name}: its pods are scraped already`);
+      }
+    }
+  });
+
+  it('meets the restricted Pod Security Standard on every pod, and the namespace enforces it', () => {
+    const ns = find('Namespace', 'mshare') as Doc & { metadata: { labels?: Record<string, string> } };
+    assert.equal(ns.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
+    const deployments = docs.filter((d) => d.doc.kind === 'Deployment');
+    assert.equal(deployments.length, 3);
+    for (const { doc } of deployments) {
+      const pod = doc.spec.template.spec;
+      const name = doc.metadata?.name;
+      assert.equal(pod.hostNetwork ?? false, false, name);
+      assert.equal(pod.hostPID ?? false, false, name);
+      for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+        const sc = c.securityContext ?? {};
+        const where = `${name}/${c.name}`;
+        assert.equal(sc.runAsNonRoot ?? pod.securityContext?.runAsNonRoot, true, `${where}: runAsNonRoot`);
+        assert.notEqual(sc.runAsUser ?? pod.securityContext?.runAsUser, 0, `${where}: runAsUser 0`);
+        assert.equal(sc.allowPrivilegeEscalation, false, `${where}: allowPrivilegeEscalation`);
+        assert.equal(sc.privileged ?? false, false, `${where}: privileged`);
+        assert.deepEqual(sc.capabilities?.drop, ['ALL'], `${where}: capabilities.drop`);
+        assert.deepEqual(sc.capabilities?.add ?? [], [], `${where}: capabilities.add`);
+        const seccomp = sc.seccompProfile?.type ?? pod.securityContext?.seccompProfile?.type;
+        assert.ok(['RuntimeDefault', 'Localhost'].includes(seccomp), `${where}: seccompProfile ${seccomp}`);
+      }
+    }
+  });
+
+  it('probes the workers and the donor on /healthz (liveness) and /readyz (readiness), never /metrics', () => {
+    for (const name of ['mshare-worker', 'mshare-donor']) {
+      const c = find('Deployment', name)!.spec.template.spec.containers[0];
+      assert.deepEqual([c.livenessProbe?.httpGet?.path, c.livenessProbe?.httpGet?.port], ['/healthz', 'http'], name);
+      assert.deepEqual([c.readinessProbe?.httpGet?.path, c.readinessProbe?.httpGet?.port], ['/readyz', 'http'], name);
+    }
+    for (const { doc } of docs.filter((d) => d.doc.kind === 'Deployment')) {
+      for (const c of doc.spec.template.spec.containers) {
+        for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) {
+          assert.notEqual(probe?.httpGet?.path, '/metrics', `${doc.metadata?.name}/${c.name}`);
+        }
+      }
+    }
   });
 
   it('exposes the broker Service on grpc 50051 and http 9464, selecting the broker pods', () => {

@@ -4,16 +4,15 @@
 // the gRPC health check the Kubernetes probes use against them.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
-import { repoPath, repoRoot } from './support/paths.js';
+import { repoPath } from './support/paths.js';
+import { DOCKERFILE, buildOnce } from './support/build.js';
 import { freePort } from './support/prometheus.js';
 
-const dockerfile = readFileSync(repoPath('Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
-const runtimeStage = dockerfile.slice(dockerfile.search(/^FROM .* AS runtime$/m));
+const dockerfile = DOCKERFILE;
 
 /** The HEALTHCHECK's exec-form command, as JSON in the Dockerfile. */
 function healthcheckCommand(): string[] {
@@ -74,32 +73,14 @@ describe('container image layout (the Dockerfile runtime stage, without Docker)'
   let app: string;
   const children: ChildProcess[] = [];
 
-  before(() => {
-    app = path.join(mkdtempSync(path.join(tmpdir(), 'mshare-image-')), 'app');
-    // Stage 1: `npm run build` = tsc -p tsconfig.build.json into dist/.
-    const tsc = spawnSync(process.execPath, [repoPath('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', path.join(app, 'dist')], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-      timeout: 100_000,
-    });
-    assert.equal(tsc.status, 0, `npm run build fails, so would the image:\n${tsc.stdout}${tsc.stderr}`);
-    // Stage 2: every `COPY <src> <dest>` from the build context, as the Dockerfile lists them.
-    for (const m of runtimeStage.matchAll(/^COPY (?!--)(.+)$/gm)) {
-      const parts = m[1]!.trim().split(/\s+/);
-      const dest = parts.pop()!;
-      for (const src of parts) {
-        const target = dest.endsWith('/') ? path.join(app, dest, path.basename(src)) : path.join(app, dest);
-        cpSync(repoPath(src), target, { recursive: true });
-      }
-    }
-    // `npm ci --omit=dev` stands in as the project's node_modules; the import check below
-    // makes sure the compiled code needs nothing outside "dependencies".
-    symlinkSync(repoPath('node_modules'), path.join(app, 'node_modules'), 'dir');
+  before(function () {
+    this.timeout(180_000);
+    // Stage 1 runs the real `npm run build`; stage 2 copies what the runtime stage copies.
+    app = buildOnce().app;
   });
 
   after(async () => {
     await Promise.all(children.map(stopChild));
-    if (app) rmSync(path.dirname(app), { recursive: true, force: true });
   });
 
   it('imports only production dependencies from the compiled code', () => {
@@ -137,7 +118,7 @@ describe('container image layout (the Dockerfile runtime stage, without Docker)'
     const keep = (b: Buffer) => (log = (log + b.toString()).slice(-8_000));
     broker.stdout?.on('data', keep);
     broker.stderr?.on('data', keep);
-    const url = `http://127.0.0.1:${httpPort}/metrics`;
+    const url = `http://127.0.0.1:${httpPort}/readyz`;
     await waitHealthy(url, broker, () => log, 20_000);
     assert.equal(await grpcHealth(`127.0.0.1:${grpcPort}`), 'SERVING');
     await stopChild(broker);
@@ -158,7 +139,7 @@ describe('container image layout (the Dockerfile runtime stage, without Docker)'
       return c;
     };
     const broker = start('dist/services/broker/main.js', { MSHARE_GRPC_ADDR: `127.0.0.1:${grpcPort}`, MSHARE_HTTP_ADDR: `127.0.0.1:${brokerHttp}` });
-    await waitHealthy(`http://127.0.0.1:${brokerHttp}/metrics`, broker, () => log, 20_000);
+    await waitHealthy(`http://127.0.0.1:${brokerHttp}/readyz`, broker, () => log, 20_000);
     const worker = start('dist/services/worker/main.js', {
       MSHARE_BROKER_ADDR: `127.0.0.1:${grpcPort}`,
       MSHARE_WORKER_HTTP_ADDR: `127.0.0.1:${workerHttp}`,
@@ -167,7 +148,7 @@ describe('container image layout (the Dockerfile runtime stage, without Docker)'
       MSHARE_SGA: '1GiB',
     });
     const workerUrl = `http://127.0.0.1:${workerHttp}/metrics`;
-    await waitHealthy(workerUrl, worker, () => log, 20_000);
+    await waitHealthy(`http://127.0.0.1:${workerHttp}/readyz`, worker, () => log, 20_000);
     // The donor created the region and holds it: the worker from dist/ did its job.
     for (const deadline = Date.now() + 20_000; ;) {
       const health = await (await fetch(`http://127.0.0.1:${workerHttp}/healthz`)).json() as { phase: string };

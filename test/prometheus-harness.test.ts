@@ -21,6 +21,8 @@ function brokerRegistry(): Registry {
   const started = new Counter({ name: 'grpc_server_started_total', help: 'x', labelNames: ['grpc_type', 'grpc_service', 'grpc_method'], registers: r });
   const handled = new Counter({ name: 'grpc_server_handled_total', help: 'x', labelNames: ['grpc_type', 'grpc_service', 'grpc_method', 'grpc_code'], registers: r });
   const seconds = new Histogram({ name: 'grpc_server_handling_seconds', help: 'x', labelNames: ['grpc_type', 'grpc_service', 'grpc_method'], registers: r });
+  const received = new Counter({ name: 'grpc_server_msg_received_total', help: 'x', labelNames: ['grpc_type', 'grpc_service', 'grpc_method'], registers: r });
+  const sent = new Counter({ name: 'grpc_server_msg_sent_total', help: 'x', labelNames: ['grpc_type', 'grpc_service', 'grpc_method'], registers: r });
   new Gauge({ name: 'mshare_pagetable_bytes', help: 'x', registers: r }).set(4096 * 1500 + 614_400 * 4096);
   new Gauge({ name: 'mshare_pagetable_unshared_bytes', help: 'x', registers: r }).set(943_718_400_000);
   new Gauge({ name: 'mshare_pagetable_saved_bytes', help: 'x', registers: r }).set(941_000_000_000);
@@ -34,7 +36,8 @@ function brokerRegistry(): Registry {
   new Gauge({ name: 'mshare_region_pagetable_bytes', help: 'x', labelNames: ['region'], registers: r }).set({ region: 'sga' }, 629_145_600);
   new Gauge({ name: 'mshare_processes', help: 'x', registers: r }).set(1501);
   // Traffic between scrapes, so rates are not all zero.
-  const rpc = { grpc_type: 'unary', grpc_service: 'mshare.v1.Mshare', grpc_method: 'Touch' };
+  const rpc = { grpc_type: 'unary', grpc_service: 'mshare.v1.Broker', grpc_method: 'Touch' };
+  const stream = { grpc_type: 'bidi_stream', grpc_service: 'mshare.v1.Broker', grpc_method: 'AccessStream' };
   const tick = () => {
     accesses.inc({ outcome: 'minor_fault' }, 10);
     accesses.inc({ outcome: 'present' }, 100);
@@ -44,7 +47,11 @@ function brokerRegistry(): Registry {
     started.inc(rpc);
     handled.inc({ ...rpc, grpc_code: 'OK' });
     seconds.observe(rpc, 0.002);
+    received.inc(stream);
+    sent.inc(stream);
   };
+  // The broker pre-registers every method x code at 0 (as go-grpc-prometheus does): error rates are 0, not absent.
+  handled.inc({ ...rpc, grpc_code: 'NotFound' }, 0);
   tick();
   const timer = setInterval(tick, 200);
   timer.unref();

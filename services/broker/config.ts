@@ -7,6 +7,7 @@ import { GEOMETRY_NAMES, type GeometryName } from '../../shared/kernel/geometry.
 import {
   envReader, parseBoolean, parseInteger, parseListenAddress, parseOneOf, parseSize, type Env, type HostPort,
 } from '../../shared/config.js';
+import { LOG_LEVELS, type LogLevel } from '../../shared/log.js';
 
 export { ConfigError } from '../../shared/config.js';
 export type ListenAddress = HostPort;
@@ -27,8 +28,7 @@ export interface Config {
   readonly logLevel: LogLevel;
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export type { LogLevel };
 
 export const DEFAULTS = Object.freeze({
   MSHARE_GRPC_ADDR: '127.0.0.1:50051',

@@ -1,14 +1,18 @@
 /**
  * The broker's HTTP side (fastify): Prometheus /metrics, liveness /healthz, readiness /readyz,
  * and msharefs as JSON (/msharefs, /msharefs/:name). Region JSON is the proto's Region message
- * (snake_case, uint64 as decimal strings), so it equals what ReadRegion returns.
+ * (snake_case, uint64 as decimal strings), so it equals what ReadRegion returns. The app, its
+ * logger and the /metrics and probe routes are the ones every service shares (shared/http.ts).
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { KernelError, type ErrnoName } from '../../shared/kernel/errors.js';
 import type { Kernel } from '../../shared/kernel/kernel.js';
+import { addHealthRoute, addMetricsRoute, addReadyRoute, createHttpApp } from '../../shared/http.js';
+import type { LogLevel } from '../../shared/log.js';
 import type { BrokerMetrics } from './metrics.js';
-import type { LogLevel } from './config.js';
 import { encodeRegion } from './wire.js';
+
+export const BROKER_SERVICE = 'mshare-broker';
 
 export interface HttpDeps {
   kernel: Kernel;
@@ -24,23 +28,12 @@ const HTTP_STATUS: Partial<Record<ErrnoName, number>> = {
 
 export function buildHttp(deps: HttpDeps): FastifyInstance {
   const { kernel, metrics } = deps;
-  const app = Fastify({
-    ...(typeof deps.logger === 'boolean'
-      ? { logger: deps.logger ? { level: deps.logLevel } : false }
-      : { loggerInstance: deps.logger }),
-    // A region name is up to 255 bytes, up to 765 characters percent-encoded.
-    routerOptions: { maxParamLength: 1024 },
-  }) as unknown as FastifyInstance;
+  // A region name is up to 255 bytes, up to 765 characters percent-encoded.
+  const app = createHttpApp({ service: BROKER_SERVICE, logger: deps.logger, level: deps.logLevel, maxParamLength: 1024 });
 
-  app.get('/metrics', async (_req, reply) => {
-    const text = await metrics.scrape();
-    return reply.type(metrics.registry.contentType).send(text);
-  });
-
-  app.get('/healthz', async () => ({ status: 'ok' }));
-
-  app.get('/readyz', async (_req, reply) =>
-    deps.isReady() ? { status: 'ready' } : reply.code(503).send({ status: 'shutting down' }));
+  addMetricsRoute(app, metrics);
+  addHealthRoute(app);
+  addReadyRoute(app, deps.isReady, () => 'shutting down');
 
   app.get('/msharefs', async () => ({ regions: kernel.listRegions().map(encodeRegion) }));
 

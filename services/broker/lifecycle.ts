@@ -2,19 +2,17 @@
  * Binding and stopping a built broker. Only main.ts calls these in production; tests call them
  * with 127.0.0.1:0 addresses.
  */
-import * as grpc from '@grpc/grpc-js';
+import { bindGrpc, bindHttp } from '../../shared/listen.js';
 import type { Broker } from './server.js';
 
-/** Binds the gRPC and HTTP ports of the broker's config; returns the ports actually bound. */
+/**
+ * Binds the gRPC and HTTP ports of the broker's config; returns the ports actually bound. A port
+ * that cannot be bound rejects with a BindError naming the address and its variable.
+ */
 export async function listen(broker: Broker): Promise<{ grpcPort: number; httpPort: number }> {
   const { config } = broker;
-  const grpcPort = await new Promise<number>((resolve, reject) => {
-    broker.grpcServer.bindAsync(config.grpc.address, grpc.ServerCredentials.createInsecure(), (err, port) =>
-      err ? reject(err) : resolve(port));
-  });
-  await broker.http.listen({ host: config.http.host, port: config.http.port });
-  const bound = broker.http.server.address();
-  const httpPort = typeof bound === 'object' && bound ? bound.port : config.http.port;
+  const grpcPort = await bindGrpc(broker.grpcServer, { addr: config.grpc, purpose: 'gRPC', variable: 'MSHARE_GRPC_ADDR' });
+  const httpPort = await bindHttp(broker.http, { addr: config.http, purpose: 'HTTP', variable: 'MSHARE_HTTP_ADDR' });
   return { grpcPort, httpPort };
 }
 

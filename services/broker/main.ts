@@ -1,15 +1,22 @@
 /**
  * Entry point: reads the config, builds the broker, binds its ports, and shuts it down on
  * SIGINT/SIGTERM in a fixed order: health NOT_SERVING, HTTP close, gRPC tryShutdown with a grace
- * period, then forceShutdown.
+ * period, then forceShutdown. Exit codes: 0 after a clean stop, 1 when it cannot start (a port in
+ * use: one line naming the address) or the shutdown fails, 2 on a bad config.
+ *
+ * Under a supervisor run `node dist/services/broker/main.js` (after `npm run build`): the
+ * supervisor's signals then reach this process directly. `npm run broker` execs node too, so npm
+ * forwards SIGTERM/SIGINT to it.
  */
 import { loadConfigOrExit } from '../../shared/config.js';
+import { BindError } from '../../shared/listen.js';
 import { loadConfig } from './config.js';
+import { BROKER_SERVICE } from './http.js';
 import { buildBroker } from './server.js';
 import { listen, shutdown } from './lifecycle.js';
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit('mshare-broker', loadConfig);
+  const config = loadConfigOrExit(BROKER_SERVICE, loadConfig);
   const broker = buildBroker({ config, logger: true });
   const { grpcPort, httpPort } = await listen(broker);
   broker.log.info(
@@ -32,6 +39,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error('mshare-broker: failed to start:', err);
+  if (err instanceof BindError) console.error(`${BROKER_SERVICE}: ${err.message}`);
+  else console.error(`${BROKER_SERVICE}: failed to start:`, err);
   process.exit(1);
 });

@@ -5,18 +5,26 @@
  * Values that describe state (page-table bytes, regions, processes, the kernel's access and fault
  * totals) are read at scrape time by collect() callbacks from one kernel snapshot per scrape: the
  * fault path does no metrics work. RPC and syscall series are recorded by the one handler adapter
- * in server.ts.
+ * in server.ts; messages received and sent by the gRPC server interceptor `interceptor`.
+ *
+ * As go-grpc-prometheus's InitializeMetrics does, every series of every Broker method exists from
+ * the start at 0 (started, received, sent, the handling histogram, and handled for each method x
+ * every status code), so rate() and increase() see the first event, and dashboards show 0, not
+ * "no data", for what has not happened.
  */
 import * as grpc from '@grpc/grpc-js';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Kernel } from '../../shared/kernel/kernel.js';
 import type { RegionInfo, SeedBaseline, SystemAccounting } from '../../shared/kernel/types.js';
-import { BROKER_SERVICE_NAME } from '../../shared/grpc/proto.js';
+import { BROKER_SERVICE_NAME, loadBrokerProto } from '../../shared/grpc/proto.js';
+import { LATENCY_BUCKETS, createRegistry, type MetricsSource } from '../../shared/metrics.js';
 
 export type GrpcType = 'unary' | 'client_stream' | 'server_stream' | 'bidi_stream';
 
-export interface BrokerMetrics {
+export interface BrokerMetrics extends MetricsSource {
   readonly registry: Registry;
+  /** Counts the messages of mshare.v1.Broker calls (grpc_server_msg_received/sent_total). */
+  readonly interceptor: grpc.ServerInterceptor;
   /** Starts an RPC's series; the returned function ends it with the status code. */
   startRpc(type: GrpcType, method: string): (code: grpc.status) => void;
   /** One simulated syscall; errno 'OK' on success. */
@@ -55,13 +63,23 @@ const GO_CODE_NAMES: Readonly<Record<number, string>> = Object.freeze({
 });
 export const grpcCodeLabel = (code: grpc.status): string => GO_CODE_NAMES[code] ?? `Code(${code})`;
 
-/** Simulated calls take microseconds: finer low buckets than Prometheus's defaults. */
-const HANDLING_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Every status code's label, OK first: the codes go-grpc-prometheus pre-registers. */
+export const GRPC_CODE_LABELS: readonly string[] = Object.freeze(
+  Object.keys(GO_CODE_NAMES).map(Number).sort((a, b) => a - b).map(grpcCodeLabel),
+);
+
+export const grpcTypeOf = (m: { requestStream: boolean; responseStream: boolean }): GrpcType =>
+  m.requestStream ? (m.responseStream ? 'bidi_stream' : 'client_stream') : m.responseStream ? 'server_stream' : 'unary';
+
+/** Every method of mshare.v1.Broker with its grpc_type, from the proto. */
+export function brokerMethods(): Array<{ method: string; type: GrpcType }> {
+  const service = loadBrokerProto().proto.mshare.v1.Broker.service;
+  return Object.entries(service).map(([method, def]) => ({ method, type: grpcTypeOf(def) }));
+}
 
 export function createMetrics(sources: MetricsSources): BrokerMetrics {
   const { kernel, baseline } = sources;
-  const registry = new Registry();
-  if (sources.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registry = createRegistry({ defaultMetrics: sources.defaultMetrics });
   const registers = [registry];
 
   // One snapshot per scrape; between scrapes (a direct registry.metrics()) read live values.
@@ -146,11 +164,42 @@ export function createMetrics(sources: MetricsSources): BrokerMetrics {
   });
   const seconds = new Histogram({
     name: 'grpc_server_handling_seconds', help: 'Time from an RPC start to its status, seconds.',
-    labelNames: ['grpc_type', 'grpc_service', 'grpc_method'] as const, buckets: HANDLING_BUCKETS, registers,
+    labelNames: ['grpc_type', 'grpc_service', 'grpc_method'] as const, buckets: [...LATENCY_BUCKETS], registers,
   });
+  const received = new Counter({
+    name: 'grpc_server_msg_received_total', help: 'gRPC messages received on the server (requests, and each message of a stream).',
+    labelNames: ['grpc_type', 'grpc_service', 'grpc_method'] as const, registers,
+  });
+  const sent = new Counter({
+    name: 'grpc_server_msg_sent_total', help: 'gRPC messages sent by the server (responses, and each message of a stream).',
+    labelNames: ['grpc_type', 'grpc_service', 'grpc_method'] as const, registers,
+  });
+
+  const methodLabels = new Map<string, { grpc_type: GrpcType; grpc_service: string; grpc_method: string }>();
+  for (const { method, type } of brokerMethods()) {
+    const labels = { grpc_type: type, grpc_service: BROKER_SERVICE_NAME, grpc_method: method };
+    methodLabels.set(`/${BROKER_SERVICE_NAME}/${method}`, labels);
+    started.inc(labels, 0);
+    received.inc(labels, 0);
+    sent.inc(labels, 0);
+    seconds.zero(labels);
+    for (const grpc_code of GRPC_CODE_LABELS) handled.inc({ ...labels, grpc_code }, 0);
+  }
+
+  const interceptor: grpc.ServerInterceptor = (descriptor, call) => {
+    const labels = methodLabels.get(descriptor.path);
+    if (!labels) return new grpc.ServerInterceptingCall(call); // health, reflection
+    return new grpc.ServerInterceptingCall(call, {
+      start(next) {
+        next({ onReceiveMessage(message, pass) { received.inc(labels); pass(message); } });
+      },
+      sendMessage(message, pass) { sent.inc(labels); pass(message); },
+    });
+  };
 
   return {
     registry,
+    interceptor,
     startRpc(type, method) {
       const labels = { grpc_type: type, grpc_service: BROKER_SERVICE_NAME, grpc_method: method };
       started.inc(labels);

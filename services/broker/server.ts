@@ -296,7 +296,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
     }),
   };
 
-  const grpcServer = new grpc.Server(GRPC_SERVER_OPTIONS);
+  const grpcServer = new grpc.Server({ ...GRPC_SERVER_OPTIONS, interceptors: [metrics.interceptor] });
   grpcServer.addService(proto.mshare.v1.Broker.service, handlers);
   health.addToServer(grpcServer);
   new ReflectionService(packageDefinition).addToServer(grpcServer);

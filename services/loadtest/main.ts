@@ -1,10 +1,25 @@
 /**
  * `npm start`: the seed's field case end to end (scenario.ts), a report, and the thresholds.
  * Progress goes to stderr; the report to stdout (JSON with --json).
- * Exit status: 0 all thresholds pass, 1 a threshold failed, 2 bad flags, 3 the run failed.
+ * Exit status: 0 all thresholds pass, 1 a threshold failed, 2 bad flags, 3 the run failed (an
+ * unreachable --broker: one line naming the address).
  */
+import * as grpc from '@grpc/grpc-js';
 import { checkThresholds, formatReport, parseCli, USAGE, UsageError } from './cli.js';
 import { runScenario } from './scenario.js';
+
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Why `address` cannot be reached within timeoutMs, or undefined once it can. */
+function reach(address: string, timeoutMs: number): Promise<string | undefined> {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  return new Promise((resolve) => {
+    client.waitForReady(Date.now() + timeoutMs, (err) => {
+      client.close();
+      resolve(err ? `no connection within ${timeoutMs / 1000} s` : undefined);
+    });
+  });
+}
 
 async function main(): Promise<number> {
   let cli;
@@ -20,6 +35,13 @@ async function main(): Promise<number> {
   if (cli.help) {
     console.log(USAGE);
     return 0;
+  }
+  if (cli.options.broker !== undefined) {
+    const unreachable = await reach(cli.options.broker, CONNECT_TIMEOUT_MS);
+    if (unreachable) {
+      console.error(`mshare-loadtest: cannot reach the broker at ${cli.options.broker} (--broker): ${unreachable}`);
+      return 3;
+    }
   }
   const report = await runScenario({
     ...cli.options,

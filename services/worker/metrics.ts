@@ -2,10 +2,11 @@
  * The worker's Prometheus metrics, on a registry of its own (never the global one), so a test or
  * the load test's in-process workers each build a fresh set. Names: docs/metrics-and-config.md.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { OUTCOME_NAMES, type OutcomeName } from '../../shared/kernel/uapi.js';
+import { LATENCY_BUCKETS, createRegistry, type MetricsSource } from '../../shared/metrics.js';
 
-export interface WorkerMetrics {
+export interface WorkerMetrics extends MetricsSource {
   readonly registry: Registry;
   /** Client-side latency of one RPC (for AccessStream: one batch's round trip). */
   readonly rpcDuration: Histogram<'method'>;
@@ -18,18 +19,14 @@ export interface WorkerMetrics {
   scrape(): Promise<string>;
 }
 
-/** A Touch over 300 GiB takes tens of ms on the first process; a batch or a spawn, well under 1 ms. */
-const RPC_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
 export function createWorkerMetrics(options: { defaultMetrics?: boolean } = {}): WorkerMetrics {
-  const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registry = createRegistry(options);
   const registers = [registry];
   const rpcDuration = new Histogram({
     name: 'mshare_worker_rpc_duration_seconds',
     help: 'Client-side duration of broker RPCs (AccessStream: per batch round trip).',
     labelNames: ['method'] as const,
-    buckets: RPC_BUCKETS,
+    buckets: [...LATENCY_BUCKETS], // the broker's: both sides of an RPC compare bucket for bucket
     registers,
   });
   const accesses = new Counter({

@@ -6,7 +6,10 @@ export const DASHBOARD_PATH = repoPath('deploy', 'grafana', 'dashboards', 'mshar
 export interface DashboardExpr {
   panel: string;
   refId: string;
+  /** The expression with the dashboard's variables replaced by their values: plain PromQL. */
   expr: string;
+  /** The expression as the dashboard holds it ($job, $__rate_interval ...). */
+  raw: string;
 }
 
 interface Panel {
@@ -15,6 +18,17 @@ interface Panel {
   targets?: Array<{ refId?: string; expr?: string; hide?: boolean }>;
   panels?: Panel[];
 }
+
+export interface Variable {
+  name: string;
+  type: string;
+  query?: unknown;
+  definition?: string;
+  datasource?: unknown;
+  current?: { value?: string | string[] };
+}
+
+type Dashboard = { panels?: Panel[]; templating?: { list?: Variable[] } };
 
 /** Every panel of a dashboard, rows' nested panels included (collapsed rows keep them there). */
 export function allPanels(dashboard: { panels?: Panel[] }): Panel[] {
@@ -29,21 +43,87 @@ export function allPanels(dashboard: { panels?: Panel[] }): Panel[] {
   return out;
 }
 
-/** Every PromQL expression of a dashboard (panels and nested rows), with its panel and refId. */
-export function dashboardExprs(dashboard: { panels?: Panel[] } = loadDashboard()): DashboardExpr[] {
+/** The datasource's scrape interval Grafana is told (provisioning jsonData.timeInterval). */
+export function provisionedScrapeInterval(): string {
+  const text = readFileSync(repoPath('deploy', 'grafana', 'provisioning', 'datasources', 'prometheus.yml'), 'utf8');
+  const m = /^\s*timeInterval:\s*(\S+)\s*$/m.exec(text);
+  if (!m) throw new Error('no timeInterval in the Grafana datasource provisioning');
+  return m[1]!;
+}
+
+/**
+ * What Grafana substitutes for $__rate_interval on a range no wider than a few scrapes:
+ * max($__interval + scrape interval, 4 x scrape interval) = 4 x the scrape interval.
+ */
+export function rateInterval(scrapeInterval = provisionedScrapeInterval()): string {
+  const m = /^(\d+)(s|m)$/.exec(scrapeInterval);
+  if (!m) throw new Error(`unsupported scrape interval ${scrapeInterval}`);
+  return `${4 * Number(m[1])}${m[2]}`;
+}
+
+/**
+ * The values Grafana would give the dashboard's variables when it opens: each variable's saved
+ * current value, and $__rate_interval. `overrides` replace any of them.
+ */
+export function variableValues(dashboard: Dashboard = loadDashboard(), overrides: Record<string, string> = {}): Record<string, string> {
+  const values: Record<string, string> = { __rate_interval: rateInterval() };
+  for (const v of dashboard.templating?.list ?? []) {
+    const current = v.current?.value;
+    if (typeof current === 'string') values[v.name] = current;
+  }
+  return { ...values, ...overrides };
+}
+
+/** Replaces $name and ${name} by their values; an unknown variable throws, naming it. */
+export function expandVariables(expr: string, values: Record<string, string>): string {
+  return expr.replace(/\$\{(\w+)\}|\$(\w+)/g, (_m, braced: string | undefined, bare: string | undefined) => {
+    const name = (braced ?? bare)!;
+    const value = values[name];
+    if (value === undefined) throw new Error(`unknown dashboard variable $${name} in ${expr}`);
+    return value;
+  });
+}
+
+/**
+ * Every PromQL expression of a dashboard (panels and nested rows), with its panel and refId, its
+ * variables expanded as Grafana would on opening it (variableValues).
+ */
+export function dashboardExprs(dashboard: Dashboard = loadDashboard(), values = variableValues(dashboard)): DashboardExpr[] {
   const exprs: DashboardExpr[] = [];
   for (const p of allPanels(dashboard)) {
     for (const t of p.targets ?? []) {
       if (typeof t.expr === 'string' && t.expr.trim() !== '' && !t.hide) {
-        exprs.push({ panel: p.title ?? '(untitled)', refId: t.refId ?? '?', expr: t.expr });
+        exprs.push({ panel: p.title ?? '(untitled)', refId: t.refId ?? '?', expr: expandVariables(t.expr, values), raw: t.expr });
       }
     }
   }
   return exprs;
 }
 
-export function loadDashboard(file = DASHBOARD_PATH): { panels?: Panel[] } & Record<string, unknown> {
-  return JSON.parse(readFileSync(file, 'utf8')) as { panels?: Panel[] } & Record<string, unknown>;
+/** One series selector of an expression: a metric name and its label matchers. */
+export interface Selector {
+  metric: string;
+  matchers: Array<{ label: string; op: '=' | '!=' | '=~' | '!~'; value: string }>;
+}
+
+/** Every selector of the metrics metricNames() finds in `expr`, with its matchers. */
+export function selectors(expr: string): Selector[] {
+  const out: Selector[] = [];
+  for (const metric of metricNames(expr)) {
+    const re = new RegExp(`(?<![A-Za-z0-9_:])${metric}(?![A-Za-z0-9_:])\\s*(\\{[^}]*\\})?`, 'g');
+    for (const m of expr.matchAll(re)) {
+      const matchers: Selector['matchers'] = [];
+      for (const mm of (m[1] ?? '').matchAll(/([A-Za-z_]\w*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"/g)) {
+        matchers.push({ label: mm[1]!, op: mm[2] as Selector['matchers'][number]['op'], value: mm[3]! });
+      }
+      out.push({ metric, matchers });
+    }
+  }
+  return out;
+}
+
+export function loadDashboard(file = DASHBOARD_PATH): Dashboard & Record<string, unknown> {
+  return JSON.parse(readFileSync(file, 'utf8')) as Dashboard & Record<string, unknown>;
 }
 
 const KEYWORDS = new Set([
