@@ -10,7 +10,7 @@ import type { Kernel } from '../../shared/kernel/kernel.js';
 import { addHealthRoute, addMetricsRoute, addReadyRoute, createHttpApp } from '../../shared/http.js';
 import type { LogLevel } from '../../shared/log.js';
 import type { BrokerMetrics } from './metrics.js';
-import { encodeRegion } from './wire.js';
+import { encodeRegion } from '../../shared/grpc/wire.js';
 
 export const BROKER_SERVICE = 'mshare-broker';
 
