@@ -189,9 +189,12 @@ class Writer {
   }
 }
 
-/** The file's bytes. Refuses (CaptureError) a capture validateCapture() refuses. */
-export function encodeCapture(capture: Capture): Buffer {
-  validateCapture(capture);
+/**
+ * The file's bytes. Refuses (CaptureError) a capture validateCapture() refuses, unless
+ * `validate: false` (for tests of the reader: it writes what it is given).
+ */
+export function encodeCapture(capture: Capture, options: { validate?: boolean } = {}): Buffer {
+  if (options.validate !== false) validateCapture(capture);
   const strings = new Map<string, number>();
   const ref = (s: string): number => {
     let i = strings.get(s);

@@ -129,7 +129,7 @@ export function captureProcess(pid: number, options: CaptureOptions = {}): Captu
   try {
     statusText = read(dir, 'status');
   } catch (err) {
-    return errCode(err) === 'ENOENT' ? 'no such process' : `not readable (${errCode(err)})`;
+    return errCode(err) === 'ENOENT' ? 'no such process (not running, or exited before its turn)' : `not readable (${errCode(err)})`;
   }
   try {
     const status = parseStatus(statusText);

@@ -62,6 +62,7 @@ export interface ReplayProcessPlan {
   mappings: ReplayMapping[];
   /** Why this process's VmPTE cannot be expected to match; empty = in the exact check. */
   leftOut: string[];
+  /** What was left out or changed in replaying it (VMAs above the user limit, PROT_NONE ...). */
   notes: string[];
 }
 
@@ -81,7 +82,11 @@ export interface ReplayOptions {
   processConcurrency?: number;
   /** Calls in flight per process (default 32). */
   callWindow?: number;
-  /** Runs at least this long go as one Touch; shorter ones as addresses in AccessStream batches (default 16). */
+  /**
+   * Runs at least this long go as one Touch; shorter ones as addresses in AccessStream batches
+   * (default 256: a Touch RPC costs about what 256 addresses in a batch do; a PostgreSQL backend's
+   * runs in shared_buffers are mostly shorter).
+   */
   longRunPages?: number;
   /** Addresses per AccessStream batch (default 32768, 256 KiB). */
   batchAddresses?: number;
@@ -101,6 +106,7 @@ export interface ProcessReplay {
   exact_check: boolean;
   matches: boolean;
   left_out: string[];
+  notes: string[];
   vmas: number;
   captured_pages: number;
 }
@@ -145,7 +151,7 @@ export function planReplay(capture: Capture, geometry: GeometryName = capture.ge
   const processes = capture.processes.map((p, pi): ReplayProcessPlan => {
     const label = processLabel(p, pi);
     const leftOut: string[] = [];
-    const pnotes = p.notes.map((n) => `${label}: ${n}`);
+    const pnotes = [...p.notes];
     const rule = linuxRuleVmpte(p);
     if (p.consistency === 'changed') leftOut.push(`VmPTE changed during the capture (${p.attempts} passes)`);
     const hugetlb = p.vmas.filter(isHugetlb);
@@ -158,9 +164,9 @@ export function planReplay(capture: Capture, geometry: GeometryName = capture.ge
       const kb = pmd.reduce((n, v) => n + v.pmdMappedBytes / 1024, 0);
       leftOut.push(`PMD-mapped shmem/file THP: ${kb} kB in ${pmd.length} VMA(s) has no PTE table in Linux; the simulator maps it with PTEs`);
     }
-    for (const c of rule.caveats) pnotes.push(`${label}: ${c}`);
+    pnotes.push(...rule.caveats);
     const mappings = p.vmas.map((v, vi): ReplayMapping => {
-      const vlabel = `${label}, ${vmaLabel(v, vi)}`;
+      const vlabel = vmaLabel(v, vi);
       const anonymous = v.inode === 0n || v.path === '/dev/zero (deleted)';
       let prot = v.prot;
       const huge = isHugetlb(v);
@@ -172,7 +178,7 @@ export function planReplay(capture: Capture, geometry: GeometryName = capture.ge
       if (!huge) swapped += s;
       return {
         vmaIndex: vi,
-        label: vlabel,
+        label: `${label}, ${vlabel}`,
         addr: BigInt(v.startPage) << PAGE_SHIFT,
         length: BigInt(v.endPage - v.startPage) << PAGE_SHIFT,
         prot,
@@ -223,7 +229,7 @@ export async function executePlan(
 ): Promise<ReplayReport> {
   const started = performance.now();
   const window = clamp(options.callWindow ?? 32, 1, 1024);
-  const longRun = clamp(options.longRunPages ?? 16, 1, 2 ** 40);
+  const longRun = clamp(options.longRunPages ?? 256, 1, 2 ** 40);
   const batchSize = clamp(options.batchAddresses ?? 32768, 1, 1 << 20);
   const progress = options.onProgress ?? (() => {});
   const spawned: number[] = [];
@@ -312,13 +318,22 @@ function report(
       exact_check: p.leftOut.length === 0,
       matches: r.vmpte === p.capturedVmpteBytes,
       left_out: p.leftOut,
+      notes: p.notes,
       vmas: p.mappings.length,
       captured_pages: p.mappings.reduce((n, m) => n + m.runs.reduce((k, run) => k + run.length, 0), 0),
     };
   });
   const checked = processes.filter((p) => p.exact_check);
   const sum = (list: ProcessReplay[], k: 'captured_vmpte_bytes' | 'simulated_vmpte_bytes') => list.reduce((n, p) => n + p[k], 0);
-  const notes = [...plan.notes, ...plan.processes.flatMap((p) => p.notes)];
+  // A note many processes share (forked ones: [vsyscall], the same PROT_NONE VMA) is said once.
+  const shared = new Map<string, number[]>();
+  for (const p of plan.processes) {
+    for (const n of p.notes) shared.set(n, [...(shared.get(n) ?? []), p.pid]);
+  }
+  const notes = [...plan.notes];
+  for (const [n, pids] of shared) {
+    notes.push(`${n} (${pids.length === 1 ? 'pid' : `${pids.length} processes: pids`} ${pids.length > 8 ? `${pids.slice(0, 8).join(', ')} ...` : pids.join(', ')})`);
+  }
   for (const p of processes) {
     if (!p.exact_check) notes.push(`pid ${p.pid} ${p.comm}: left out of the exact check: ${p.left_out.join('; ')}`);
     else if (!p.matches) notes.push(`pid ${p.pid} ${p.comm}: MISMATCH: captured VmPTE ${p.captured_vmpte_bytes} B, simulated ${p.simulated_vmpte_bytes} B (${p.simulated_vmpte_bytes - p.captured_vmpte_bytes > 0 ? '+' : ''}${p.simulated_vmpte_bytes - p.captured_vmpte_bytes})`);
