@@ -15,7 +15,6 @@ export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;
 export const ENTRY_BYTES = 8;
 export const ENTRIES_PER_TABLE = 512;
-export const BITS_PER_LEVEL = 9;
 
 export interface Geometry {
   readonly name: GeometryName;
@@ -68,5 +67,3 @@ export function geometry(name: GeometryName | string = 'x86_64-4level'): Geometr
   if (!g) throw einval(`unknown geometry '${name}': expected one of ${GEOMETRY_NAMES.join(', ')}`);
   return g;
 }
-
-export const pagesToBytes = (pages: number): bigint => BigInt(pages) << BigInt(PAGE_SHIFT);

@@ -117,13 +117,6 @@ export class PageTree {
     this.span = geometry.entrySpanPages;
   }
 
-  /** Table pages below the root at levels 1..maxLevel. */
-  tablesUpTo(maxLevel: number): number {
-    let n = 0;
-    for (let l = 1; l <= Math.min(maxLevel, this.top - 1); l++) n += this.tables[l];
-    return n;
-  }
-
   /** Index of `page` in a table of `level`. */
   index(page: number, level: number): number {
     // Levels 1..3 use bits 0..26 of the page number, which `>>>` keeps exactly (it works on the
@@ -464,15 +457,14 @@ export class PageTree {
     parent.children[idx] = null;
   }
 
-  /** Returns the subtree's present pages after giving its tables back to the ledger. */
-  private releaseSubtree(entry: Table | typeof FULL, level: number): number {
+  /** Returns the subtree's present pages after giving its tables back to the ledger (level >= 2). */
+  private releaseSubtree(entry: PmdTable | DirTable | typeof FULL, level: number): number {
     if (entry === FULL) {
       const row = this.full[level];
       for (let j = 1; j <= level; j++) this.deallocate(j, row[j]);
       return this.span[level + 1];
     }
     this.deallocate(level, 1);
-    if (level === 1) return (entry as PteTable).count;
     let present = 0;
     if (level === 2) {
       const counts = (entry as PmdTable).counts;
@@ -575,8 +567,9 @@ export class PageTree {
     const dir = parent as DirTable;
     if (dir.children[idx] !== null) throw new Error('attach: entry is not empty');
     this.invalidate();
-    this.countSubtree(entry, level - 1);
-    dir.children[idx] = entry as PmdTable | DirTable | typeof FULL;
+    const subtree = entry as PmdTable | DirTable | typeof FULL;
+    this.countSubtree(subtree, level - 1);
+    dir.children[idx] = subtree;
     if (entry === FULL) dir.fullCount++;
     this.present += present;
   }
@@ -606,14 +599,14 @@ export class PageTree {
     return copy;
   }
 
-  private countSubtree(entry: Table | typeof FULL, level: number): void {
+  /** Charges a subtree's tables (level >= 2). */
+  private countSubtree(entry: PmdTable | DirTable | typeof FULL, level: number): void {
     if (entry === FULL) {
       const row = this.full[level];
       for (let j = 1; j <= level; j++) this.allocate(j, row[j]);
       return;
     }
     this.allocate(level, 1);
-    if (level === 1) return;
     if (level === 2) {
       const counts = (entry as PmdTable).counts;
       for (let i = 0; i < ENTRIES; i++) if (counts[i] !== NO_TABLE) this.allocate(1, 1);
@@ -685,7 +678,7 @@ export class PageTree {
         else if (cy === FULL) addAll(cx, level - 1);
         else {
           common[level - 1]++;
-          if (level - 1 >= 2) walk(cx as PmdTable | DirTable, cy as PmdTable | DirTable, level - 1);
+          walk(cx as PmdTable | DirTable, cy as PmdTable | DirTable, level - 1);
         }
       }
     };
