@@ -18,6 +18,7 @@
  */
 import type { Geometry } from './geometry.js';
 import type { Process, Region } from './mm.js';
+import { fill } from './pagetable/range.js';
 import type { Vma } from './vma.js';
 import { PROT_EXEC, PROT_WRITE, type AccessKind, type OutcomeCode } from './uapi.js';
 import type { TouchCounts } from './types.js';
@@ -279,7 +280,7 @@ export function touchRange(ctx: FaultContext, proc: Process, first: number, last
  */
 function fillPrivate(ctx: FaultContext, proc: Process, from: number, end: number, stride: number,
   counts: TouchCounts): void {
-  const r = proc.mm.tree.fill(from, end, stride);
+  const r = fill(proc.mm.tree, from, end, stride);
   counts.minorFault += r.newly;
   counts.present += r.already;
   proc.counters.unsharedMinorFaults += r.newly;
@@ -312,11 +313,11 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
         return;
       }
       if (ctx.sharing) {
-        const r = region.host.tree.fill(s, e, stride);
+        const r = fill(region.host.tree, s, e, stride);
         if (r.newly > 0 && hostIdBefore === 0 && allocatedAt < 0) allocatedAt = s;
         counts.minorFault += r.newly;
         counts.present += r.already;
-        const u = (proc.shadow as NonNullable<Process['shadow']>).fill(s, e, stride);
+        const u = fill(proc.shadow as NonNullable<Process['shadow']>, s, e, stride);
         proc.counters.unsharedMinorFaults += u.newly;
         ctx.totals.unsharedMinorFaults += u.newly;
       } else {

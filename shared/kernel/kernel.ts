@@ -5,9 +5,12 @@
  */
 import { KernelError, einval } from './errors.js';
 import { PAGE_SHIFT, PAGE_SIZE, geometry as geometryOf, type Geometry } from './geometry.js';
-import { COUNTERFACTUAL, Mm, Process, Region, TableMemory } from './mm.js';
+import { Mm, Process, Region } from './mm.js';
 import { Msharefs, mayOpen, validateName } from './msharefs.js';
-import { PageTree } from './pagetable.js';
+import { COUNTERFACTUAL, TableMemory } from './pagetable/ledger.js';
+import { attachSubtree, cloneSubtree, detachSubtree } from './pagetable/move.js';
+import { freeAllTables, zap } from './pagetable/range.js';
+import { PageTree } from './pagetable/tree.js';
 import {
   AccessPath, kindCode, refreshLinkIds, touchRange, type AccessTotals, type FaultContext,
 } from './fault.js';
@@ -97,8 +100,8 @@ export class Kernel implements FaultContext, AccountingSource {
       if (region.holders.delete(pid)) region.orphans++;
       this.unmapWindow(proc, region);
     }
-    proc.mm.tree.clear();
-    proc.shadow?.clear();
+    freeAllTables(proc.mm.tree);
+    if (proc.shadow) freeAllTables(proc.shadow);
     this.processes.delete(pid);
   }
 
@@ -265,10 +268,10 @@ export class Kernel implements FaultContext, AccountingSource {
       // The creator's tables for the range become the host's (its PGD entries are copied); in
       // the counterfactual the creator keeps private copies.
       for (let slot = start; slot < end; slot += this.linkSpan) {
-        const { entry, present } = proc.mm.tree.detach(this.linkLevel, slot);
+        const { entry, present } = detachSubtree(proc.mm.tree, this.linkLevel, slot);
         if (entry === null) continue;
-        (proc.shadow as PageTree).attach(this.linkLevel, slot, PageTree.clone(entry), present);
-        host.tree.attach(this.linkLevel, slot, entry, present);
+        attachSubtree(proc.shadow as PageTree, this.linkLevel, slot, cloneSubtree(entry), present);
+        attachSubtree(host.tree, this.linkLevel, slot, entry, present);
       }
       refreshLinkIds(this, region, start, end);
       for (const [slot, id] of region.linkIds) proc.links.set(slot, id);
@@ -430,7 +433,7 @@ export class Kernel implements FaultContext, AccountingSource {
 
   private unmapPrivate(proc: Process, start: number, end: number): void {
     if (proc.mm.vmas.remove(start, end).length === 0) return;
-    proc.mm.tree.zap(start, end, (s, e) => proc.mm.vmas.overlaps(s, e));
+    zap(proc.mm.tree, start, end, (s, e) => proc.mm.vmas.overlaps(s, e));
   }
 
   /** Unmaps [start, end) in a host: its tables, and every mapper's counterfactual or private tables. */
@@ -438,12 +441,12 @@ export class Kernel implements FaultContext, AccountingSource {
     if (region.host.vmas.remove(start, end).length === 0) return;
     const hostVmas = region.host.vmas;
     if (this.sharing) {
-      region.host.tree.zap(start, end, (s, e) => hostVmas.overlaps(s, e));
+      zap(region.host.tree, start, end, (s, e) => hostVmas.overlaps(s, e));
       refreshLinkIds(this, region, start, end);
     }
     for (const proc of region.mappers) {
       const tree = this.sharing ? (proc.shadow as PageTree) : proc.mm.tree;
-      tree.zap(start, end, (s, e) => this.viewHasVma(proc, s, e));
+      zap(tree, start, end, (s, e) => this.viewHasVma(proc, s, e));
     }
   }
 
@@ -478,17 +481,17 @@ export class Kernel implements FaultContext, AccountingSource {
       if (page >= start && page < end) proc.links.delete(slot);
     }
     if (this.sharing) {
-      (proc.shadow as PageTree).zap(start, end, (s, e) => this.viewHasVma(proc, s, e));
-      proc.mm.tree.zap(start, end, (s, e) => proc.mm.vmas.overlaps(s, e));
+      zap(proc.shadow as PageTree, start, end, (s, e) => this.viewHasVma(proc, s, e));
+      zap(proc.mm.tree, start, end, (s, e) => proc.mm.vmas.overlaps(s, e));
     } else {
-      proc.mm.tree.zap(start, end, (s, e) => this.viewHasVma(proc, s, e));
+      zap(proc.mm.tree, start, end, (s, e) => this.viewHasVma(proc, s, e));
     }
     this.releaseHostIfUnused(region);
   }
 
   private releaseHostIfUnused(region: Region): void {
     if (!region.unlinked || region.mappers.size > 0) return;
-    region.host.tree.clear();
+    freeAllTables(region.host.tree);
     region.clearLinkIds();
     this.hosts.delete(region);
   }

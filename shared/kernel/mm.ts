@@ -3,7 +3,8 @@
  * a process (task with its own mm) and an mshare region's host mm (tied to no task, as in the RFC).
  */
 import type { Geometry } from './geometry.js';
-import { PageTree, type TableLedger } from './pagetable.js';
+import type { TableLedger } from './pagetable/ledger.js';
+import { PageTree } from './pagetable/tree.js';
 import { VmaList } from './vma.js';
 
 export class Mm {
@@ -11,24 +12,6 @@ export class Mm {
   readonly tree: PageTree;
   constructor(geometry: Geometry, ledger: TableLedger) {
     this.tree = new PageTree(geometry, ledger);
-  }
-}
-
-/** A ledger that records nothing: the counterfactual tables of the unshared world use no memory. */
-export const COUNTERFACTUAL: TableLedger = Object.freeze({ allocate() {}, free() {} });
-
-/** Counts every table page the simulated machine allocates: the one place a budget can refuse one. */
-export class TableMemory implements TableLedger {
-  /** Table pages in use, by level. */
-  readonly pages: Float64Array;
-  constructor(levels: number) {
-    this.pages = new Float64Array(levels + 1);
-  }
-  allocate(level: number, count: number): void {
-    this.pages[level] += count;
-  }
-  free(level: number, count: number): void {
-    this.pages[level] -= count;
   }
 }
 
