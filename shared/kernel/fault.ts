@@ -17,6 +17,7 @@
  * an instruction fetch needs PROT_EXEC (NX).
  */
 import type { Geometry } from './geometry.js';
+import type { Links } from './links.js';
 import type { Process, Region } from './mm.js';
 import { fill } from './pagetable/range.js';
 import type { Vma } from './vma.js';
@@ -52,14 +53,10 @@ export interface AccessTotals {
 export interface FaultContext {
   readonly geometry: Geometry;
   readonly sharing: boolean;
-  readonly linkLevel: number;
-  /** Pages covered by one link entry (the mshare alignment). */
-  readonly linkSpan: number;
+  readonly links: Links;
   readonly totals: AccessTotals;
   /** Bumped by every change of any address space's layout (VMAs, windows, processes). */
   readonly layoutEpoch: number;
-  /** Allocates an identity for a newly allocated host table under a link slot. */
-  newLinkId(): number;
 }
 
 export function emptyCounts(): TouchCounts {
@@ -69,41 +66,6 @@ export function emptyCounts(): TouchCounts {
 /** Touched pages of the series (from, from+stride, ...) below `end`, `from` being on the series. */
 function countFrom(from: number, end: number, stride: number): number {
   return end > from ? Math.ceil((end - from) / stride) : 0;
-}
-
-/**
- * Copies the host's link entry into the process where they differ (pgd_same / set_pgd).
- * Returns true when a copy happened.
- */
-export function syncLink(ctx: FaultContext, proc: Process, region: Region, page: number): boolean {
-  const slot = Math.floor(page / ctx.linkSpan);
-  const hostId = region.linkIds.get(slot) ?? 0;
-  const mine = proc.links.get(slot) ?? 0;
-  if (mine === hostId) return false;
-  setLink(ctx, proc, slot, hostId);
-  return true;
-}
-
-function setLink(ctx: FaultContext, proc: Process, slot: number, hostId: number): void {
-  if (hostId === 0) {
-    proc.links.delete(slot);
-    return;
-  }
-  proc.links.set(slot, hostId);
-  // Below the top level the process needs private tables down to the one holding the link entry.
-  if (ctx.linkLevel < ctx.geometry.levels) proc.mm.tree.tableAt(ctx.linkLevel, slot * ctx.linkSpan, true);
-}
-
-/** After host tables under [start, end) changed: a new identity where a link table appeared. */
-export function refreshLinkIds(ctx: FaultContext, region: Region, start: number, end: number): void {
-  const first = Math.floor(start / ctx.linkSpan);
-  const last = Math.floor((end - 1) / ctx.linkSpan);
-  for (let slot = first; slot <= last; slot++) {
-    const has = region.host.tree.entryAt(ctx.linkLevel, slot * ctx.linkSpan) !== null;
-    const known = region.linkIds.has(slot);
-    if (has && !known) region.setLinkId(slot, ctx.newLinkId());
-    else if (!has && known) region.deleteLinkId(slot);
-  }
 }
 
 /** Effective protection bits: 1 readable, 2 writable, 4 executable (x86: any prot reads). */
@@ -140,24 +102,22 @@ export class AccessPath {
     } else if (ctx.sharing) {
       // find_shared_vma: the link entry is synced before the host's VMA is even looked at.
       // (A range compare, not a division per access: the slot last found in sync.)
-      if (page < proc.tcSlotStart || page >= proc.tcSlotEnd || region.linkEpoch !== proc.tcLinkEpoch) {
-        if (syncLink(ctx, proc, region, page)) {
+      if (page < proc.tcSlotStart || page >= proc.tcSlotEnd || region.links.epoch !== proc.tcLinkEpoch) {
+        const links = ctx.links;
+        if (links.sync(proc, region, page)) {
           this.synced = true;
           proc.counters.syncs++;
           ctx.totals.syncs++;
         }
-        proc.tcSlotStart = page - (page % ctx.linkSpan);
-        proc.tcSlotEnd = proc.tcSlotStart + ctx.linkSpan;
-        proc.tcLinkEpoch = region.linkEpoch;
+        proc.tcSlotStart = page - (page % links.span);
+        proc.tcSlotEnd = proc.tcSlotStart + links.span;
+        proc.tcLinkEpoch = region.links.epoch;
       }
       if ((proc.tcProt & NEEDS[kind]) === 0) return this.segv(proc);
       newly = region.host.tree.populate(page);
       // A fault into an empty slot allocated the host's link table: a new identity, so the next
       // access finds this process's entry stale and syncs.
-      if (newly) {
-        const slot = Math.floor(page / ctx.linkSpan);
-        if (!region.linkIds.has(slot)) region.setLinkId(slot, ctx.newLinkId());
-      }
+      if (newly) ctx.links.allocated(region, ctx.links.slotOf(page));
       unsharedNewly = (proc.shadow as NonNullable<Process['shadow']>).populate(page);
     } else {
       if ((proc.tcProt & NEEDS[kind]) === 0) return this.segv(proc);
@@ -197,7 +157,7 @@ export class AccessPath {
     const region = proc.windowAt(page) as Region;
     const hv = region.host.vmas.find(page);
     if (hv === undefined) {
-      if (ctx.sharing && syncLink(ctx, proc, region, page)) {
+      if (ctx.sharing && ctx.links.sync(proc, region, page)) {
         this.synced = true;
         proc.counters.syncs++;
         ctx.totals.syncs++;
@@ -290,14 +250,15 @@ function fillPrivate(ctx: FaultContext, proc: Process, from: number, end: number
 /** The part of a touch inside a window, slot by slot (each link entry is synced on its own). */
 function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: Vma, from: number, end: number,
   kind: KindCode, stride: number, counts: TouchCounts): void {
+  const links = ctx.links;
   const writeDenied = kind === KIND_WRITE && (window.prot & PROT_WRITE) === 0;
   let p = from;
   while (p < end) {
-    const slot = Math.floor(p / ctx.linkSpan);
-    const slotEnd = Math.min(end, (slot + 1) * ctx.linkSpan);
-    const hostIdBefore = ctx.sharing ? region.linkIds.get(slot) ?? 0 : 0;
-    if (ctx.sharing && (proc.links.get(slot) ?? 0) !== hostIdBefore) {
-      setLink(ctx, proc, slot, hostIdBefore);
+    const slot = links.slotOf(p);
+    const slotEnd = Math.min(end, (slot + 1) * links.span);
+    const hostIdBefore = ctx.sharing ? region.links.get(slot) : 0;
+    if (ctx.sharing && proc.links.get(slot) !== hostIdBefore) {
+      links.set(proc, slot, hostIdBefore);
       counts.synced++;
     }
     // The first page whose fault allocated the host's table under this slot, if one did.
@@ -343,11 +304,10 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
     hole(c, slotEnd);
     c += countFrom(c, slotEnd, stride) * stride;
     if (allocatedAt >= 0) {
-      const id = ctx.newLinkId();
-      region.setLinkId(slot, id);
+      const id = links.allocated(region, slot);
       // The access after the allocating fault finds its link entry stale and syncs (retry).
       if (lastTouched > allocatedAt) {
-        setLink(ctx, proc, slot, id);
+        links.set(proc, slot, id);
         counts.synced++;
       }
     }

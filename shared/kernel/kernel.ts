@@ -12,8 +12,9 @@ import { attachSubtree, cloneSubtree, detachSubtree } from './pagetable/move.js'
 import { freeAllTables, zap } from './pagetable/range.js';
 import { PageTree } from './pagetable/tree.js';
 import {
-  AccessPath, kindCode, refreshLinkIds, touchRange, type AccessTotals, type FaultContext,
+  AccessPath, kindCode, touchRange, type AccessTotals, type FaultContext,
 } from './fault.js';
+import { Links } from './links.js';
 import { processStatus, regionInfo, systemAccounting, type AccountingSource } from './accounting.js';
 import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_KNOWN, MAP_PRIVATE, MAP_SHARED, MAP_TYPE, O_ACCMODE, O_CREAT, O_EXCL,
@@ -35,8 +36,7 @@ const STACK_GAP_PAGES = (128 * 1024 * 1024) / PAGE_SIZE;
 export class Kernel implements FaultContext, AccountingSource {
   readonly geometry: Geometry;
   readonly sharing: boolean;
-  readonly linkLevel: number;
-  readonly linkSpan: number;
+  readonly links: Links;
   layoutEpoch = 0;
   readonly totals: AccessTotals = {
     present: 0, minorFault: 0, sigsegv: 0, sigbus: 0, unsharedMinorFaults: 0, syncs: 0,
@@ -49,7 +49,6 @@ export class Kernel implements FaultContext, AccountingSource {
   private readonly hosts = new Set<Region>();
   private readonly path: AccessPath;
   private nextPid = 1;
-  private linkIds = 0;
 
   constructor(options: KernelOptions = {}) {
     this.geometry = geometryOf(options.geometry ?? 'x86_64-4level');
@@ -58,8 +57,7 @@ export class Kernel implements FaultContext, AccountingSource {
     if (!Number.isInteger(linkLevel) || linkLevel < 2 || linkLevel > this.geometry.levels) {
       throw einval(`linkLevel ${linkLevel} must be an integer from 2 (PMD) to ${this.geometry.levels} (PGD)`);
     }
-    this.linkLevel = linkLevel;
-    this.linkSpan = this.geometry.entrySpanPages[linkLevel];
+    this.links = new Links(this.geometry, linkLevel);
     this.memory = new TableMemory(this.geometry.levels);
     this.path = new AccessPath(this);
   }
@@ -68,13 +66,13 @@ export class Kernel implements FaultContext, AccountingSource {
     return this.msharefs.size;
   }
 
-  newLinkId(): number {
-    return ++this.linkIds;
+  get linkLevel(): number {
+    return this.links.level;
   }
 
   /** mshare's alignment in bytes (PGDIR_SIZE for the RFC's top-level link). */
   get mshareAlignmentBytes(): bigint {
-    return BigInt(this.linkSpan) << BigInt(PAGE_SHIFT);
+    return BigInt(this.links.span) << BigInt(PAGE_SHIFT);
   }
 
   // ---- processes ---------------------------------------------------------------------------
@@ -267,14 +265,15 @@ export class Kernel implements FaultContext, AccountingSource {
     if (this.sharing) {
       // The creator's tables for the range become the host's (its PGD entries are copied); in
       // the counterfactual the creator keeps private copies.
-      for (let slot = start; slot < end; slot += this.linkSpan) {
-        const { entry, present } = detachSubtree(proc.mm.tree, this.linkLevel, slot);
+      const links = this.links;
+      for (let page = start; page < end; page += links.span) {
+        const { entry, present } = detachSubtree(proc.mm.tree, links.level, page);
         if (entry === null) continue;
-        attachSubtree(proc.shadow as PageTree, this.linkLevel, slot, cloneSubtree(entry), present);
-        attachSubtree(host.tree, this.linkLevel, slot, entry, present);
+        attachSubtree(proc.shadow as PageTree, links.level, page, cloneSubtree(entry), present);
+        attachSubtree(host.tree, links.level, page, entry, present);
       }
-      refreshLinkIds(this, region, start, end);
-      for (const [slot, id] of region.linkIds) proc.links.set(slot, id);
+      links.refresh(region, start, end);
+      links.adopt(proc, region);
     }
     this.msharefs.add(region);
     this.hosts.add(region);
@@ -442,7 +441,7 @@ export class Kernel implements FaultContext, AccountingSource {
     const hostVmas = region.host.vmas;
     if (this.sharing) {
       zap(region.host.tree, start, end, (s, e) => hostVmas.overlaps(s, e));
-      refreshLinkIds(this, region, start, end);
+      this.links.refresh(region, start, end);
     }
     for (const proc of region.mappers) {
       const tree = this.sharing ? (proc.shadow as PageTree) : proc.mm.tree;
@@ -476,10 +475,7 @@ export class Kernel implements FaultContext, AccountingSource {
     proc.mm.vmas.remove(start, end);
     proc.windows.splice(proc.windows.indexOf(region), 1);
     region.mappers.delete(proc);
-    for (const slot of [...proc.links.keys()]) {
-      const page = slot * this.linkSpan;
-      if (page >= start && page < end) proc.links.delete(slot);
-    }
+    this.links.forget(proc, region);
     if (this.sharing) {
       zap(proc.shadow as PageTree, start, end, (s, e) => this.viewHasVma(proc, s, e));
       zap(proc.mm.tree, start, end, (s, e) => proc.mm.vmas.overlaps(s, e));
@@ -492,7 +488,7 @@ export class Kernel implements FaultContext, AccountingSource {
   private releaseHostIfUnused(region: Region): void {
     if (!region.unlinked || region.mappers.size > 0) return;
     freeAllTables(region.host.tree);
-    region.clearLinkIds();
+    this.links.release(region);
     this.hosts.delete(region);
   }
 }

@@ -5,6 +5,7 @@
 import type { Geometry } from './geometry.js';
 import type { TableLedger } from './pagetable/ledger.js';
 import { PageTree } from './pagetable/tree.js';
+import { HostLinks, LinkEntries } from './links.js';
 import { VmaList } from './vma.js';
 
 export class Mm {
@@ -37,8 +38,8 @@ export class Process {
   readonly shadow: PageTree | null;
   /** Regions whose window this process maps, in address order of no importance (few). */
   readonly windows: Region[] = [];
-  /** Link entries copied from hosts: link slot -> the host's table identity when copied. */
-  readonly links = new Map<number, number>();
+  /** Link entries copied from hosts (links.ts). */
+  readonly links = new LinkEntries();
   readonly counters: ProcessCounters = {
     present: 0, minorFaults: 0, sigsegv: 0, sigbus: 0, unsharedMinorFaults: 0, syncs: 0,
   };
@@ -92,13 +93,8 @@ export class Region {
   readonly mappers = new Set<Process>();
   /** Set when the last reference went: the name is gone, the host lives while it is mapped. */
   unlinked = false;
-  /**
-   * Identity of the host's table under each link slot that has one; a new number each time such
-   * a table is allocated, so a process can tell its copied entry is stale (pgd_same()).
-   */
-  readonly linkIds = new Map<number, number>();
-  /** Bumped on every change of linkIds, so a process can skip comparing entries. */
-  linkEpoch = 0;
+  /** Identities of the host's tables under link slots (links.ts). */
+  readonly links = new HostLinks();
 
   constructor(name: string, start: number, end: number, uid: number, gid: number, mode: number,
     accessMode: number, host: Mm) {
@@ -110,20 +106,6 @@ export class Region {
     this.mode = mode;
     this.accessMode = accessMode;
     this.host = host;
-  }
-
-  setLinkId(slot: number, id: number): void {
-    this.linkIds.set(slot, id);
-    this.linkEpoch++;
-  }
-
-  deleteLinkId(slot: number): void {
-    if (this.linkIds.delete(slot)) this.linkEpoch++;
-  }
-
-  clearLinkIds(): void {
-    this.linkIds.clear();
-    this.linkEpoch++;
   }
 
   get refcount(): number {
