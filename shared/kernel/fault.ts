@@ -21,8 +21,15 @@ import type { Links } from './links.js';
 import type { Process, Region } from './mm.js';
 import { fill } from './pagetable/range.js';
 import type { Vma } from './vma.js';
-import { PROT_EXEC, PROT_WRITE, type AccessKind, type OutcomeCode } from './uapi.js';
+import { Outcome, PROT_EXEC, PROT_WRITE, type AccessKind } from './uapi.js';
 import type { TouchCounts } from './types.js';
+
+// Locals, for the hot path (imported bindings cost a load and a check per use).
+const { PRESENT, MINOR_FAULT, SIGSEGV, SIGBUS } = Outcome;
+
+/** Set in what access() returns when a link entry was copied first; the low bits are the Outcome. */
+export const SYNCED = 4;
+export const OUTCOME_MASK = 3;
 
 export const KIND_READ = 0;
 export const KIND_WRITE = 1;
@@ -73,54 +80,65 @@ export function effectiveProt(prot: number, writeDenied: boolean): number {
   return ((prot & 7) !== 0 ? 1 : 0) | (writeDenied ? 0 : prot & PROT_WRITE) | (prot & PROT_EXEC);
 }
 
-/** The protection bit an access kind needs, indexed by KindCode. */
+/** The effective protection bit an access kind needs, indexed by KindCode. */
 const NEEDS = [1, 2, 4];
-const PRESENT = 0;
-const MINOR_FAULT = 1;
-const SIGSEGV = 2;
-const SIGBUS = 3;
 
-/** The outcome of one access; `synced` tells whether a link entry was copied first. */
+/**
+ * A process's translation cache (a software TLB): pages [start, end) resolve to one VMA with
+ * effective protection `prot` in `region`'s host, or in the process's own mm when null. Valid
+ * while `epoch` equals the kernel's layout epoch. Pages [slotStart, slotEnd) are the link slot
+ * last found in sync, valid while the host's link epoch is still `linkEpoch`.
+ */
+export class TranslationCache {
+  epoch = -1;
+  start = 0;
+  end = 0;
+  prot = 0;
+  region: Region | null = null;
+  slotStart = 0;
+  slotEnd = -1;
+  linkEpoch = -1;
+}
+
+/** One access; it returns the Outcome code, with SYNCED set when a link entry was copied first. */
 export class AccessPath {
-  synced = false;
   constructor(private readonly ctx: FaultContext) {}
 
-  access(proc: Process, page: number, kind: KindCode): OutcomeCode {
+  access(proc: Process, page: number, kind: KindCode): number {
     const ctx = this.ctx;
-    this.synced = false;
-    if (proc.tcEpoch !== ctx.layoutEpoch || page < proc.tcStart || page >= proc.tcEnd) {
-      const miss = this.translate(proc, page);
-      if (miss !== PRESENT) return miss === SIGSEGV ? this.segv(proc) : this.sigbus(proc);
+    const tc = proc.tc;
+    let synced = 0;
+    if (tc.epoch !== ctx.layoutEpoch || page < tc.start || page >= tc.end) {
+      const miss = this.translate(proc, tc, page);
+      if (miss === SIGSEGV) return this.segv(proc);
+      if (miss !== PRESENT) return this.sigbus(proc) | (miss & SYNCED);
     }
-    const region = proc.tcRegion;
+    const region = tc.region;
     let newly: boolean;
     let unsharedNewly: boolean;
-    if (region === null) {
-      if ((proc.tcProt & NEEDS[kind]) === 0) return this.segv(proc);
-      newly = proc.mm.tree.populate(page);
-      unsharedNewly = newly;
-    } else if (ctx.sharing) {
+    if (region !== null && ctx.sharing) {
       // find_shared_vma: the link entry is synced before the host's VMA is even looked at.
       // (A range compare, not a division per access: the slot last found in sync.)
-      if (page < proc.tcSlotStart || page >= proc.tcSlotEnd || region.links.epoch !== proc.tcLinkEpoch) {
+      if (page < tc.slotStart || page >= tc.slotEnd || region.links.epoch !== tc.linkEpoch) {
         const links = ctx.links;
         if (links.sync(proc, region, page)) {
-          this.synced = true;
+          synced = SYNCED;
           proc.counters.syncs++;
           ctx.totals.syncs++;
         }
-        proc.tcSlotStart = page - (page % links.span);
-        proc.tcSlotEnd = proc.tcSlotStart + links.span;
-        proc.tcLinkEpoch = region.links.epoch;
+        tc.slotStart = page - (page % links.span);
+        tc.slotEnd = tc.slotStart + links.span;
+        tc.linkEpoch = region.links.epoch;
       }
-      if ((proc.tcProt & NEEDS[kind]) === 0) return this.segv(proc);
+      if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc) | synced;
       newly = region.host.tree.populate(page);
       // A fault into an empty slot allocated the host's link table: a new identity, so the next
       // access finds this process's entry stale and syncs.
       if (newly) ctx.links.allocated(region, ctx.links.slotOf(page));
       unsharedNewly = (proc.shadow as NonNullable<Process['shadow']>).populate(page);
     } else {
-      if ((proc.tcProt & NEEDS[kind]) === 0) return this.segv(proc);
+      // Private tables: outside windows, and inside them when nothing is shared.
+      if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
       newly = proc.mm.tree.populate(page);
       unsharedNewly = newly;
     }
@@ -131,58 +149,58 @@ export class AccessPath {
     if (newly) {
       proc.counters.minorFaults++;
       ctx.totals.minorFault++;
-      return MINOR_FAULT;
+      return MINOR_FAULT | synced;
     }
     proc.counters.present++;
     ctx.totals.present++;
-    return PRESENT;
+    return PRESENT | synced;
   }
 
   /**
-   * Fills the translation cache for `page`, or says why there is nothing to cache: SIGSEGV (no
-   * VMA, or above TASK_SIZE) or SIGBUS (a hole in a host). A window's link entry is synced
-   * before its hole is reported, as find_shared_vma does.
+   * Fills the translation cache for `page` and returns PRESENT, or says why there is nothing to
+   * cache: SIGSEGV (no VMA, or above TASK_SIZE) or SIGBUS (a hole in a host). A window's link
+   * entry is synced before its hole is reported, as find_shared_vma does (SIGBUS | SYNCED).
    */
-  private translate(proc: Process, page: number): number {
+  private translate(proc: Process, tc: TranslationCache, page: number): number {
     const ctx = this.ctx;
     // A layout change may have changed the process's link entries too (attach, unlink, exit).
-    proc.tcSlotEnd = -1;
+    tc.slotEnd = -1;
     if (page >= ctx.geometry.userLimitPages) return SIGSEGV;
     const v = proc.mm.vmas.find(page);
     if (v === undefined) return SIGSEGV;
     if (v.window === undefined) {
-      this.cache(proc, v.start, v.end, effectiveProt(v.prot, false), null);
+      this.cache(tc, v.start, v.end, effectiveProt(v.prot, false), null);
       return PRESENT;
     }
     const region = proc.windowAt(page) as Region;
     const hv = region.host.vmas.find(page);
     if (hv === undefined) {
       if (ctx.sharing && ctx.links.sync(proc, region, page)) {
-        this.synced = true;
         proc.counters.syncs++;
         ctx.totals.syncs++;
+        return SIGBUS | SYNCED;
       }
       return SIGBUS;
     }
-    this.cache(proc, hv.start, hv.end, effectiveProt(hv.prot, (v.prot & PROT_WRITE) === 0), region);
+    this.cache(tc, hv.start, hv.end, effectiveProt(hv.prot, (v.prot & PROT_WRITE) === 0), region);
     return PRESENT;
   }
 
-  private cache(proc: Process, start: number, end: number, prot: number, region: Region | null): void {
-    proc.tcEpoch = this.ctx.layoutEpoch;
-    proc.tcStart = start;
-    proc.tcEnd = end;
-    proc.tcProt = prot;
-    proc.tcRegion = region;
+  private cache(tc: TranslationCache, start: number, end: number, prot: number, region: Region | null): void {
+    tc.epoch = this.ctx.layoutEpoch;
+    tc.start = start;
+    tc.end = end;
+    tc.prot = prot;
+    tc.region = region;
   }
 
-  private segv(proc: Process): OutcomeCode {
+  private segv(proc: Process): number {
     proc.counters.sigsegv++;
     this.ctx.totals.sigsegv++;
     return SIGSEGV;
   }
 
-  private sigbus(proc: Process): OutcomeCode {
+  private sigbus(proc: Process): number {
     proc.counters.sigbus++;
     this.ctx.totals.sigbus++;
     return SIGBUS;

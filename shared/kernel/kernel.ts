@@ -12,13 +12,13 @@ import { attachSubtree, cloneSubtree, detachSubtree } from './pagetable/move.js'
 import { freeAllTables, zap } from './pagetable/range.js';
 import { PageTree } from './pagetable/tree.js';
 import {
-  AccessPath, kindCode, touchRange, type AccessTotals, type FaultContext,
+  AccessPath, OUTCOME_MASK, SYNCED, kindCode, touchRange, type AccessTotals, type FaultContext,
 } from './fault.js';
 import { Links } from './links.js';
 import { processStatus, regionInfo, systemAccounting, type AccountingSource } from './accounting.js';
 import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_KNOWN, MAP_PRIVATE, MAP_SHARED, MAP_TYPE, O_ACCMODE, O_CREAT, O_EXCL,
-  O_RDONLY, O_RDWR, OUTCOME_NAMES, PROT_MASK, PROT_READ, PROT_WRITE, type AccessKind,
+  O_RDONLY, O_RDWR, OUTCOME_NAMES, Outcome, PROT_MASK, PROT_READ, PROT_WRITE, type AccessKind,
 } from './uapi.js';
 import type {
   AccessResult, KernelOptions, ProcStatus, RegionInfo, SpawnOptions, SystemAccounting, TouchCounts,
@@ -324,8 +324,8 @@ export class Kernel implements FaultContext, AccountingSource {
     checkU64(addr, 'addr');
     const code = checkKind(kind);
     const page = addr >= this.geometry.userLimitBytes ? this.geometry.userLimitPages : this.pageOf(addr);
-    const outcome = this.path.access(proc, page, code);
-    return { outcome: OUTCOME_NAMES[outcome], synced: this.path.synced };
+    const r = this.path.access(proc, page, code);
+    return { outcome: OUTCOME_NAMES[r & OUTCOME_MASK], synced: (r & SYNCED) !== 0 };
   }
 
   /**
@@ -347,13 +347,14 @@ export class Kernel implements FaultContext, AccountingSource {
     for (let i = 0; i < n; i++) {
       // Below 2^52 for any u64 address, so exact; the fault path compares it with TASK_SIZE.
       const page = words[2 * i + 1] * 0x100000 + (words[2 * i] >>> PAGE_SHIFT);
-      const outcome = path.access(proc, page, code);
+      const r = path.access(proc, page, code);
+      const outcome = r & OUTCOME_MASK;
       if (out !== undefined) out[i] = outcome;
-      if (outcome === 0) counts.present++;
-      else if (outcome === 1) counts.minorFault++;
-      else if (outcome === 2) counts.sigsegv++;
+      if (outcome === Outcome.PRESENT) counts.present++;
+      else if (outcome === Outcome.MINOR_FAULT) counts.minorFault++;
+      else if (outcome === Outcome.SIGSEGV) counts.sigsegv++;
       else counts.sigbus++;
-      if (path.synced) counts.synced++;
+      if ((r & SYNCED) !== 0) counts.synced++;
     }
     return counts;
   }

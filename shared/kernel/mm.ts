@@ -2,6 +2,7 @@
  * mm_struct: an address space (VMAs + page tables), and the two kinds of owner the simulation has:
  * a process (task with its own mm) and an mshare region's host mm (tied to no task, as in the RFC).
  */
+import { TranslationCache } from './fault.js';
 import type { Geometry } from './geometry.js';
 import type { TableLedger } from './pagetable/ledger.js';
 import { PageTree } from './pagetable/tree.js';
@@ -43,20 +44,8 @@ export class Process {
   readonly counters: ProcessCounters = {
     present: 0, minorFaults: 0, sigsegv: 0, sigbus: 0, unsharedMinorFaults: 0, syncs: 0,
   };
-  /**
-   * Translation cache of the fault path (a software TLB): pages [tcStart, tcEnd) resolve to one
-   * VMA with effective protection tcProt (bit 1 read, 2 write, 4 exec) in tcRegion's host, or in
-   * this mm when null. Valid while tcEpoch equals the kernel's layout epoch.
-   */
-  tcEpoch = -1;
-  tcStart = 0;
-  tcEnd = 0;
-  tcProt = 0;
-  tcRegion: Region | null = null;
-  /** Pages [tcSlotStart, tcSlotEnd) of the link slot last found in sync, and the host's link epoch then. */
-  tcSlotStart = 0;
-  tcSlotEnd = -1;
-  tcLinkEpoch = -1;
+  /** The fault path's translation cache (a software TLB, fault.ts). */
+  readonly tc = new TranslationCache();
 
   constructor(pid: number, uid: number, gid: number, comm: string, mm: Mm, shadow: PageTree | null) {
     this.pid = pid;
