@@ -51,13 +51,17 @@ function tableCounts(levels: number, byLevel: ArrayLike<number>): TableCounts {
 const vmpte = (t: TableCounts) => t.pte + t.pmd + t.pud;
 const total = (t: TableCounts) => t.pte + t.pmd + t.pud + t.p4d + t.pgd;
 
-/** The tables a process would hold with nothing shared: private + counterfactual - common. */
+/**
+ * The tables a process would hold with nothing shared: private + counterfactual - common. Without
+ * sharing, its own tree already is that (its counterfactual is its own tree).
+ */
 function unsharedLevels(kernel: AccountingSource, proc: Process): ArrayLike<number> {
   const tree = proc.mm.tree;
-  if (proc.shadow === null) return tree.tables;
+  if (!kernel.sharing) return tree.tables;
+  const cf = proc.counterfactual;
   const out = new Float64Array(tree.tables.length);
-  const common = commonTables(tree, proc.shadow, kernel.linkLevel);
-  for (let l = 1; l < out.length; l++) out[l] = tree.tables[l] + proc.shadow.tables[l] - common[l];
+  const common = commonTables(tree, cf, kernel.linkLevel);
+  for (let l = 1; l < out.length; l++) out[l] = tree.tables[l] + cf.tables[l] - common[l];
   return out;
 }
 
@@ -128,14 +132,14 @@ export function processStatus(kernel: AccountingSource, proc: Process): ProcStat
     minorFaults: c.minorFaults,
     unsharedMinorFaults: c.unsharedMinorFaults,
     syncs: c.syncs,
-    regions: proc.windows.map((r) => r.name),
+    regions: proc.windows.map((w) => w.window.name),
     vmas: proc.mm.vmas.all().map((v) => ({
       start: BigInt(v.start) << BigInt(PAGE_SHIFT),
       end: BigInt(v.end) << BigInt(PAGE_SHIFT),
       prot: v.prot,
       flags: v.flags,
       file: v.file,
-      region: typeof v.window === 'string' ? v.window : '',
+      region: v.window?.name ?? '',
     })),
   };
 }

@@ -20,8 +20,10 @@ export class KernelError extends Error {
   }
 }
 
+const ERRNO_SET: ReadonlySet<string> = new Set(ERRNO_NAMES);
+
 export function isErrnoName(s: string): s is ErrnoName {
-  return (ERRNO_NAMES as readonly string[]).includes(s);
+  return ERRNO_SET.has(s);
 }
 
 export const einval = (msg: string) => new KernelError('EINVAL', msg);

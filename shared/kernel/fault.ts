@@ -135,7 +135,7 @@ export class AccessPath {
       // A fault into an empty slot allocated the host's link table: a new identity, so the next
       // access finds this process's entry stale and syncs.
       if (newly) ctx.links.allocated(region, ctx.links.slotOf(page));
-      unsharedNewly = (proc.shadow as NonNullable<Process['shadow']>).populate(page);
+      unsharedNewly = proc.counterfactual.populate(page);
     } else {
       // Private tables: outside windows, and inside them when nothing is shared.
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
@@ -168,11 +168,11 @@ export class AccessPath {
     if (page >= ctx.geometry.userLimitPages) return SIGSEGV;
     const v = proc.mm.vmas.find(page);
     if (v === undefined) return SIGSEGV;
-    if (v.window === undefined) {
+    const region = v.window;
+    if (region === undefined) {
       this.cache(tc, v.start, v.end, effectiveProt(v.prot, false), null);
       return PRESENT;
     }
-    const region = proc.windowAt(page) as Region;
     const hv = region.host.vmas.find(page);
     if (hv === undefined) {
       if (ctx.sharing && ctx.links.sync(proc, region, page)) {
@@ -234,7 +234,7 @@ export function touchRange(ctx: FaultContext, proc: Process, first: number, last
     }
     const segEnd = Math.min(v.end, end);
     if (v.window !== undefined) {
-      touchWindow(ctx, proc, proc.windowAt(p) as Region, v, p, segEnd, kind, stride, counts);
+      touchWindow(ctx, proc, v.window, v, p, segEnd, kind, stride, counts);
     } else if (!protAllows(v.prot, kind)) {
       counts.sigsegv += countFrom(p, segEnd, stride);
     } else {
@@ -296,7 +296,7 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
         if (r.newly > 0 && hostIdBefore === 0 && allocatedAt < 0) allocatedAt = s;
         counts.minorFault += r.newly;
         counts.present += r.already;
-        const u = fill(proc.shadow as NonNullable<Process['shadow']>, s, e, stride);
+        const u = fill(proc.counterfactual, s, e, stride);
         proc.counters.unsharedMinorFaults += u.newly;
         ctx.totals.unsharedMinorFaults += u.newly;
       } else {

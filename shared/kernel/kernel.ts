@@ -85,8 +85,9 @@ export class Kernel implements FaultContext, AccountingSource {
     if (typeof comm !== 'string') throw einval('comm must be a string');
     // TASK_COMM_LEN is 16 including the NUL: the kernel truncates longer names.
     const pid = this.nextPid++;
-    const shadow = this.sharing ? new PageTree(this.geometry, COUNTERFACTUAL) : null;
-    this.processes.set(pid, new Process(pid, uid, gid, comm.slice(0, 15), new Mm(this.geometry, this.memory), shadow));
+    const mm = new Mm(this.geometry, this.memory);
+    const counterfactual = this.sharing ? new PageTree(this.geometry, COUNTERFACTUAL) : mm.tree;
+    this.processes.set(pid, new Process(pid, uid, gid, comm.slice(0, 15), mm, counterfactual));
     return pid;
   }
 
@@ -94,12 +95,12 @@ export class Kernel implements FaultContext, AccountingSource {
   exit(pid: number): void {
     this.layoutEpoch++; // every translation cache goes stale (harmless if the call fails)
     const proc = this.process(pid);
-    for (const region of [...proc.windows]) {
+    for (const { window: region } of [...proc.windows]) {
       if (region.holders.delete(pid)) region.orphans++;
       this.unmapWindow(proc, region);
     }
     freeAllTables(proc.mm.tree);
-    if (proc.shadow) freeAllTables(proc.shadow);
+    if (this.sharing) freeAllTables(proc.counterfactual);
     this.processes.delete(pid);
   }
 
@@ -254,7 +255,7 @@ export class Kernel implements FaultContext, AccountingSource {
       throw einval(`pid ${proc.pid} has no mapping inside [0x${bytesHex(start)}, 0x${bytesHex(end)}) to share (mshare.c: find_vma_intersection)`);
     }
     for (const v of vmas) {
-      if (v.window !== undefined) throw einval(`the range overlaps mshare'd region '${(proc.windowAt(v.start) as Region).name}'`);
+      if (v.window !== undefined) throw einval(`the range overlaps mshare'd region '${v.window.name}'`);
       if (v.start < start || v.end > end) {
         throw einval(`mapping [0x${bytesHex(v.start)}, 0x${bytesHex(v.end)}) crosses the edge of the range`);
       }
@@ -269,7 +270,7 @@ export class Kernel implements FaultContext, AccountingSource {
       for (let page = start; page < end; page += links.span) {
         const { entry, present } = detachSubtree(proc.mm.tree, links.level, page);
         if (entry === null) continue;
-        attachSubtree(proc.shadow as PageTree, links.level, page, cloneSubtree(entry), present);
+        attachSubtree(proc.counterfactual, links.level, page, cloneSubtree(entry), present);
         attachSubtree(host.tree, links.level, page, entry, present);
       }
       links.refresh(region, start, end);
@@ -417,13 +418,13 @@ export class Kernel implements FaultContext, AccountingSource {
    * A range across a window's edge is refused; changing a window's layout needs an O_RDWR attach.
    */
   private windowFor(proc: Process, start: number, end: number, call: string): Region | undefined {
-    for (const region of proc.windows) {
+    for (const w of proc.windows) {
+      const region = w.window;
       if (end <= region.start || start >= region.end) continue;
       if (start < region.start || end > region.end) {
         throw einval(`${call}: the range crosses the edge of mshare'd region '${region.name}'`);
       }
-      const window = proc.mm.vmas.find(region.start) as Vma;
-      if ((window.prot & PROT_WRITE) === 0) {
+      if ((w.prot & PROT_WRITE) === 0) {
         throw new KernelError('EACCES', `${call}: pid ${proc.pid} attached '${region.name}' O_RDONLY and cannot change its mappings`);
       }
       return region;
@@ -444,10 +445,7 @@ export class Kernel implements FaultContext, AccountingSource {
       zap(region.host.tree, start, end, (s, e) => hostVmas.overlaps(s, e));
       this.links.refresh(region, start, end);
     }
-    for (const proc of region.mappers) {
-      const tree = this.sharing ? (proc.shadow as PageTree) : proc.mm.tree;
-      zap(tree, start, end, (s, e) => this.viewHasVma(proc, s, e));
-    }
+    for (const proc of region.mappers) zap(proc.counterfactual, start, end, (s, e) => this.viewHasVma(proc, s, e));
   }
 
   /**
@@ -457,16 +455,16 @@ export class Kernel implements FaultContext, AccountingSource {
   private viewHasVma(proc: Process, s: number, e: number): boolean {
     for (const v of proc.mm.vmas.overlapping(s, e)) {
       if (v.window === undefined) return true;
-      const region = proc.windowAt(v.start) as Region;
-      if (region.host.vmas.overlaps(Math.max(s, v.start), Math.min(e, v.end))) return true;
+      if (v.window.host.vmas.overlaps(Math.max(s, v.start), Math.min(e, v.end))) return true;
     }
     return false;
   }
 
   private mapWindow(proc: Process, region: Region, accmode: number): void {
     const prot = accmode === O_RDWR ? PROT_READ | PROT_WRITE : PROT_READ;
-    proc.mm.vmas.insert({ start: region.start, end: region.end, prot, flags: MAP_SHARED, file: '', window: region.name });
-    proc.windows.push(region);
+    const window = { start: region.start, end: region.end, prot, flags: MAP_SHARED, file: '', window: region };
+    proc.mm.vmas.insert(window);
+    proc.windows.push(window);
     region.mappers.add(proc);
   }
 
@@ -474,15 +472,12 @@ export class Kernel implements FaultContext, AccountingSource {
   private unmapWindow(proc: Process, region: Region): void {
     const { start, end } = region;
     proc.mm.vmas.remove(start, end);
-    proc.windows.splice(proc.windows.indexOf(region), 1);
+    proc.windows.splice(proc.windows.findIndex((w) => w.window === region), 1);
     region.mappers.delete(proc);
     this.links.forget(proc, region);
-    if (this.sharing) {
-      zap(proc.shadow as PageTree, start, end, (s, e) => this.viewHasVma(proc, s, e));
-      zap(proc.mm.tree, start, end, (s, e) => proc.mm.vmas.overlaps(s, e));
-    } else {
-      zap(proc.mm.tree, start, end, (s, e) => this.viewHasVma(proc, s, e));
-    }
+    // Without sharing the counterfactual is the process's own tree, which held the window's pages.
+    zap(proc.counterfactual, start, end, (s, e) => this.viewHasVma(proc, s, e));
+    if (this.sharing) zap(proc.mm.tree, start, end, (s, e) => proc.mm.vmas.overlaps(s, e));
     this.releaseHostIfUnused(region);
   }
 
@@ -495,10 +490,10 @@ export class Kernel implements FaultContext, AccountingSource {
 }
 
 function checkId(value: unknown, what: string): number {
-  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 0xfffffffe) {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xfffffffe) {
     throw einval(`${what} ${String(value)} must be an integer from 0 to 4294967294`);
   }
-  return value as number;
+  return value;
 }
 
 function checkU64(value: unknown, what: string): void {

@@ -7,7 +7,7 @@ import type { Geometry } from './geometry.js';
 import type { TableLedger } from './pagetable/ledger.js';
 import { PageTree } from './pagetable/tree.js';
 import { HostLinks, LinkEntries } from './links.js';
-import { VmaList } from './vma.js';
+import { VmaList, type Vma } from './vma.js';
 
 export class Mm {
   readonly vmas = new VmaList();
@@ -15,6 +15,11 @@ export class Mm {
   constructor(geometry: Geometry, ledger: TableLedger) {
     this.tree = new PageTree(geometry, ledger);
   }
+}
+
+/** A process's VMA onto an mshare'd range (the whole region, at its address). */
+export interface WindowVma extends Vma {
+  readonly window: Region;
 }
 
 export interface ProcessCounters {
@@ -33,12 +38,13 @@ export class Process {
   readonly comm: string;
   readonly mm: Mm;
   /**
-   * Shared mode only: the private tables this process would hold for its mshare'd ranges if
-   * nothing were shared (the counterfactual), fed by the same accesses.
+   * Where this process's accesses inside its windows land in the world without sharing: in a
+   * kernel that does not share, its own tree (mm.tree); in one that does, a separate tree fed by
+   * the same accesses and counted only as the counterfactual (its tables use no memory).
    */
-  readonly shadow: PageTree | null;
-  /** Regions whose window this process maps, in address order of no importance (few). */
-  readonly windows: Region[] = [];
+  readonly counterfactual: PageTree;
+  /** Its windows onto regions, in attach order (few). */
+  readonly windows: WindowVma[] = [];
   /** Link entries copied from hosts (links.ts). */
   readonly links = new LinkEntries();
   readonly counters: ProcessCounters = {
@@ -47,19 +53,13 @@ export class Process {
   /** The fault path's translation cache (a software TLB, fault.ts). */
   readonly tc = new TranslationCache();
 
-  constructor(pid: number, uid: number, gid: number, comm: string, mm: Mm, shadow: PageTree | null) {
+  constructor(pid: number, uid: number, gid: number, comm: string, mm: Mm, counterfactual: PageTree) {
     this.pid = pid;
     this.uid = uid;
     this.gid = gid;
     this.comm = comm;
     this.mm = mm;
-    this.shadow = shadow;
-  }
-
-  /** The region whose window contains `page`, if any. */
-  windowAt(page: number): Region | undefined {
-    for (const r of this.windows) if (page >= r.start && page < r.end) return r;
-    return undefined;
+    this.counterfactual = counterfactual;
   }
 }
 
