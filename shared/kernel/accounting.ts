@@ -3,10 +3,10 @@
  * per process, /proc/meminfo PageTables (every table page, PGD and P4D included) for the system,
  * and the unshared counterfactual beside each figure.
  */
+import type { FaultCounters } from './counts.js';
 import { ENTRIES_PER_TABLE, ENTRY_BYTES, PAGE_SHIFT, PAGE_SIZE, type Geometry } from './geometry.js';
 import type { Mm, Process, Region } from './mm.js';
 import { DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, type Full, type PageTree } from './pagetable/tree.js';
-import type { AccessTotals } from './fault.js';
 import type { ProcStatus, RegionInfo, SeedBaseline, SystemAccounting, TableCounts } from './types.js';
 
 /**
@@ -32,7 +32,7 @@ export interface AccountingSource {
   readonly geometry: Geometry;
   readonly sharing: boolean;
   readonly linkLevel: number;
-  readonly totals: AccessTotals;
+  readonly totals: FaultCounters;
   /** Names in msharefs. */
   readonly regionCount: number;
 }
@@ -129,9 +129,9 @@ export function processStatus(kernel: AccountingSource, proc: Process): ProcStat
     pgdBytes: (tables.pgd + tables.p4d) * PAGE_SIZE,
     unsharedPgdBytes: (unshared.pgd + unshared.p4d) * PAGE_SIZE,
     tables,
-    minorFaults: c.minorFaults,
+    minorFaults: c.minorFault,
     unsharedMinorFaults: c.unsharedMinorFaults,
-    syncs: c.syncs,
+    syncs: c.synced,
     regions: proc.windows.map((w) => w.window.name),
     vmas: proc.mm.vmas.all().map((v) => ({
       start: BigInt(v.start) << BigInt(PAGE_SHIFT),
@@ -206,6 +206,6 @@ export function systemAccounting(kernel: AccountingSource, processes: Iterable<P
     minorFaults: t.minorFault,
     unsharedMinorFaults: t.unsharedMinorFaults,
     accesses: { present: t.present, minorFault: t.minorFault, sigsegv: t.sigsegv, sigbus: t.sigbus },
-    syncs: t.syncs,
+    syncs: t.synced,
   };
 }

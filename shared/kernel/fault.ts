@@ -16,13 +16,13 @@
  * Protection follows x86: any of PROT_READ/WRITE/EXEC allows a read, a write needs PROT_WRITE,
  * an instruction fetch needs PROT_EXEC (NX).
  */
+import { AccessCounts, type FaultCounters } from './counts.js';
 import type { Geometry } from './geometry.js';
 import type { Links } from './links.js';
 import type { Process, Region } from './mm.js';
 import { fill } from './pagetable/range.js';
 import type { Vma } from './vma.js';
 import { Outcome, PROT_EXEC, PROT_WRITE, type AccessKind } from './uapi.js';
-import type { TouchCounts } from './types.js';
 
 // Locals, for the hot path (imported bindings cost a load and a check per use).
 const { PRESENT, MINOR_FAULT, SIGSEGV, SIGBUS } = Outcome;
@@ -46,28 +46,14 @@ export function protAllows(prot: number, kind: KindCode): boolean {
   return (prot & PROT_EXEC) !== 0;
 }
 
-/** Running totals since the kernel started (Prometheus counters read them). */
-export interface AccessTotals {
-  present: number;
-  minorFault: number;
-  sigsegv: number;
-  sigbus: number;
-  unsharedMinorFaults: number;
-  syncs: number;
-}
-
 /** What the fault path needs from the kernel. */
 export interface FaultContext {
   readonly geometry: Geometry;
   readonly sharing: boolean;
   readonly links: Links;
-  readonly totals: AccessTotals;
+  readonly totals: FaultCounters;
   /** Bumped by every change of any address space's layout (VMAs, windows, processes). */
   readonly layoutEpoch: number;
-}
-
-export function emptyCounts(): TouchCounts {
-  return { present: 0, minorFault: 0, sigsegv: 0, sigbus: 0, synced: 0 };
 }
 
 /** Touched pages of the series (from, from+stride, ...) below `end`, `from` being on the series. */
@@ -123,8 +109,8 @@ export class AccessPath {
         const links = ctx.links;
         if (links.sync(proc, region, page)) {
           synced = SYNCED;
-          proc.counters.syncs++;
-          ctx.totals.syncs++;
+          proc.counters.synced++;
+          ctx.totals.synced++;
         }
         tc.slotStart = page - (page % links.span);
         tc.slotEnd = tc.slotStart + links.span;
@@ -147,7 +133,7 @@ export class AccessPath {
       ctx.totals.unsharedMinorFaults++;
     }
     if (newly) {
-      proc.counters.minorFaults++;
+      proc.counters.minorFault++;
       ctx.totals.minorFault++;
       return MINOR_FAULT | synced;
     }
@@ -176,8 +162,8 @@ export class AccessPath {
     const hv = region.host.vmas.find(page);
     if (hv === undefined) {
       if (ctx.sharing && ctx.links.sync(proc, region, page)) {
-        proc.counters.syncs++;
-        ctx.totals.syncs++;
+        proc.counters.synced++;
+        ctx.totals.synced++;
         return SIGBUS | SYNCED;
       }
       return SIGBUS;
@@ -212,8 +198,8 @@ export class AccessPath {
  * slot), so the cost grows with the tables touched rather than with the pages.
  */
 export function touchRange(ctx: FaultContext, proc: Process, first: number, last: number, kind: KindCode,
-  stride: number): TouchCounts {
-  const counts = emptyCounts();
+  stride: number): AccessCounts {
+  const counts = AccessCounts.zero();
   const end = last + 1;
   const limit = ctx.geometry.userLimitPages;
   let p = first;
@@ -242,13 +228,8 @@ export function touchRange(ctx: FaultContext, proc: Process, first: number, last
     }
     p += countFrom(p, segEnd, stride) * stride;
   }
-  const c = proc.counters;
-  const t = ctx.totals;
-  c.present += counts.present; t.present += counts.present;
-  c.minorFaults += counts.minorFault; t.minorFault += counts.minorFault;
-  c.sigsegv += counts.sigsegv; t.sigsegv += counts.sigsegv;
-  c.sigbus += counts.sigbus; t.sigbus += counts.sigbus;
-  c.syncs += counts.synced; t.syncs += counts.synced;
+  AccessCounts.add(proc.counters, counts);
+  AccessCounts.add(ctx.totals, counts);
   return counts;
 }
 
@@ -257,7 +238,7 @@ export function touchRange(ctx: FaultContext, proc: Process, first: number, last
  * too, since those tables are the same in both worlds.
  */
 function fillPrivate(ctx: FaultContext, proc: Process, from: number, end: number, stride: number,
-  counts: TouchCounts): void {
+  counts: AccessCounts): void {
   const r = fill(proc.mm.tree, from, end, stride);
   counts.minorFault += r.newly;
   counts.present += r.already;
@@ -267,7 +248,7 @@ function fillPrivate(ctx: FaultContext, proc: Process, from: number, end: number
 
 /** The part of a touch inside a window, slot by slot (each link entry is synced on its own). */
 function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: Vma, from: number, end: number,
-  kind: KindCode, stride: number, counts: TouchCounts): void {
+  kind: KindCode, stride: number, counts: AccessCounts): void {
   const links = ctx.links;
   const writeDenied = kind === KIND_WRITE && (window.prot & PROT_WRITE) === 0;
   let p = from;

@@ -3,6 +3,7 @@
  * mshare_unlink, accesses. No I/O. Every call validates all of its arguments before it changes
  * anything, so an error (KernelError, named by errno) leaves the state as it was.
  */
+import { AccessCounts, FaultCounters } from './counts.js';
 import { KernelError, einval } from './errors.js';
 import { PAGE_SHIFT, PAGE_SIZE, geometry as geometryOf, type Geometry } from './geometry.js';
 import { Mm, Process, Region } from './mm.js';
@@ -12,7 +13,7 @@ import { attachSubtree, cloneSubtree, detachSubtree } from './pagetable/move.js'
 import { freeAllTables, zap } from './pagetable/range.js';
 import { PageTree } from './pagetable/tree.js';
 import {
-  AccessPath, OUTCOME_MASK, SYNCED, kindCode, touchRange, type AccessTotals, type FaultContext,
+  AccessPath, OUTCOME_MASK, SYNCED, kindCode, touchRange, type FaultContext,
 } from './fault.js';
 import { Links } from './links.js';
 import { processStatus, regionInfo, systemAccounting, type AccountingSource } from './accounting.js';
@@ -21,11 +22,9 @@ import {
   O_RDONLY, O_RDWR, OUTCOME_NAMES, Outcome, PROT_MASK, PROT_READ, PROT_WRITE, type AccessKind,
 } from './uapi.js';
 import type {
-  AccessResult, KernelOptions, ProcStatus, RegionInfo, SpawnOptions, SystemAccounting, TouchCounts,
+  AccessResult, KernelOptions, ProcStatus, RegionInfo, SpawnOptions, SystemAccounting,
 } from './types.js';
 import type { Vma } from './vma.js';
-
-export interface BatchCounts extends TouchCounts {}
 
 const MAX_UINT64 = (1n << 64n) - 1n;
 /** vm.mmap_min_addr = 65536: the lowest page mmap will place a mapping at. */
@@ -38,9 +37,8 @@ export class Kernel implements FaultContext, AccountingSource {
   readonly sharing: boolean;
   readonly links: Links;
   layoutEpoch = 0;
-  readonly totals: AccessTotals = {
-    present: 0, minorFault: 0, sigsegv: 0, sigbus: 0, unsharedMinorFaults: 0, syncs: 0,
-  };
+  /** Running totals since the kernel started (Prometheus counters read them). */
+  readonly totals = FaultCounters.zero();
   /** Every table page the machine holds (private + host), by level; PGDs not included. */
   readonly memory: TableMemory;
   readonly msharefs = new Msharefs();
@@ -333,7 +331,7 @@ export class Kernel implements FaultContext, AccountingSource {
    * The batch path: `addrs` holds little-endian u64 addresses (length a multiple of 8). The outcome
    * code of address i (uapi Outcome) is written to out[i] when `out` is given.
    */
-  accessBatch(pid: number, kind: AccessKind, addrs: Uint8Array, out?: Uint8Array): BatchCounts {
+  accessBatch(pid: number, kind: AccessKind, addrs: Uint8Array, out?: Uint8Array): AccessCounts {
     const proc = this.process(pid);
     const code = checkKind(kind);
     if (!(addrs instanceof Uint8Array)) throw einval('addrs must be bytes');
@@ -343,7 +341,7 @@ export class Kernel implements FaultContext, AccountingSource {
     const words = addrs.byteOffset % 4 === 0
       ? new Uint32Array(addrs.buffer, addrs.byteOffset, n * 2)
       : new Uint32Array(new Uint8Array(addrs).buffer); // a copy (a Buffer's slice() is a view)
-    const counts = { present: 0, minorFault: 0, sigsegv: 0, sigbus: 0, synced: 0 };
+    const counts = AccessCounts.zero();
     const path = this.path;
     for (let i = 0; i < n; i++) {
       // Below 2^52 for any u64 address, so exact; the fault path compares it with TASK_SIZE.
@@ -361,13 +359,13 @@ export class Kernel implements FaultContext, AccountingSource {
   }
 
   /** Accesses every stride-th page of [addr, addr+length). Cost grows with tables, not pages. */
-  touch(pid: number, addr: bigint, length: bigint, kind: AccessKind, stridePages = 1): TouchCounts {
+  touch(pid: number, addr: bigint, length: bigint, kind: AccessKind, stridePages = 1): AccessCounts {
     const proc = this.process(pid);
     checkU64(addr, 'addr');
     checkU64(length, 'length');
     const code = checkKind(kind);
     if (!Number.isSafeInteger(stridePages) || stridePages < 1) throw einval(`stride ${stridePages} must be a whole number of pages >= 1`);
-    if (length === 0n) return { present: 0, minorFault: 0, sigsegv: 0, sigbus: 0, synced: 0 };
+    if (length === 0n) return AccessCounts.zero();
     if (addr + length - 1n > MAX_UINT64) throw einval('addr + length overflows 64 bits');
     const first = Number(addr >> BigInt(PAGE_SHIFT));
     const last = Number((addr + length - 1n) >> BigInt(PAGE_SHIFT));

@@ -2,6 +2,7 @@
  * mm_struct: an address space (VMAs + page tables), and the two kinds of owner the simulation has:
  * a process (task with its own mm) and an mshare region's host mm (tied to no task, as in the RFC).
  */
+import { FaultCounters } from './counts.js';
 import { TranslationCache } from './fault.js';
 import type { Geometry } from './geometry.js';
 import type { TableLedger } from './pagetable/ledger.js';
@@ -22,15 +23,6 @@ export interface WindowVma extends Vma {
   readonly window: Region;
 }
 
-export interface ProcessCounters {
-  present: number;
-  minorFaults: number;
-  sigsegv: number;
-  sigbus: number;
-  unsharedMinorFaults: number;
-  syncs: number;
-}
-
 export class Process {
   readonly pid: number;
   readonly uid: number;
@@ -47,9 +39,7 @@ export class Process {
   readonly windows: WindowVma[] = [];
   /** Link entries copied from hosts (links.ts). */
   readonly links = new LinkEntries();
-  readonly counters: ProcessCounters = {
-    present: 0, minorFaults: 0, sigsegv: 0, sigbus: 0, unsharedMinorFaults: 0, syncs: 0,
-  };
+  readonly counters = FaultCounters.zero();
   /** The fault path's translation cache (a software TLB, fault.ts). */
   readonly tc = new TranslationCache();
 

@@ -1,4 +1,5 @@
 /** The values the simulated kernel returns: what /proc and msharefs would show. */
+import type { AccessCounts } from './counts.js';
 import type { GeometryName } from './geometry.js';
 import type { OutcomeName } from './uapi.js';
 
@@ -30,14 +31,8 @@ export interface AccessResult {
   synced: boolean;
 }
 
-export interface TouchCounts {
-  present: number;
-  minorFault: number;
-  sigsegv: number;
-  sigbus: number;
-  /** Link entries copied from a host during the touch. */
-  synced: number;
-}
+/** @deprecated AccessCounts (counts.ts); kept until the callers outside the kernel move to it. */
+export type TouchCounts = AccessCounts;
 
 /** Table pages by kind; bytes are pages x 4 KiB. */
 export interface TableCounts {
