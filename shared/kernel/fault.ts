@@ -1,6 +1,6 @@
 /**
  * The fault path: what one user access does, following the RFC's handle_mm_fault() with
- * find_shared_vma(), and its batch and range forms.
+ * find_shared_vma(). Ranges and batches of accesses are in touch.ts.
  *
  * For an access at `page` by a process:
  *   no VMA (or above TASK_SIZE)                          -> SIGSEGV
@@ -16,12 +16,10 @@
  * Protection follows x86: any of PROT_READ/WRITE/EXEC allows a read, a write needs PROT_WRITE,
  * an instruction fetch needs PROT_EXEC (NX).
  */
-import { AccessCounts, type FaultCounters } from './counts.js';
+import type { FaultCounters } from './counts.js';
 import type { Geometry } from './geometry.js';
 import type { Links } from './links.js';
 import type { Process, Region } from './mm.js';
-import { fill } from './pagetable/range.js';
-import type { Vma } from './vma.js';
 import { Outcome, PROT_EXEC, PROT_WRITE, type AccessKind } from './uapi.js';
 
 // Locals, for the hot path (imported bindings cost a load and a check per use).
@@ -46,6 +44,14 @@ export function protAllows(prot: number, kind: KindCode): boolean {
   return (prot & PROT_EXEC) !== 0;
 }
 
+/** Effective protection bits: 1 readable, 2 writable, 4 executable (x86: any prot reads). */
+function effectiveProt(prot: number, writeDenied: boolean): number {
+  return ((prot & 7) !== 0 ? 1 : 0) | (writeDenied ? 0 : prot & PROT_WRITE) | (prot & PROT_EXEC);
+}
+
+/** The effective protection bit an access kind needs, indexed by KindCode. */
+const NEEDS = [1, 2, 4];
+
 /** What the fault path needs from the kernel. */
 export interface FaultContext {
   readonly geometry: Geometry;
@@ -55,19 +61,6 @@ export interface FaultContext {
   /** Bumped by every change of any address space's layout (VMAs, windows, processes). */
   readonly layoutEpoch: number;
 }
-
-/** Touched pages of the series (from, from+stride, ...) below `end`, `from` being on the series. */
-function countFrom(from: number, end: number, stride: number): number {
-  return end > from ? Math.ceil((end - from) / stride) : 0;
-}
-
-/** Effective protection bits: 1 readable, 2 writable, 4 executable (x86: any prot reads). */
-export function effectiveProt(prot: number, writeDenied: boolean): number {
-  return ((prot & 7) !== 0 ? 1 : 0) | (writeDenied ? 0 : prot & PROT_WRITE) | (prot & PROT_EXEC);
-}
-
-/** The effective protection bit an access kind needs, indexed by KindCode. */
-const NEEDS = [1, 2, 4];
 
 /**
  * A process's translation cache (a software TLB): pages [start, end) resolve to one VMA with
@@ -190,126 +183,5 @@ export class AccessPath {
     proc.counters.sigbus++;
     this.ctx.totals.sigbus++;
     return SIGBUS;
-  }
-}
-
-/**
- * Accesses pages first, first+stride, ... <= last, segment by segment (a VMA, a hole, a window
- * slot), so the cost grows with the tables touched rather than with the pages.
- */
-export function touchRange(ctx: FaultContext, proc: Process, first: number, last: number, kind: KindCode,
-  stride: number): AccessCounts {
-  const counts = AccessCounts.zero();
-  const end = last + 1;
-  const limit = ctx.geometry.userLimitPages;
-  let p = first;
-  while (p < end) {
-    if (p >= limit) {
-      counts.sigsegv += countFrom(p, end, stride);
-      break;
-    }
-    const vmas = proc.mm.vmas;
-    const v = vmas.find(p);
-    if (v === undefined) {
-      const next = vmas.overlapping(p, end)[0];
-      const segEnd = Math.min(next ? next.start : end, end, limit);
-      const n = countFrom(p, segEnd, stride);
-      counts.sigsegv += n;
-      p += n * stride;
-      continue;
-    }
-    const segEnd = Math.min(v.end, end);
-    if (v.window !== undefined) {
-      touchWindow(ctx, proc, v.window, v, p, segEnd, kind, stride, counts);
-    } else if (!protAllows(v.prot, kind)) {
-      counts.sigsegv += countFrom(p, segEnd, stride);
-    } else {
-      fillPrivate(ctx, proc, p, segEnd, stride, counts);
-    }
-    p += countFrom(p, segEnd, stride) * stride;
-  }
-  AccessCounts.add(proc.counters, counts);
-  AccessCounts.add(ctx.totals, counts);
-  return counts;
-}
-
-/**
- * Fills pages of the process's own tables; every fault is one the unshared counterfactual takes
- * too, since those tables are the same in both worlds.
- */
-function fillPrivate(ctx: FaultContext, proc: Process, from: number, end: number, stride: number,
-  counts: AccessCounts): void {
-  const r = fill(proc.mm.tree, from, end, stride);
-  counts.minorFault += r.newly;
-  counts.present += r.already;
-  proc.counters.unsharedMinorFaults += r.newly;
-  ctx.totals.unsharedMinorFaults += r.newly;
-}
-
-/** The part of a touch inside a window, slot by slot (each link entry is synced on its own). */
-function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: Vma, from: number, end: number,
-  kind: KindCode, stride: number, counts: AccessCounts): void {
-  const links = ctx.links;
-  const writeDenied = kind === KIND_WRITE && (window.prot & PROT_WRITE) === 0;
-  let p = from;
-  while (p < end) {
-    const slot = links.slotOf(p);
-    const slotEnd = Math.min(end, (slot + 1) * links.span);
-    const hostIdBefore = ctx.sharing ? region.links.get(slot) : 0;
-    if (ctx.sharing && proc.links.get(slot) !== hostIdBefore) {
-      links.set(proc, slot, hostIdBefore);
-      counts.synced++;
-    }
-    // The first page whose fault allocated the host's table under this slot, if one did.
-    let allocatedAt = -1;
-    let lastTouched = p;
-    let c = p;
-    const fillSegment = (s: number, e: number, hv: Vma): void => {
-      const n = countFrom(s, e, stride);
-      if (n === 0) return;
-      lastTouched = s + (n - 1) * stride;
-      if (!protAllows(hv.prot, kind) || writeDenied) {
-        counts.sigsegv += n;
-        return;
-      }
-      if (ctx.sharing) {
-        const r = fill(region.host.tree, s, e, stride);
-        if (r.newly > 0 && hostIdBefore === 0 && allocatedAt < 0) allocatedAt = s;
-        counts.minorFault += r.newly;
-        counts.present += r.already;
-        const u = fill(proc.counterfactual, s, e, stride);
-        proc.counters.unsharedMinorFaults += u.newly;
-        ctx.totals.unsharedMinorFaults += u.newly;
-      } else {
-        fillPrivate(ctx, proc, s, e, stride, counts);
-      }
-    };
-    const hole = (s: number, e: number): void => {
-      const n = countFrom(s, e, stride);
-      if (n === 0) return;
-      lastTouched = s + (n - 1) * stride;
-      counts.sigbus += n;
-    };
-    for (const hv of region.host.vmas.overlapping(c, slotEnd)) {
-      if (hv.start > c) {
-        const holeEnd = Math.min(hv.start, slotEnd);
-        hole(c, holeEnd);
-        c += countFrom(c, holeEnd, stride) * stride;
-      }
-      const segEnd = Math.min(hv.end, slotEnd);
-      fillSegment(c, segEnd, hv);
-      c += countFrom(c, segEnd, stride) * stride;
-    }
-    hole(c, slotEnd);
-    c += countFrom(c, slotEnd, stride) * stride;
-    if (allocatedAt >= 0) {
-      const id = links.allocated(region, slot);
-      // The access after the allocating fault finds its link entry stale and syncs (retry).
-      if (lastTouched > allocatedAt) {
-        links.set(proc, slot, id);
-        counts.synced++;
-      }
-    }
-    p = c;
   }
 }

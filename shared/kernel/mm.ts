@@ -5,9 +5,9 @@
 import { FaultCounters } from './counts.js';
 import { TranslationCache } from './fault.js';
 import type { Geometry } from './geometry.js';
+import { HostLinks, LinkEntries } from './links.js';
 import type { TableLedger } from './pagetable/ledger.js';
 import { PageTree } from './pagetable/tree.js';
-import { HostLinks, LinkEntries } from './links.js';
 import { VmaList, type Vma } from './vma.js';
 
 export class Mm {
