@@ -6,8 +6,9 @@
  */
 import { KernelError } from '../../shared/kernel/errors.js';
 import type { AccessKind, OutcomeName } from '../../shared/kernel/uapi.js';
+import type { AccessCounts } from '../../shared/kernel/counts.js';
 import type {
-  ProcStatus, RegionInfo, SeedBaseline, SystemAccounting, TableCounts as KernelTableCounts, TouchCounts,
+  ProcStatus, RegionInfo, SeedBaseline, SystemAccounting, TableCounts as KernelTableCounts,
 } from '../../shared/kernel/types.js';
 import type { AccessKind__Output } from '../../shared/generated/mshare/v1/AccessKind.js';
 import type { AccessOutcome } from '../../shared/generated/mshare/v1/AccessOutcome.js';
@@ -86,7 +87,7 @@ const u64 = (n: number | bigint): string => (typeof n === 'bigint' ? n : BigInt(
  * Counts as plain numbers: exact (below 2^53) and, on the AccessStream path, cheaper for
  * protobufjs to encode than decimal strings it would parse back.
  */
-export function encodeCounts(c: Pick<TouchCounts, 'present' | 'minorFault' | 'sigsegv' | 'sigbus'>): OutcomeCounts {
+export function encodeCounts(c: Pick<AccessCounts, 'present' | 'minorFault' | 'sigsegv' | 'sigbus'>): OutcomeCounts {
   return { present: c.present, minor_fault: c.minorFault, sigsegv: c.sigsegv, sigbus: c.sigbus };
 }
 

@@ -24,8 +24,9 @@ import * as grpc from '@grpc/grpc-js';
 import { KernelError } from '../kernel/errors.js';
 import type { GeometryName } from '../kernel/geometry.js';
 import { OUTCOME_NAMES, type AccessKind, type OutcomeName } from '../kernel/uapi.js';
+import type { AccessCounts } from '../kernel/counts.js';
 import type {
-  AccessResult, ProcStatus, RegionInfo, SeedBaseline, SpawnOptions, SystemAccounting, TableCounts, TouchCounts,
+  AccessResult, ProcStatus, RegionInfo, SeedBaseline, SpawnOptions, SystemAccounting, TableCounts,
 } from '../kernel/types.js';
 import { loadBrokerProto } from '../grpc/proto.js';
 import { errorFromStatus } from '../grpc/status.js';
@@ -55,7 +56,7 @@ export interface BrokerAccounting extends SystemAccounting {
 }
 
 /** One reply of the batch path: counts and one outcome code per address (uapi Outcome). */
-export interface BatchResult extends TouchCounts {
+export interface BatchResult extends AccessCounts {
   outcomes: Uint8Array;
 }
 
@@ -173,7 +174,7 @@ export class BrokerClient {
     return { outcome, synced: r.synced };
   }
 
-  async touch(pid: number, addr: bigint, length: bigint, kind: AccessKind, stridePages = 1): Promise<TouchCounts> {
+  async touch(pid: number, addr: bigint, length: bigint, kind: AccessKind, stridePages = 1): Promise<AccessCounts> {
     const r = await this.unary('Touch', {
       pid, addr: u64(addr, 'addr'), length: u64(length, 'length'), kind: KIND_TO_WIRE[kind], stride_pages: stridePages,
     });
@@ -385,7 +386,7 @@ function u64(value: bigint, field: string): string {
   return value.toString();
 }
 
-function countsFromWire(c: OutcomeCounts__Output | null | undefined): Omit<TouchCounts, 'synced'> {
+function countsFromWire(c: OutcomeCounts__Output | null | undefined): Omit<AccessCounts, 'synced'> {
   return {
     present: Number(c?.present ?? 0),
     minorFault: Number(c?.minor_fault ?? 0),

@@ -1,5 +1,4 @@
 /** The values the simulated kernel returns: what /proc and msharefs would show. */
-import type { AccessCounts } from './counts.js';
 import type { GeometryName } from './geometry.js';
 import type { OutcomeName } from './uapi.js';
 
@@ -30,9 +29,6 @@ export interface AccessResult {
   /** The process's link entry differed from the host's and was copied first (find_shared_vma). */
   synced: boolean;
 }
-
-/** @deprecated AccessCounts (counts.ts); kept until the callers outside the kernel move to it. */
-export type TouchCounts = AccessCounts;
 
 /** Table pages by kind; bytes are pages x 4 KiB. */
 export interface TableCounts {
