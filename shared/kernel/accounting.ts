@@ -3,11 +3,10 @@
  * per process, /proc/meminfo PageTables (every table page, PGD and P4D included) for the system,
  * and the unshared counterfactual beside each figure.
  */
-import { ENTRY_BYTES, PAGE_SHIFT, PAGE_SIZE } from './geometry.js';
+import type { FaultCounters } from './counts.js';
+import { ENTRIES_PER_TABLE, ENTRY_BYTES, PAGE_SHIFT, PAGE_SIZE, type Geometry } from './geometry.js';
 import type { Mm, Process, Region } from './mm.js';
-import { PageTree } from './pagetable.js';
-import type { AccessTotals } from './fault.js';
-import type { Geometry } from './geometry.js';
+import { DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, type Full, type PageTree } from './pagetable/tree.js';
 import type { ProcStatus, RegionInfo, SeedBaseline, SystemAccounting, TableCounts } from './types.js';
 
 /**
@@ -33,7 +32,7 @@ export interface AccountingSource {
   readonly geometry: Geometry;
   readonly sharing: boolean;
   readonly linkLevel: number;
-  readonly totals: AccessTotals;
+  readonly totals: FaultCounters;
   /** Names in msharefs. */
   readonly regionCount: number;
 }
@@ -52,14 +51,67 @@ function tableCounts(levels: number, byLevel: ArrayLike<number>): TableCounts {
 const vmpte = (t: TableCounts) => t.pte + t.pmd + t.pud;
 const total = (t: TableCounts) => t.pte + t.pmd + t.pud + t.p4d + t.pgd;
 
-/** The tables a process would hold with nothing shared: private + counterfactual - common. */
+/**
+ * The tables a process would hold with nothing shared: private + counterfactual - common. Without
+ * sharing, its own tree already is that (its counterfactual is its own tree).
+ */
 function unsharedLevels(kernel: AccountingSource, proc: Process): ArrayLike<number> {
   const tree = proc.mm.tree;
-  if (proc.shadow === null) return tree.tables;
+  if (!kernel.sharing) return tree.tables;
+  const cf = proc.counterfactual;
   const out = new Float64Array(tree.tables.length);
-  const common = PageTree.commonTables(tree, proc.shadow, kernel.linkLevel);
-  for (let l = 1; l < out.length; l++) out[l] = tree.tables[l] + proc.shadow.tables[l] - common[l];
+  const common = commonTables(tree, cf, kernel.linkLevel);
+  for (let l = 1; l < out.length; l++) out[l] = tree.tables[l] + cf.tables[l] - common[l];
   return out;
+}
+
+/**
+ * Tables below the root, by level (index = level), present at the same position in both trees:
+ * the upper path a process's private tables and its counterfactual tables have in common, which
+ * a single unshared tree would hold once. Only levels >= minLevel are compared.
+ */
+function commonTables(a: PageTree, b: PageTree, minLevel: number): Float64Array {
+  const common = new Float64Array(a.top + 1);
+  // Every table of a subtree (a table of `level`) present in one tree under a FULL in the other.
+  const addAll = (entry: PmdTable | DirTable | Full, level: number): void => {
+    if (level < minLevel) return;
+    if (entry === FULL) {
+      const row = FULL_TABLES[level];
+      for (let j = Math.max(1, minLevel); j <= level; j++) common[j] += row[j];
+      return;
+    }
+    common[level]++;
+    if (entry instanceof PmdTable) {
+      // Its PTE tables (FULL or not: one table page each), when level 1 is compared.
+      if (minLevel <= 1) for (const c of entry.counts) if (c !== NO_TABLE) common[1]++;
+      return;
+    }
+    for (const child of entry.children) if (child !== null) addAll(child, level - 1);
+  };
+  // x and y are tables of `level` >= 3; compare their children, tables of level - 1.
+  const walk = (x: DirTable, y: DirTable, level: number): void => {
+    if (level - 1 < minLevel) return;
+    for (let i = 0; i < ENTRIES_PER_TABLE; i++) {
+      const cx = x.children[i];
+      const cy = y.children[i];
+      if (cx === null || cy === null) continue;
+      if (cx === FULL) addAll(cy, level - 1);
+      else if (cy === FULL) addAll(cx, level - 1);
+      else {
+        common[level - 1]++;
+        if (cx instanceof DirTable && cy instanceof DirTable) walk(cx, cy, level - 1);
+        else if (cx instanceof PmdTable && cy instanceof PmdTable) walkPmd(cx, cy);
+        else throw new Error('commonTables: a PMD table and a directory at the same position');
+      }
+    }
+  };
+  // Two PMD tables: their PTE tables in common, when level 1 is compared.
+  const walkPmd = (x: PmdTable, y: PmdTable): void => {
+    if (minLevel > 1) return;
+    for (let i = 0; i < ENTRIES_PER_TABLE; i++) if (x.counts[i] !== NO_TABLE && y.counts[i] !== NO_TABLE) common[1]++;
+  };
+  walk(a.root, b.root, a.top);
+  return common;
 }
 
 export function processStatus(kernel: AccountingSource, proc: Process): ProcStatus {
@@ -77,17 +129,17 @@ export function processStatus(kernel: AccountingSource, proc: Process): ProcStat
     pgdBytes: (tables.pgd + tables.p4d) * PAGE_SIZE,
     unsharedPgdBytes: (unshared.pgd + unshared.p4d) * PAGE_SIZE,
     tables,
-    minorFaults: c.minorFaults,
+    minorFaults: c.minorFault,
     unsharedMinorFaults: c.unsharedMinorFaults,
-    syncs: c.syncs,
-    regions: proc.windows.map((r) => r.name),
+    syncs: c.synced,
+    regions: proc.windows.map((w) => w.window.name),
     vmas: proc.mm.vmas.all().map((v) => ({
       start: BigInt(v.start) << BigInt(PAGE_SHIFT),
       end: BigInt(v.end) << BigInt(PAGE_SHIFT),
       prot: v.prot,
       flags: v.flags,
       file: v.file,
-      region: typeof v.window === 'string' ? v.window : '',
+      region: v.window?.name ?? '',
     })),
   };
 }
@@ -154,6 +206,6 @@ export function systemAccounting(kernel: AccountingSource, processes: Iterable<P
     minorFaults: t.minorFault,
     unsharedMinorFaults: t.unsharedMinorFaults,
     accesses: { present: t.present, minorFault: t.minorFault, sigsegv: t.sigsegv, sigbus: t.sigbus },
-    syncs: t.syncs,
+    syncs: t.synced,
   };
 }

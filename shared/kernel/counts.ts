@@ -29,3 +29,17 @@ export const AccessCounts = Object.freeze({
     return c.present + c.minorFault + c.sigsegv + c.sigbus;
   },
 });
+
+/**
+ * A process's and the kernel's running totals (Prometheus counters read them): the access
+ * outcomes, and the minor faults the unshared counterfactual took for the same accesses.
+ */
+export interface FaultCounters extends AccessCounts {
+  unsharedMinorFaults: number;
+}
+
+export const FaultCounters = Object.freeze({
+  zero(): FaultCounters {
+    return { present: 0, minorFault: 0, sigsegv: 0, sigbus: 0, synced: 0, unsharedMinorFaults: 0 };
+  },
+});

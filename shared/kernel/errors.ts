@@ -7,12 +7,6 @@ export const ERRNO_NAMES = [
 ] as const;
 export type ErrnoName = (typeof ERRNO_NAMES)[number];
 
-/** Linux's numeric values, for callers that want the number rather than the name. */
-export const ERRNO_NUMBERS: Readonly<Record<ErrnoName, number>> = Object.freeze({
-  EPERM: 1, ENOENT: 2, ESRCH: 3, EBADF: 9, ENOMEM: 12, EACCES: 13, EBUSY: 16, EEXIST: 17, EINVAL: 22,
-  ENAMETOOLONG: 36,
-});
-
 export class KernelError extends Error {
   readonly errno: ErrnoName;
   constructor(errno: ErrnoName, message: string) {
@@ -26,8 +20,10 @@ export class KernelError extends Error {
   }
 }
 
+const ERRNO_SET: ReadonlySet<string> = new Set(ERRNO_NAMES);
+
 export function isErrnoName(s: string): s is ErrnoName {
-  return (ERRNO_NAMES as readonly string[]).includes(s);
+  return ERRNO_SET.has(s);
 }
 
 export const einval = (msg: string) => new KernelError('EINVAL', msg);

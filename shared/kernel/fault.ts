@@ -1,6 +1,6 @@
 /**
  * The fault path: what one user access does, following the RFC's handle_mm_fault() with
- * find_shared_vma(), and its batch and range forms.
+ * find_shared_vma(). Ranges and batches of accesses are in touch.ts.
  *
  * For an access at `page` by a process:
  *   no VMA (or above TASK_SIZE)                          -> SIGSEGV
@@ -16,11 +16,18 @@
  * Protection follows x86: any of PROT_READ/WRITE/EXEC allows a read, a write needs PROT_WRITE,
  * an instruction fetch needs PROT_EXEC (NX).
  */
+import type { FaultCounters } from './counts.js';
 import type { Geometry } from './geometry.js';
+import type { Links } from './links.js';
 import type { Process, Region } from './mm.js';
-import type { Vma } from './vma.js';
-import { PROT_EXEC, PROT_WRITE, type AccessKind, type OutcomeCode } from './uapi.js';
-import type { TouchCounts } from './types.js';
+import { Outcome, PROT_EXEC, PROT_WRITE, type AccessKind } from './uapi.js';
+
+// Locals, for the hot path (imported bindings cost a load and a check per use).
+const { PRESENT, MINOR_FAULT, SIGSEGV, SIGBUS } = Outcome;
+
+/** Set in what access() returns when a link entry was copied first; the low bits are the Outcome. */
+export const SYNCED = 4;
+export const OUTCOME_MASK = 3;
 
 export const KIND_READ = 0;
 export const KIND_WRITE = 1;
@@ -37,129 +44,80 @@ export function protAllows(prot: number, kind: KindCode): boolean {
   return (prot & PROT_EXEC) !== 0;
 }
 
-/** Running totals since the kernel started (Prometheus counters read them). */
-export interface AccessTotals {
-  present: number;
-  minorFault: number;
-  sigsegv: number;
-  sigbus: number;
-  unsharedMinorFaults: number;
-  syncs: number;
+/** Effective protection bits: 1 readable, 2 writable, 4 executable (x86: any prot reads). */
+function effectiveProt(prot: number, writeDenied: boolean): number {
+  return ((prot & 7) !== 0 ? 1 : 0) | (writeDenied ? 0 : prot & PROT_WRITE) | (prot & PROT_EXEC);
 }
+
+/** The effective protection bit an access kind needs, indexed by KindCode. */
+const NEEDS = [1, 2, 4];
 
 /** What the fault path needs from the kernel. */
 export interface FaultContext {
   readonly geometry: Geometry;
   readonly sharing: boolean;
-  readonly linkLevel: number;
-  /** Pages covered by one link entry (the mshare alignment). */
-  readonly linkSpan: number;
-  readonly totals: AccessTotals;
+  readonly links: Links;
+  readonly totals: FaultCounters;
   /** Bumped by every change of any address space's layout (VMAs, windows, processes). */
   readonly layoutEpoch: number;
-  /** Allocates an identity for a newly allocated host table under a link slot. */
-  newLinkId(): number;
-}
-
-export function emptyCounts(): TouchCounts {
-  return { present: 0, minorFault: 0, sigsegv: 0, sigbus: 0, synced: 0 };
-}
-
-/** Touched pages of the series (from, from+stride, ...) below `end`, `from` being on the series. */
-function countFrom(from: number, end: number, stride: number): number {
-  return end > from ? Math.ceil((end - from) / stride) : 0;
 }
 
 /**
- * Copies the host's link entry into the process where they differ (pgd_same / set_pgd).
- * Returns true when a copy happened.
+ * A process's translation cache (a software TLB): pages [start, end) resolve to one VMA with
+ * effective protection `prot` in `region`'s host, or in the process's own mm when null. Valid
+ * while `epoch` equals the kernel's layout epoch. Pages [slotStart, slotEnd) are the link slot
+ * last found in sync, valid while the host's link epoch is still `linkEpoch`.
  */
-export function syncLink(ctx: FaultContext, proc: Process, region: Region, page: number): boolean {
-  const slot = Math.floor(page / ctx.linkSpan);
-  const hostId = region.linkIds.get(slot) ?? 0;
-  const mine = proc.links.get(slot) ?? 0;
-  if (mine === hostId) return false;
-  setLink(ctx, proc, slot, hostId);
-  return true;
+export class TranslationCache {
+  epoch = -1;
+  start = 0;
+  end = 0;
+  prot = 0;
+  region: Region | null = null;
+  slotStart = 0;
+  slotEnd = -1;
+  linkEpoch = -1;
 }
 
-function setLink(ctx: FaultContext, proc: Process, slot: number, hostId: number): void {
-  if (hostId === 0) {
-    proc.links.delete(slot);
-    return;
-  }
-  proc.links.set(slot, hostId);
-  // Below the top level the process needs private tables down to the one holding the link entry.
-  if (ctx.linkLevel < ctx.geometry.levels) proc.mm.tree.tableAt(ctx.linkLevel, slot * ctx.linkSpan, true);
-}
-
-/** After host tables under [start, end) changed: a new identity where a link table appeared. */
-export function refreshLinkIds(ctx: FaultContext, region: Region, start: number, end: number): void {
-  const first = Math.floor(start / ctx.linkSpan);
-  const last = Math.floor((end - 1) / ctx.linkSpan);
-  for (let slot = first; slot <= last; slot++) {
-    const has = region.host.tree.entryAt(ctx.linkLevel, slot * ctx.linkSpan) !== null;
-    const known = region.linkIds.has(slot);
-    if (has && !known) region.setLinkId(slot, ctx.newLinkId());
-    else if (!has && known) region.deleteLinkId(slot);
-  }
-}
-
-/** Effective protection bits: 1 readable, 2 writable, 4 executable (x86: any prot reads). */
-export function effectiveProt(prot: number, writeDenied: boolean): number {
-  return ((prot & 7) !== 0 ? 1 : 0) | (writeDenied ? 0 : prot & PROT_WRITE) | (prot & PROT_EXEC);
-}
-
-/** The protection bit an access kind needs, indexed by KindCode. */
-const NEEDS = [1, 2, 4];
-const PRESENT = 0;
-const MINOR_FAULT = 1;
-const SIGSEGV = 2;
-const SIGBUS = 3;
-
-/** The outcome of one access; `synced` tells whether a link entry was copied first. */
+/** One access; it returns the Outcome code, with SYNCED set when a link entry was copied first. */
 export class AccessPath {
-  synced = false;
   constructor(private readonly ctx: FaultContext) {}
 
-  access(proc: Process, page: number, kind: KindCode): OutcomeCode {
+  access(proc: Process, page: number, kind: KindCode): number {
     const ctx = this.ctx;
-    this.synced = false;
-    if (proc.tcEpoch !== ctx.layoutEpoch || page < proc.tcStart || page >= proc.tcEnd) {
-      const miss = this.translate(proc, page);
-      if (miss !== PRESENT) return miss === SIGSEGV ? this.segv(proc) : this.sigbus(proc);
+    const tc = proc.tc;
+    let synced = 0;
+    if (tc.epoch !== ctx.layoutEpoch || page < tc.start || page >= tc.end) {
+      const miss = this.translate(proc, tc, page);
+      if (miss === SIGSEGV) return this.segv(proc);
+      if (miss !== PRESENT) return this.sigbus(proc) | (miss & SYNCED);
     }
-    const region = proc.tcRegion;
+    const region = tc.region;
     let newly: boolean;
     let unsharedNewly: boolean;
-    if (region === null) {
-      if ((proc.tcProt & NEEDS[kind]) === 0) return this.segv(proc);
-      newly = proc.mm.tree.populate(page);
-      unsharedNewly = newly;
-    } else if (ctx.sharing) {
+    if (region !== null && ctx.sharing) {
       // find_shared_vma: the link entry is synced before the host's VMA is even looked at.
       // (A range compare, not a division per access: the slot last found in sync.)
-      if (page < proc.tcSlotStart || page >= proc.tcSlotEnd || region.linkEpoch !== proc.tcLinkEpoch) {
-        if (syncLink(ctx, proc, region, page)) {
-          this.synced = true;
-          proc.counters.syncs++;
-          ctx.totals.syncs++;
+      if (page < tc.slotStart || page >= tc.slotEnd || region.links.epoch !== tc.linkEpoch) {
+        const links = ctx.links;
+        if (links.sync(proc, region, page)) {
+          synced = SYNCED;
+          proc.counters.synced++;
+          ctx.totals.synced++;
         }
-        proc.tcSlotStart = page - (page % ctx.linkSpan);
-        proc.tcSlotEnd = proc.tcSlotStart + ctx.linkSpan;
-        proc.tcLinkEpoch = region.linkEpoch;
+        tc.slotStart = page - (page % links.span);
+        tc.slotEnd = tc.slotStart + links.span;
+        tc.linkEpoch = region.links.epoch;
       }
-      if ((proc.tcProt & NEEDS[kind]) === 0) return this.segv(proc);
+      if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc) | synced;
       newly = region.host.tree.populate(page);
       // A fault into an empty slot allocated the host's link table: a new identity, so the next
       // access finds this process's entry stale and syncs.
-      if (newly) {
-        const slot = Math.floor(page / ctx.linkSpan);
-        if (!region.linkIds.has(slot)) region.setLinkId(slot, ctx.newLinkId());
-      }
-      unsharedNewly = (proc.shadow as NonNullable<Process['shadow']>).populate(page);
+      if (newly) ctx.links.allocated(region, ctx.links.slotOf(page));
+      unsharedNewly = proc.counterfactual.populate(page);
     } else {
-      if ((proc.tcProt & NEEDS[kind]) === 0) return this.segv(proc);
+      // Private tables: outside windows, and inside them when nothing is shared.
+      if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
       newly = proc.mm.tree.populate(page);
       unsharedNewly = newly;
     }
@@ -168,188 +126,62 @@ export class AccessPath {
       ctx.totals.unsharedMinorFaults++;
     }
     if (newly) {
-      proc.counters.minorFaults++;
+      proc.counters.minorFault++;
       ctx.totals.minorFault++;
-      return MINOR_FAULT;
+      return MINOR_FAULT | synced;
     }
     proc.counters.present++;
     ctx.totals.present++;
-    return PRESENT;
+    return PRESENT | synced;
   }
 
   /**
-   * Fills the translation cache for `page`, or says why there is nothing to cache: SIGSEGV (no
-   * VMA, or above TASK_SIZE) or SIGBUS (a hole in a host). A window's link entry is synced
-   * before its hole is reported, as find_shared_vma does.
+   * Fills the translation cache for `page` and returns PRESENT, or says why there is nothing to
+   * cache: SIGSEGV (no VMA, or above TASK_SIZE) or SIGBUS (a hole in a host). A window's link
+   * entry is synced before its hole is reported, as find_shared_vma does (SIGBUS | SYNCED).
    */
-  private translate(proc: Process, page: number): number {
+  private translate(proc: Process, tc: TranslationCache, page: number): number {
     const ctx = this.ctx;
     // A layout change may have changed the process's link entries too (attach, unlink, exit).
-    proc.tcSlotEnd = -1;
+    tc.slotEnd = -1;
     if (page >= ctx.geometry.userLimitPages) return SIGSEGV;
     const v = proc.mm.vmas.find(page);
     if (v === undefined) return SIGSEGV;
-    if (v.window === undefined) {
-      this.cache(proc, v.start, v.end, effectiveProt(v.prot, false), null);
+    const region = v.window;
+    if (region === undefined) {
+      this.cache(tc, v.start, v.end, effectiveProt(v.prot, false), null);
       return PRESENT;
     }
-    const region = proc.windowAt(page) as Region;
     const hv = region.host.vmas.find(page);
     if (hv === undefined) {
-      if (ctx.sharing && syncLink(ctx, proc, region, page)) {
-        this.synced = true;
-        proc.counters.syncs++;
-        ctx.totals.syncs++;
+      if (ctx.sharing && ctx.links.sync(proc, region, page)) {
+        proc.counters.synced++;
+        ctx.totals.synced++;
+        return SIGBUS | SYNCED;
       }
       return SIGBUS;
     }
-    this.cache(proc, hv.start, hv.end, effectiveProt(hv.prot, (v.prot & PROT_WRITE) === 0), region);
+    this.cache(tc, hv.start, hv.end, effectiveProt(hv.prot, (v.prot & PROT_WRITE) === 0), region);
     return PRESENT;
   }
 
-  private cache(proc: Process, start: number, end: number, prot: number, region: Region | null): void {
-    proc.tcEpoch = this.ctx.layoutEpoch;
-    proc.tcStart = start;
-    proc.tcEnd = end;
-    proc.tcProt = prot;
-    proc.tcRegion = region;
+  private cache(tc: TranslationCache, start: number, end: number, prot: number, region: Region | null): void {
+    tc.epoch = this.ctx.layoutEpoch;
+    tc.start = start;
+    tc.end = end;
+    tc.prot = prot;
+    tc.region = region;
   }
 
-  private segv(proc: Process): OutcomeCode {
+  private segv(proc: Process): number {
     proc.counters.sigsegv++;
     this.ctx.totals.sigsegv++;
     return SIGSEGV;
   }
 
-  private sigbus(proc: Process): OutcomeCode {
+  private sigbus(proc: Process): number {
     proc.counters.sigbus++;
     this.ctx.totals.sigbus++;
     return SIGBUS;
-  }
-}
-
-/**
- * Accesses pages first, first+stride, ... <= last, segment by segment (a VMA, a hole, a window
- * slot), so the cost grows with the tables touched rather than with the pages.
- */
-export function touchRange(ctx: FaultContext, proc: Process, first: number, last: number, kind: KindCode,
-  stride: number): TouchCounts {
-  const counts = emptyCounts();
-  const end = last + 1;
-  const limit = ctx.geometry.userLimitPages;
-  let p = first;
-  while (p < end) {
-    if (p >= limit) {
-      counts.sigsegv += countFrom(p, end, stride);
-      break;
-    }
-    const vmas = proc.mm.vmas;
-    const v = vmas.find(p);
-    if (v === undefined) {
-      const next = vmas.overlapping(p, end)[0];
-      const segEnd = Math.min(next ? next.start : end, end, limit);
-      const n = countFrom(p, segEnd, stride);
-      counts.sigsegv += n;
-      p += n * stride;
-      continue;
-    }
-    const segEnd = Math.min(v.end, end);
-    if (v.window !== undefined) {
-      touchWindow(ctx, proc, proc.windowAt(p) as Region, v, p, segEnd, kind, stride, counts);
-    } else if (!protAllows(v.prot, kind)) {
-      counts.sigsegv += countFrom(p, segEnd, stride);
-    } else {
-      fillPrivate(ctx, proc, p, segEnd, stride, counts);
-    }
-    p += countFrom(p, segEnd, stride) * stride;
-  }
-  const c = proc.counters;
-  const t = ctx.totals;
-  c.present += counts.present; t.present += counts.present;
-  c.minorFaults += counts.minorFault; t.minorFault += counts.minorFault;
-  c.sigsegv += counts.sigsegv; t.sigsegv += counts.sigsegv;
-  c.sigbus += counts.sigbus; t.sigbus += counts.sigbus;
-  c.syncs += counts.synced; t.syncs += counts.synced;
-  return counts;
-}
-
-/**
- * Fills pages of the process's own tables; every fault is one the unshared counterfactual takes
- * too, since those tables are the same in both worlds.
- */
-function fillPrivate(ctx: FaultContext, proc: Process, from: number, end: number, stride: number,
-  counts: TouchCounts): void {
-  const r = proc.mm.tree.fill(from, end, stride);
-  counts.minorFault += r.newly;
-  counts.present += r.already;
-  proc.counters.unsharedMinorFaults += r.newly;
-  ctx.totals.unsharedMinorFaults += r.newly;
-}
-
-/** The part of a touch inside a window, slot by slot (each link entry is synced on its own). */
-function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: Vma, from: number, end: number,
-  kind: KindCode, stride: number, counts: TouchCounts): void {
-  const writeDenied = kind === KIND_WRITE && (window.prot & PROT_WRITE) === 0;
-  let p = from;
-  while (p < end) {
-    const slot = Math.floor(p / ctx.linkSpan);
-    const slotEnd = Math.min(end, (slot + 1) * ctx.linkSpan);
-    const hostIdBefore = ctx.sharing ? region.linkIds.get(slot) ?? 0 : 0;
-    if (ctx.sharing && (proc.links.get(slot) ?? 0) !== hostIdBefore) {
-      setLink(ctx, proc, slot, hostIdBefore);
-      counts.synced++;
-    }
-    // The first page whose fault allocated the host's table under this slot, if one did.
-    let allocatedAt = -1;
-    let lastTouched = p;
-    let c = p;
-    const fillSegment = (s: number, e: number, hv: Vma): void => {
-      const n = countFrom(s, e, stride);
-      if (n === 0) return;
-      lastTouched = s + (n - 1) * stride;
-      if (!protAllows(hv.prot, kind) || writeDenied) {
-        counts.sigsegv += n;
-        return;
-      }
-      if (ctx.sharing) {
-        const r = region.host.tree.fill(s, e, stride);
-        if (r.newly > 0 && hostIdBefore === 0 && allocatedAt < 0) allocatedAt = s;
-        counts.minorFault += r.newly;
-        counts.present += r.already;
-        const u = (proc.shadow as NonNullable<Process['shadow']>).fill(s, e, stride);
-        proc.counters.unsharedMinorFaults += u.newly;
-        ctx.totals.unsharedMinorFaults += u.newly;
-      } else {
-        fillPrivate(ctx, proc, s, e, stride, counts);
-      }
-    };
-    const hole = (s: number, e: number): void => {
-      const n = countFrom(s, e, stride);
-      if (n === 0) return;
-      lastTouched = s + (n - 1) * stride;
-      counts.sigbus += n;
-    };
-    for (const hv of region.host.vmas.overlapping(c, slotEnd)) {
-      if (hv.start > c) {
-        const holeEnd = Math.min(hv.start, slotEnd);
-        hole(c, holeEnd);
-        c += countFrom(c, holeEnd, stride) * stride;
-      }
-      const segEnd = Math.min(hv.end, slotEnd);
-      fillSegment(c, segEnd, hv);
-      c += countFrom(c, segEnd, stride) * stride;
-    }
-    hole(c, slotEnd);
-    c += countFrom(c, slotEnd, stride) * stride;
-    if (allocatedAt >= 0) {
-      const id = ctx.newLinkId();
-      region.setLinkId(slot, id);
-      // The access after the allocating fault finds its link entry stale and syncs (retry).
-      if (lastTouched > allocatedAt) {
-        setLink(ctx, proc, slot, id);
-        counts.synced++;
-      }
-    }
-    p = c;
   }
 }

@@ -15,7 +15,6 @@ export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;
 export const ENTRY_BYTES = 8;
 export const ENTRIES_PER_TABLE = 512;
-export const BITS_PER_LEVEL = 9;
 
 export interface Geometry {
   readonly name: GeometryName;
@@ -58,15 +57,13 @@ function build(name: GeometryName, levels: 4 | 5): Geometry {
   });
 }
 
-const GEOMETRIES: Readonly<Record<GeometryName, Geometry>> = Object.freeze({
-  'x86_64-4level': build('x86_64-4level', 4),
-  'x86_64-5level': build('x86_64-5level', 5),
-});
+const GEOMETRIES: ReadonlyMap<string, Geometry> = new Map([
+  ['x86_64-4level', build('x86_64-4level', 4)],
+  ['x86_64-5level', build('x86_64-5level', 5)],
+]);
 
 export function geometry(name: GeometryName | string = 'x86_64-4level'): Geometry {
-  const g = (GEOMETRIES as Record<string, Geometry | undefined>)[name];
+  const g = GEOMETRIES.get(name);
   if (!g) throw einval(`unknown geometry '${name}': expected one of ${GEOMETRY_NAMES.join(', ')}`);
   return g;
 }
-
-export const pagesToBytes = (pages: number): bigint => BigInt(pages) << BigInt(PAGE_SHIFT);

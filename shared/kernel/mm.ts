@@ -2,9 +2,13 @@
  * mm_struct: an address space (VMAs + page tables), and the two kinds of owner the simulation has:
  * a process (task with its own mm) and an mshare region's host mm (tied to no task, as in the RFC).
  */
+import { FaultCounters } from './counts.js';
+import { TranslationCache } from './fault.js';
 import type { Geometry } from './geometry.js';
-import { PageTree, type TableLedger } from './pagetable.js';
-import { VmaList } from './vma.js';
+import { HostLinks, LinkEntries } from './links.js';
+import type { TableLedger } from './pagetable/ledger.js';
+import { PageTree } from './pagetable/tree.js';
+import { VmaList, type Vma } from './vma.js';
 
 export class Mm {
   readonly vmas = new VmaList();
@@ -14,31 +18,9 @@ export class Mm {
   }
 }
 
-/** A ledger that records nothing: the counterfactual tables of the unshared world use no memory. */
-export const COUNTERFACTUAL: TableLedger = Object.freeze({ allocate() {}, free() {} });
-
-/** Counts every table page the simulated machine allocates: the one place a budget can refuse one. */
-export class TableMemory implements TableLedger {
-  /** Table pages in use, by level. */
-  readonly pages: Float64Array;
-  constructor(levels: number) {
-    this.pages = new Float64Array(levels + 1);
-  }
-  allocate(level: number, count: number): void {
-    this.pages[level] += count;
-  }
-  free(level: number, count: number): void {
-    this.pages[level] -= count;
-  }
-}
-
-export interface ProcessCounters {
-  present: number;
-  minorFaults: number;
-  sigsegv: number;
-  sigbus: number;
-  unsharedMinorFaults: number;
-  syncs: number;
+/** A process's VMA onto an mshare'd range (the whole region, at its address). */
+export interface WindowVma extends Vma {
+  readonly window: Region;
 }
 
 export class Process {
@@ -48,45 +30,26 @@ export class Process {
   readonly comm: string;
   readonly mm: Mm;
   /**
-   * Shared mode only: the private tables this process would hold for its mshare'd ranges if
-   * nothing were shared (the counterfactual), fed by the same accesses.
+   * Where this process's accesses inside its windows land in the world without sharing: in a
+   * kernel that does not share, its own tree (mm.tree); in one that does, a separate tree fed by
+   * the same accesses and counted only as the counterfactual (its tables use no memory).
    */
-  readonly shadow: PageTree | null;
-  /** Regions whose window this process maps, in address order of no importance (few). */
-  readonly windows: Region[] = [];
-  /** Link entries copied from hosts: link slot -> the host's table identity when copied. */
-  readonly links = new Map<number, number>();
-  readonly counters: ProcessCounters = {
-    present: 0, minorFaults: 0, sigsegv: 0, sigbus: 0, unsharedMinorFaults: 0, syncs: 0,
-  };
-  /**
-   * Translation cache of the fault path (a software TLB): pages [tcStart, tcEnd) resolve to one
-   * VMA with effective protection tcProt (bit 1 read, 2 write, 4 exec) in tcRegion's host, or in
-   * this mm when null. Valid while tcEpoch equals the kernel's layout epoch.
-   */
-  tcEpoch = -1;
-  tcStart = 0;
-  tcEnd = 0;
-  tcProt = 0;
-  tcRegion: Region | null = null;
-  /** Pages [tcSlotStart, tcSlotEnd) of the link slot last found in sync, and the host's link epoch then. */
-  tcSlotStart = 0;
-  tcSlotEnd = -1;
-  tcLinkEpoch = -1;
+  readonly counterfactual: PageTree;
+  /** Its windows onto regions, in attach order (few). */
+  readonly windows: WindowVma[] = [];
+  /** Link entries copied from hosts (links.ts). */
+  readonly links = new LinkEntries();
+  readonly counters = FaultCounters.zero();
+  /** The fault path's translation cache (a software TLB, fault.ts). */
+  readonly tc = new TranslationCache();
 
-  constructor(pid: number, uid: number, gid: number, comm: string, mm: Mm, shadow: PageTree | null) {
+  constructor(pid: number, uid: number, gid: number, comm: string, mm: Mm, counterfactual: PageTree) {
     this.pid = pid;
     this.uid = uid;
     this.gid = gid;
     this.comm = comm;
     this.mm = mm;
-    this.shadow = shadow;
-  }
-
-  /** The region whose window contains `page`, if any. */
-  windowAt(page: number): Region | undefined {
-    for (const r of this.windows) if (page >= r.start && page < r.end) return r;
-    return undefined;
+    this.counterfactual = counterfactual;
   }
 }
 
@@ -109,13 +72,8 @@ export class Region {
   readonly mappers = new Set<Process>();
   /** Set when the last reference went: the name is gone, the host lives while it is mapped. */
   unlinked = false;
-  /**
-   * Identity of the host's table under each link slot that has one; a new number each time such
-   * a table is allocated, so a process can tell its copied entry is stale (pgd_same()).
-   */
-  readonly linkIds = new Map<number, number>();
-  /** Bumped on every change of linkIds, so a process can skip comparing entries. */
-  linkEpoch = 0;
+  /** Identities of the host's tables under link slots (links.ts). */
+  readonly links = new HostLinks();
 
   constructor(name: string, start: number, end: number, uid: number, gid: number, mode: number,
     accessMode: number, host: Mm) {
@@ -127,20 +85,6 @@ export class Region {
     this.mode = mode;
     this.accessMode = accessMode;
     this.host = host;
-  }
-
-  setLinkId(slot: number, id: number): void {
-    this.linkIds.set(slot, id);
-    this.linkEpoch++;
-  }
-
-  deleteLinkId(slot: number): void {
-    if (this.linkIds.delete(slot)) this.linkEpoch++;
-  }
-
-  clearLinkIds(): void {
-    this.linkIds.clear();
-    this.linkEpoch++;
   }
 
   get refcount(): number {

@@ -30,15 +30,6 @@ export interface AccessResult {
   synced: boolean;
 }
 
-export interface TouchCounts {
-  present: number;
-  minorFault: number;
-  sigsegv: number;
-  sigbus: number;
-  /** Link entries copied from a host during the touch. */
-  synced: number;
-}
-
 /** Table pages by kind; bytes are pages x 4 KiB. */
 export interface TableCounts {
   pte: number;

@@ -3,14 +3,16 @@
  * mprotect split VMAs at their edges (__split_vma); adjacent VMAs are not merged (vma_merge is not
  * simulated: it changes VMA counts, never page tables).
  */
+import type { Region } from './mm.js';
+
 export interface Vma {
   start: number;
   end: number;
   prot: number;
   flags: number;
   file: string;
-  /** Set on a process's window onto an mshare'd range: the VMAs inside live in the host mm. */
-  window?: unknown;
+  /** Set on a process's window onto an mshare'd range: the VMAs inside live in its host mm. */
+  window?: Region;
 }
 
 export class VmaList {

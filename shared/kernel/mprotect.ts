@@ -1,0 +1,18 @@
+/**
+ * mprotect, like mm/mprotect.c: VMAs split at the range's edges take the new protection. Inside an
+ * mshare'd window it acts on the host mm, seen by every sharer at once. Tables do not change.
+ */
+import { KernelError } from './errors.js';
+import type { Process } from './mm.js';
+import { windowFor } from './mshare.js';
+
+/** mprotect of pages [start, end), checked; `addr` and `length` as given, for the message. */
+export function mprotect(proc: Process, start: number, end: number, prot: number, addr: bigint, length: bigint): void {
+  if (start === end) return;
+  const region = windowFor(proc, start, end, 'mprotect');
+  const vmas = region ? region.host.vmas : proc.mm.vmas;
+  if (!vmas.covers(start, end)) {
+    throw new KernelError('ENOMEM', `[0x${addr.toString(16)}, +${length}) is not fully mapped`);
+  }
+  vmas.protect(start, end, prot);
+}

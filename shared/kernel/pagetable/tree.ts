@@ -1,0 +1,327 @@
+/**
+ * One mm's page tables as a radix tree, counted exactly as Linux counts table pages: the types,
+ * the hot lookup and populate with their caches, and the path walks. Every table page is charged
+ * to the tree's TableLedger (ledger.ts). Range fill, zap and freeing are in range.ts, mshare's
+ * subtree moves in move.ts.
+ *
+ * Representation, sized for 1500 private trees of 300 GiB each:
+ * - a PTE table is a 512-bit presence bitmap (no object per page), held inline by its PMD table
+ *   (one flat bitmap and one count per entry for the whole PMD table: no object per PTE table);
+ * - a table whose pages are all present, and whose subtables are all full, collapses into the
+ *   FULL marker in its parent entry: the tables it stands for still exist and are still counted,
+ *   they are just not materialised. A zap of part of a FULL subtree expands it again one level at
+ *   a time.
+ * Levels are numbered from the leaf (geometry.ts): a DirTable's children are PmdTables at level 3
+ * (a PUD table) and DirTables above; `instanceof` tells them apart where the code needs the type.
+ */
+import { ENTRIES_PER_TABLE, type Geometry } from '../geometry.js';
+import type { TableLedger } from './ledger.js';
+
+const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter per use under tsx
+const GIB_PAGES = 2 ** 18; // pages under one PUD entry (one PMD table)
+const PUD_TABLE_PAGES = 2 ** 27; // pages under one PUD table (512 GiB)
+
+/**
+ * A PTE table on its own: what entryAt and detach hand out for an entry of a PMD table (a link
+ * entry at linkLevel 2), and what attach takes back. Inside a tree, PTE tables live in their PMD
+ * table.
+ */
+export class PteTable {
+  readonly bits = new Int32Array(16);
+  count = 0;
+}
+
+/** counts[i] of a PmdTable where entry i holds no PTE table. */
+export const NO_TABLE = -1;
+
+/**
+ * A PMD table with its 512 PTE tables inline: one flat bitmap and one count per entry, so a
+ * lookup is two dependent loads from the PMD table (no object, no array per PTE table), and
+ * a PTE table costs no allocation.
+ */
+export class PmdTable {
+  /**
+   * Entry i's PTE bitmap is words [16i, 16i + 16): bit (page & 511) of it. Kept exact for every
+   * entry: 0 where there is no PTE table, all ones where it is FULL, so a lookup reads the bit
+   * without looking at counts.
+   */
+  readonly bits = new Int32Array(ENTRIES * 16);
+  /** Present pages of entry i's PTE table: NO_TABLE where none, ENTRIES where it is FULL. */
+  readonly counts = new Int16Array(ENTRIES).fill(NO_TABLE);
+  /** Entries that are FULL: at 512 this table collapses into FULL in its parent. */
+  fullCount = 0;
+}
+
+/** Marker for a fully populated table (with all its subtables) in its parent's entry. */
+export const FULL: unique symbol = Symbol('FULL');
+export type Full = typeof FULL;
+
+/** What an entry of a DirTable holds. */
+export type DirEntry = PmdTable | DirTable | Full | null;
+
+/** A table of level >= 3: its children are PMD tables (level 3) or tables like itself. */
+export class DirTable {
+  readonly children: DirEntry[] = new Array<DirEntry>(ENTRIES).fill(null);
+  /** Children that are FULL: at 512 this table collapses into FULL in its parent. */
+  fullCount = 0;
+}
+
+export type Table = PteTable | PmdTable | DirTable;
+export type Entry = Table | Full | null;
+
+/** FULL_TABLES[k][j]: table pages at level j inside one full table of level k (j <= k <= 5). */
+export const FULL_TABLES: readonly (readonly number[])[] = (() => {
+  const out: number[][] = [[]];
+  for (let k = 1; k <= 5; k++) {
+    const row = new Array<number>(k + 1).fill(0);
+    for (let j = 1; j <= k; j++) row[j] = ENTRIES ** (k - j);
+    out.push(row);
+  }
+  return out;
+})();
+
+/** Stands in the leaf cache when it covers nothing (cacheSpan 0), so the cache is never null. */
+const NO_LEAF = new PmdTable();
+
+export class PageTree {
+  readonly geometry: Geometry;
+  readonly top: number;
+  /** The top-level table (PGD). Never freed while the tree lives; its owner counts it. */
+  readonly root = new DirTable();
+  /** Table pages below the root, by level (index = level). */
+  readonly tables: Float64Array;
+  /** Present pages. */
+  present = 0;
+  /** Pages under one entry of a table of each level (geometry.entrySpanPages). */
+  readonly span: readonly number[];
+  private readonly ledger: TableLedger;
+  // Last-leaf cache for the present-page fast path: [cacheBase, cacheBase+cacheSpan) is covered by
+  // cacheLeaf: a PMD table (its whole 1 GiB: its bitmap answers for every page under it), or FULL.
+  // Reset on every structural change (a table replaced, collapsed, expanded, freed or moved);
+  // a bit or count changing inside the cached PMD table is not one.
+  private cacheBase = -1;
+  private cacheSpan = 0;
+  private cacheLeaf: PmdTable | Full = NO_LEAF;
+  // The PUD table of the last walk: [pudBase, pudBase+pudSpan) is under `pud`, so a walk that
+  // stays under it (an SGA below one PGD entry) skips the levels above. Reset with the leaf cache.
+  private pudBase = -1;
+  private pudSpan = 0;
+  private pud: DirTable;
+
+  constructor(geometry: Geometry, ledger: TableLedger) {
+    this.geometry = geometry;
+    this.top = geometry.levels;
+    this.tables = new Float64Array(geometry.levels + 1);
+    this.ledger = ledger;
+    this.span = geometry.entrySpanPages;
+    this.pud = this.root;
+  }
+
+  /** Index of `page` in a table of `level`. */
+  index(page: number, level: number): number {
+    // Levels 1..3 use bits 0..26 of the page number, which `>>>` keeps exactly (it works on the
+    // low 32 bits); the upper levels need a float division, exact for powers of two.
+    if (level <= 3) return (page >>> (9 * (level - 1))) & 511;
+    return (page / this.span[level]) & 511;
+  }
+
+  isPresent(page: number): boolean {
+    if (page - this.cacheBase < this.cacheSpan && page >= this.cacheBase) {
+      const leaf = this.cacheLeaf;
+      if (leaf === FULL) return true;
+      // Bits 5..17 of the page number: the word in the PMD table's flat bitmap.
+      return ((leaf.bits[(page >>> 5) & 8191] >>> (page & 31)) & 1) === 1;
+    }
+    return this.lookupSlow(page);
+  }
+
+  private lookupSlow(page: number): boolean {
+    // Above the PUD level (one or two levels, skipped under the cached PUD table), then PUD and
+    // the PMD table's bitmap unrolled: the hot lookup.
+    let node = this.pud;
+    if (!(page - this.pudBase < this.pudSpan && page >= this.pudBase)) {
+      node = this.root;
+      for (let level = this.top; level > 3; level--) {
+        const child = node.children[(page / this.span[level]) & 511]; // ToInt32 truncates
+        if (child === null) return false;
+        if (child === FULL) return this.cacheFull(page, this.span[level]);
+        node = dirTable(child);
+      }
+      this.pudBase = Math.floor(page / PUD_TABLE_PAGES) * PUD_TABLE_PAGES;
+      this.pudSpan = PUD_TABLE_PAGES;
+      this.pud = node;
+    }
+    // node is now the PUD table: its entry spans 1 GiB, a whole PMD table.
+    const entry = node.children[(page >>> 18) & 511];
+    if (entry === null) return false;
+    if (entry === FULL) return this.cacheFull(page, GIB_PAGES);
+    const pmd = pmdTable(entry);
+    this.cachePmd(page, pmd);
+    return ((pmd.bits[(page >>> 5) & 8191] >>> (page & 31)) & 1) === 1;
+  }
+
+  private cachePmd(page: number, pmd: PmdTable): void {
+    this.cacheBase = page - (page & (GIB_PAGES - 1)); // low 18 bits: exact through ToInt32
+    this.cacheSpan = GIB_PAGES;
+    this.cacheLeaf = pmd;
+  }
+
+  private cacheFull(page: number, span: number): true {
+    // Spans are powers of two, so floor(page / span) * span is exact, and it avoids `%` on a
+    // double (a C call in V8: most of a random lookup's time on a collapsed tree).
+    this.cacheBase = Math.floor(page / span) * span;
+    this.cacheSpan = span;
+    this.cacheLeaf = FULL;
+    return true;
+  }
+
+  /** Forgets the lookup caches: any structural change (range.ts, move.ts) calls it first. */
+  invalidate(): void {
+    this.cacheBase = -1;
+    this.cacheSpan = 0;
+    this.cacheLeaf = NO_LEAF;
+    this.pudBase = -1;
+    this.pudSpan = 0;
+    this.pud = this.root;
+  }
+
+  /** Makes `page` present. Returns true when it was not (a minor fault populated it). */
+  populate(page: number): boolean {
+    if (this.isPresent(page)) return false;
+    // isPresent left the cache on the PMD table covering `page` if there is one: set the bit
+    // there, unless it would make the PMD table full (its parent's entry must then become FULL,
+    // which takes the walk from the root).
+    const leaf = this.cacheLeaf;
+    if (leaf !== FULL && page - this.cacheBase < this.cacheSpan && page >= this.cacheBase
+      && (leaf.fullCount < ENTRIES - 1 || leaf.counts[(page >>> 9) & 511] < ENTRIES - 1)) {
+      this.populatePmd(leaf, page);
+    } else {
+      this.populateAt(this.root, this.top, page);
+    }
+    this.present++;
+    return true;
+  }
+
+  /**
+   * Returns true when `node`'s child on the path became FULL. `node` is a table of `level` >= 3.
+   * Precondition: page absent.
+   */
+  private populateAt(node: DirTable, level: number, page: number): boolean {
+    const idx = this.index(page, level);
+    let child = node.children[idx];
+    if (child === FULL) throw new Error('populate: the page is under a FULL entry, so present');
+    if (child === null) {
+      this.allocate(level - 1, 1);
+      child = level === 3 ? new PmdTable() : new DirTable();
+      node.children[idx] = child;
+    }
+    let becameFull: boolean;
+    if (child instanceof PmdTable) {
+      becameFull = this.populatePmd(child, page);
+      if (!becameFull) this.cachePmd(page, child);
+    } else {
+      becameFull = this.populateAt(child, level - 1, page);
+    }
+    if (becameFull) {
+      // The table is replaced by the marker: a cached pointer to it would go stale.
+      node.children[idx] = FULL;
+      this.invalidate();
+      return ++node.fullCount === ENTRIES;
+    }
+    return false;
+  }
+
+  /** Sets `page` (absent) in its PMD table; returns true when the PMD table became full. */
+  private populatePmd(pmd: PmdTable, page: number): boolean {
+    const j = (page >>> 9) & 511;
+    let c = pmd.counts[j];
+    if (c === NO_TABLE) {
+      this.allocate(1, 1);
+      c = 0;
+    }
+    pmd.bits[(page >>> 5) & 8191] |= 1 << (page & 31);
+    pmd.counts[j] = ++c;
+    return c === ENTRIES && ++pmd.fullCount === ENTRIES;
+  }
+
+  /**
+   * The entry at `level`'s table for `page`, or null where the path stops earlier. At level 2
+   * (an entry of a PMD table) a PTE table is returned as a copy: PMD tables hold theirs inline.
+   */
+  entryAt(level: number, page: number): Entry {
+    if (level < 2) throw new Error('entryAt: level must be 2 (PMD) or above');
+    let node = this.root;
+    for (let l = this.top; l > level; l--) {
+      const child = node.children[this.index(page, l)];
+      if (child === null || child === FULL) return child;
+      // A PMD table on the path is the table of level 2: this is the last step.
+      if (child instanceof PmdTable) return pteEntry(child, this.index(page, 2));
+      node = child;
+    }
+    return node.children[this.index(page, level)];
+  }
+
+  /** The table of `level` (>= 2) on `page`'s path, allocating the path when `create`. */
+  tableAt(level: number, page: number, create: true): PmdTable | DirTable;
+  tableAt(level: number, page: number, create: boolean): PmdTable | DirTable | null;
+  tableAt(level: number, page: number, create: boolean): PmdTable | DirTable | null {
+    let node = this.root;
+    for (let l = this.top; l > level; l--) {
+      const idx = this.index(page, l);
+      let child = node.children[idx];
+      if (child === FULL) throw new Error('tableAt: path runs through a full subtree');
+      if (child === null) {
+        if (!create) return null;
+        this.allocate(l - 1, 1);
+        child = l === 3 ? new PmdTable() : new DirTable();
+        node.children[idx] = child;
+        this.invalidate();
+      }
+      if (child instanceof PmdTable) return child; // the table of level 2: the last step
+      node = child;
+    }
+    return node;
+  }
+
+  // ---- table pages: every allocation and free goes through the ledger ------------------------
+
+  allocate(level: number, count: number): void {
+    this.ledger.allocate(level, count);
+    this.tables[level] += count;
+  }
+
+  deallocate(level: number, count: number): void {
+    this.ledger.free(level, count);
+    this.tables[level] -= count;
+  }
+
+  /** Charges the tables one FULL entry stands for: a full table of `level` and all below it. */
+  allocateFull(level: number): void {
+    const row = FULL_TABLES[level];
+    for (let j = 1; j <= level; j++) this.allocate(j, row[j]);
+  }
+
+}
+
+/** Entry i of a PMD table as an Entry: null, FULL, or a copy of its PTE table. */
+export function pteEntry(pmd: PmdTable, i: number): PteTable | Full | null {
+  const c = pmd.counts[i];
+  if (c === NO_TABLE) return null;
+  if (c === ENTRIES) return FULL;
+  const pte = new PteTable();
+  pte.bits.set(pmd.bits.subarray(i * 16, i * 16 + 16));
+  pte.count = c;
+  return pte;
+}
+
+/** A child above the PUD level: always a DirTable (a PMD table there is a broken tree). */
+function dirTable(t: PmdTable | DirTable): DirTable {
+  if (t instanceof DirTable) return t;
+  throw new Error('page tree: a PMD table above the PUD level');
+}
+
+/** A child of a PUD table: always a PmdTable. */
+function pmdTable(t: PmdTable | DirTable): PmdTable {
+  if (t instanceof PmdTable) return t;
+  throw new Error('page tree: a directory table at the PMD level');
+}

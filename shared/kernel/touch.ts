@@ -1,0 +1,166 @@
+/**
+ * Many accesses at once: a batch of addresses through the fault path one by one, and a range
+ * touched segment by segment (a VMA, a hole, a window's link slot) so that its cost grows with the
+ * tables touched rather than with the pages. Both give the same figures as single accesses would.
+ */
+import { AccessCounts } from './counts.js';
+import { KIND_WRITE, OUTCOME_MASK, SYNCED, protAllows, type AccessPath, type FaultContext, type KindCode } from './fault.js';
+import { PAGE_SHIFT } from './geometry.js';
+import type { Process, Region } from './mm.js';
+import { fill } from './pagetable/range.js';
+import { Outcome, PROT_WRITE } from './uapi.js';
+import type { Vma } from './vma.js';
+
+// Locals, for the batch loop (imported bindings cost a load and a check per use).
+const { PRESENT, MINOR_FAULT, SIGSEGV } = Outcome;
+const MASK = OUTCOME_MASK;
+const SYNCED_BIT = SYNCED;
+const SHIFT = PAGE_SHIFT;
+
+/**
+ * The batch path: `addrs` holds `n` little-endian u64 addresses. The outcome code of address i
+ * is written to out[i] when `out` is given.
+ */
+export function accessBatch(path: AccessPath, proc: Process, kind: KindCode, addrs: Uint8Array, n: number,
+  out: Uint8Array | undefined): AccessCounts {
+  const words = addrs.byteOffset % 4 === 0
+    ? new Uint32Array(addrs.buffer, addrs.byteOffset, n * 2)
+    : new Uint32Array(new Uint8Array(addrs).buffer); // a copy (a Buffer's slice() is a view)
+  const counts = AccessCounts.zero();
+  for (let i = 0; i < n; i++) {
+    // Below 2^52 for any u64 address, so exact; the fault path compares it with TASK_SIZE.
+    const page = words[2 * i + 1] * 0x100000 + (words[2 * i] >>> SHIFT);
+    const r = path.access(proc, page, kind);
+    const outcome = r & MASK;
+    if (out !== undefined) out[i] = outcome;
+    if (outcome === PRESENT) counts.present++;
+    else if (outcome === MINOR_FAULT) counts.minorFault++;
+    else if (outcome === SIGSEGV) counts.sigsegv++;
+    else counts.sigbus++;
+    if ((r & SYNCED_BIT) !== 0) counts.synced++;
+  }
+  return counts;
+}
+
+/** Touched pages of the series (from, from+stride, ...) below `end`, `from` being on the series. */
+function countFrom(from: number, end: number, stride: number): number {
+  return end > from ? Math.ceil((end - from) / stride) : 0;
+}
+
+/** Accesses pages first, first+stride, ... <= last, and adds the outcomes to the running totals. */
+export function touchRange(ctx: FaultContext, proc: Process, first: number, last: number, kind: KindCode,
+  stride: number): AccessCounts {
+  const counts = AccessCounts.zero();
+  const end = last + 1;
+  const limit = ctx.geometry.userLimitPages;
+  let p = first;
+  while (p < end) {
+    if (p >= limit) {
+      counts.sigsegv += countFrom(p, end, stride);
+      break;
+    }
+    const vmas = proc.mm.vmas;
+    const v = vmas.find(p);
+    if (v === undefined) {
+      const next = vmas.overlapping(p, end)[0];
+      const segEnd = Math.min(next ? next.start : end, end, limit);
+      const n = countFrom(p, segEnd, stride);
+      counts.sigsegv += n;
+      p += n * stride;
+      continue;
+    }
+    const segEnd = Math.min(v.end, end);
+    if (v.window !== undefined) {
+      touchWindow(ctx, proc, v.window, v, p, segEnd, kind, stride, counts);
+    } else if (!protAllows(v.prot, kind)) {
+      counts.sigsegv += countFrom(p, segEnd, stride);
+    } else {
+      fillPrivate(ctx, proc, p, segEnd, stride, counts);
+    }
+    p += countFrom(p, segEnd, stride) * stride;
+  }
+  AccessCounts.add(proc.counters, counts);
+  AccessCounts.add(ctx.totals, counts);
+  return counts;
+}
+
+/**
+ * Fills pages of the process's own tables; every fault is one the unshared counterfactual takes
+ * too, since those tables are the same in both worlds.
+ */
+function fillPrivate(ctx: FaultContext, proc: Process, from: number, end: number, stride: number,
+  counts: AccessCounts): void {
+  const r = fill(proc.mm.tree, from, end, stride);
+  counts.minorFault += r.newly;
+  counts.present += r.already;
+  proc.counters.unsharedMinorFaults += r.newly;
+  ctx.totals.unsharedMinorFaults += r.newly;
+}
+
+/** The part of a touch inside a window, slot by slot (each link entry is synced on its own). */
+function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: Vma, from: number, end: number,
+  kind: KindCode, stride: number, counts: AccessCounts): void {
+  const links = ctx.links;
+  const writeDenied = kind === KIND_WRITE && (window.prot & PROT_WRITE) === 0;
+  let p = from;
+  while (p < end) {
+    const slot = links.slotOf(p);
+    const slotEnd = Math.min(end, (slot + 1) * links.span);
+    const hostIdBefore = ctx.sharing ? region.links.get(slot) : 0;
+    if (ctx.sharing && proc.links.get(slot) !== hostIdBefore) {
+      links.set(proc, slot, hostIdBefore);
+      counts.synced++;
+    }
+    // The first page whose fault allocated the host's table under this slot, if one did.
+    let allocatedAt = -1;
+    let lastTouched = p;
+    let c = p;
+    const fillSegment = (s: number, e: number, hv: Vma): void => {
+      const n = countFrom(s, e, stride);
+      if (n === 0) return;
+      lastTouched = s + (n - 1) * stride;
+      if (!protAllows(hv.prot, kind) || writeDenied) {
+        counts.sigsegv += n;
+        return;
+      }
+      if (ctx.sharing) {
+        const r = fill(region.host.tree, s, e, stride);
+        if (r.newly > 0 && hostIdBefore === 0 && allocatedAt < 0) allocatedAt = s;
+        counts.minorFault += r.newly;
+        counts.present += r.already;
+        const u = fill(proc.counterfactual, s, e, stride);
+        proc.counters.unsharedMinorFaults += u.newly;
+        ctx.totals.unsharedMinorFaults += u.newly;
+      } else {
+        fillPrivate(ctx, proc, s, e, stride, counts);
+      }
+    };
+    const hole = (s: number, e: number): void => {
+      const n = countFrom(s, e, stride);
+      if (n === 0) return;
+      lastTouched = s + (n - 1) * stride;
+      counts.sigbus += n;
+    };
+    for (const hv of region.host.vmas.overlapping(c, slotEnd)) {
+      if (hv.start > c) {
+        const holeEnd = Math.min(hv.start, slotEnd);
+        hole(c, holeEnd);
+        c += countFrom(c, holeEnd, stride) * stride;
+      }
+      const segEnd = Math.min(hv.end, slotEnd);
+      fillSegment(c, segEnd, hv);
+      c += countFrom(c, segEnd, stride) * stride;
+    }
+    hole(c, slotEnd);
+    c += countFrom(c, slotEnd, stride) * stride;
+    if (allocatedAt >= 0) {
+      const id = links.allocated(region, slot);
+      // The access after the allocating fault finds its link entry stale and syncs (retry).
+      if (lastTouched > allocatedAt) {
+        links.set(proc, slot, id);
+        counts.synced++;
+      }
+    }
+    p = c;
+  }
+}
