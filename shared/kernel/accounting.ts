@@ -6,7 +6,7 @@
 import type { FaultCounters } from './counts.js';
 import { ENTRIES_PER_TABLE, ENTRY_BYTES, PAGE_SHIFT, PAGE_SIZE, type Geometry } from './geometry.js';
 import type { Mm, Process, Region } from './mm.js';
-import { DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, type Full, type PageTree } from './pagetable/tree.js';
+import { DirTable, FULL_TABLES, NO_TABLE, PmdTable, isFull, type Full, type PageTree } from './pagetable/tree.js';
 import type { ProcStatus, RegionInfo, SeedBaseline, SystemAccounting, TableCounts } from './types.js';
 
 /**
@@ -75,7 +75,7 @@ function commonTables(a: PageTree, b: PageTree, minLevel: number): Float64Array 
   // Every table of a subtree (a table of `level`) present in one tree under a FULL in the other.
   const addAll = (entry: PmdTable | DirTable | Full, level: number): void => {
     if (level < minLevel) return;
-    if (entry === FULL) {
+    if (isFull(entry)) {
       const row = FULL_TABLES[level];
       for (let j = Math.max(1, minLevel); j <= level; j++) common[j] += row[j];
       return;
@@ -95,8 +95,8 @@ function commonTables(a: PageTree, b: PageTree, minLevel: number): Float64Array 
       const cx = x.children[i];
       const cy = y.children[i];
       if (cx === null || cy === null) continue;
-      if (cx === FULL) addAll(cy, level - 1);
-      else if (cy === FULL) addAll(cx, level - 1);
+      if (isFull(cx)) addAll(cy, level - 1);
+      else if (isFull(cy)) addAll(cx, level - 1);
       else {
         common[level - 1]++;
         if (cx instanceof DirTable && cy instanceof DirTable) walk(cx, cy, level - 1);

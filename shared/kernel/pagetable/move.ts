@@ -6,7 +6,7 @@
 import { ENTRIES_PER_TABLE } from '../geometry.js';
 import { freePte, releaseSubtree } from './range.js';
 import {
-  DirTable, FULL, NO_TABLE, PmdTable, PteTable, pteEntry, type DirEntry, type Entry, type Full, type PageTree,
+  DirTable, NO_TABLE, PmdTable, PteTable, isFull, pteEntry, type DirEntry, type Entry, type Full, type PageTree,
 } from './tree.js';
 
 const ENTRIES = ENTRIES_PER_TABLE;
@@ -37,7 +37,7 @@ export function detachSubtree(tree: PageTree, level: number, page: number): Read
   tree.invalidate();
   const present = releaseSubtree(tree, entry, level - 1);
   tree.present -= present;
-  if (entry === FULL) parent.fullCount--;
+  if (isFull(entry)) parent.fullCount--;
   parent.children[idx] = null;
   return { entry, present };
 }
@@ -49,10 +49,10 @@ export function attachSubtree(tree: PageTree, level: number, page: number, entry
   const idx = tree.index(page, level);
   if (parent instanceof PmdTable) {
     if (parent.counts[idx] !== NO_TABLE) throw new Error('attach: entry is not empty');
-    if (entry !== FULL && !(entry instanceof PteTable)) throw new Error('attach: only a PTE table goes into a PMD table');
+    if (!isFull(entry) && !(entry instanceof PteTable)) throw new Error('attach: only a PTE table goes into a PMD table');
     tree.invalidate();
     tree.allocate(1, 1);
-    if (entry === FULL) {
+    if (isFull(entry)) {
       parent.bits.fill(-1, idx * 16, idx * 16 + 16);
       parent.counts[idx] = ENTRIES;
       parent.fullCount++;
@@ -68,13 +68,13 @@ export function attachSubtree(tree: PageTree, level: number, page: number, entry
   tree.invalidate();
   chargeSubtree(tree, entry, level - 1);
   parent.children[idx] = entry;
-  if (entry === FULL) parent.fullCount++;
+  if (isFull(entry)) parent.fullCount++;
   tree.present += present;
 }
 
 /** Charges every table of a subtree entering the tree (its root a table of `level` >= 2). */
 function chargeSubtree(tree: PageTree, entry: PmdTable | DirTable | Full, level: number): void {
-  if (entry === FULL) {
+  if (isFull(entry)) {
     tree.allocateFull(level);
     return;
   }
@@ -90,7 +90,7 @@ function chargeSubtree(tree: PageTree, entry: PmdTable | DirTable | Full, level:
 export function cloneSubtree(entry: DirEntry): DirEntry;
 export function cloneSubtree(entry: Entry): Entry;
 export function cloneSubtree(entry: Entry): Entry {
-  if (entry === null || entry === FULL) return entry;
+  if (entry === null || isFull(entry)) return entry;
   if (entry instanceof PteTable) {
     const copy = new PteTable();
     copy.bits.set(entry.bits);

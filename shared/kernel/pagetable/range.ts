@@ -5,7 +5,7 @@
  * with its pages.
  */
 import { ENTRIES_PER_TABLE } from '../geometry.js';
-import { DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, type Full, type PageTree } from './tree.js';
+import { DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, isFull, type Full, type PageTree } from './tree.js';
 
 const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter per use under tsx
 
@@ -47,7 +47,7 @@ function fillAt(tree: PageTree, node: DirTable, level: number, base: number, sta
     if (first >= to) continue;
     const touched = Math.floor((to - 1 - first) / stride) + 1;
     let child = node.children[i];
-    if (child === FULL) {
+    if (isFull(child)) {
       counts.already += touched;
       continue;
     }
@@ -146,7 +146,7 @@ function zapAt(tree: PageTree, node: DirTable, level: number, base: number, star
       freeEntry(tree, node, i, level - 1);
       continue;
     }
-    if (child === FULL) {
+    if (isFull(child)) {
       if (start <= cb && ce <= end) throw new Error('zap: a VMA overlaps a range being unmapped');
       child = expand(node, i, level - 1);
     }
@@ -211,7 +211,7 @@ function expand(parent: DirTable, idx: number, level: number): PmdTable | DirTab
  * returns its present pages. The caller unhooks it and adjusts `present`.
  */
 export function releaseSubtree(tree: PageTree, entry: PmdTable | DirTable | Full, level: number): number {
-  if (entry === FULL) {
+  if (isFull(entry)) {
     const row = FULL_TABLES[level];
     for (let j = 1; j <= level; j++) tree.deallocate(j, row[j]);
     return tree.span[level + 1];
@@ -245,7 +245,7 @@ export function freePte(tree: PageTree, pmd: PmdTable, i: number): void {
 function freeEntry(tree: PageTree, parent: DirTable, idx: number, level: number): void {
   const entry = parent.children[idx];
   if (entry === null) return;
-  if (entry === FULL) parent.fullCount--;
+  if (isFull(entry)) parent.fullCount--;
   tree.present -= releaseSubtree(tree, entry, level);
   parent.children[idx] = null;
 }

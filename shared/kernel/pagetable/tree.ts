@@ -52,9 +52,18 @@ export class PmdTable {
   fullCount = 0;
 }
 
-/** Marker for a fully populated table (with all its subtables) in its parent's entry. */
-export const FULL: unique symbol = Symbol('FULL');
+/**
+ * Marker for a fully populated table (with all its subtables) in its parent's entry. An object,
+ * not a symbol: entry compares then only ever see objects and null, which V8 compiles to a pointer
+ * compare; a symbol among them can turn `===` into a call to its generic builtin on the hot path.
+ */
+export const FULL = Object.freeze({ full: true as const });
 export type Full = typeof FULL;
+
+/** Whether an entry is FULL: a type guard, since `===` does not narrow an object type. */
+export function isFull(entry: unknown): entry is Full {
+  return entry === FULL;
+}
 
 /** What an entry of a DirTable holds. */
 export type DirEntry = PmdTable | DirTable | Full | null;
@@ -128,7 +137,7 @@ export class PageTree {
   isPresent(page: number): boolean {
     if (page - this.cacheBase < this.cacheSpan && page >= this.cacheBase) {
       const leaf = this.cacheLeaf;
-      if (leaf === FULL) return true;
+      if (isFull(leaf)) return true;
       // Bits 5..17 of the page number: the word in the PMD table's flat bitmap.
       return ((leaf.bits[(page >>> 5) & 8191] >>> (page & 31)) & 1) === 1;
     }
@@ -144,7 +153,7 @@ export class PageTree {
       for (let level = this.top; level > 3; level--) {
         const child = node.children[(page / this.span[level]) & 511]; // ToInt32 truncates
         if (child === null) return false;
-        if (child === FULL) return this.cacheFull(page, this.span[level]);
+        if (isFull(child)) return this.cacheFull(page, this.span[level]);
         node = dirTable(child);
       }
       this.pudBase = Math.floor(page / PUD_TABLE_PAGES) * PUD_TABLE_PAGES;
@@ -154,7 +163,7 @@ export class PageTree {
     // node is now the PUD table: its entry spans 1 GiB, a whole PMD table.
     const entry = node.children[(page >>> 18) & 511];
     if (entry === null) return false;
-    if (entry === FULL) return this.cacheFull(page, GIB_PAGES);
+    if (isFull(entry)) return this.cacheFull(page, GIB_PAGES);
     const pmd = pmdTable(entry);
     this.cachePmd(page, pmd);
     return ((pmd.bits[(page >>> 5) & 8191] >>> (page & 31)) & 1) === 1;
@@ -192,7 +201,7 @@ export class PageTree {
     // there, unless it would make the PMD table full (its parent's entry must then become FULL,
     // which takes the walk from the root).
     const leaf = this.cacheLeaf;
-    if (leaf !== FULL && page - this.cacheBase < this.cacheSpan && page >= this.cacheBase
+    if (!isFull(leaf) && page - this.cacheBase < this.cacheSpan && page >= this.cacheBase
       && (leaf.fullCount < ENTRIES - 1 || leaf.counts[(page >>> 9) & 511] < ENTRIES - 1)) {
       this.populatePmd(leaf, page);
     } else {
@@ -209,7 +218,7 @@ export class PageTree {
   private populateAt(node: DirTable, level: number, page: number): boolean {
     const idx = this.index(page, level);
     let child = node.children[idx];
-    if (child === FULL) throw new Error('populate: the page is under a FULL entry, so present');
+    if (isFull(child)) throw new Error('populate: the page is under a FULL entry, so present');
     if (child === null) {
       this.allocate(level - 1, 1);
       child = level === 3 ? new PmdTable() : new DirTable();
@@ -253,7 +262,7 @@ export class PageTree {
     let node = this.root;
     for (let l = this.top; l > level; l--) {
       const child = node.children[this.index(page, l)];
-      if (child === null || child === FULL) return child;
+      if (child === null || isFull(child)) return child;
       // A PMD table on the path is the table of level 2: this is the last step.
       if (child instanceof PmdTable) return pteEntry(child, this.index(page, 2));
       node = child;
@@ -269,7 +278,7 @@ export class PageTree {
     for (let l = this.top; l > level; l--) {
       const idx = this.index(page, l);
       let child = node.children[idx];
-      if (child === FULL) throw new Error('tableAt: path runs through a full subtree');
+      if (isFull(child)) throw new Error('tableAt: path runs through a full subtree');
       if (child === null) {
         if (!create) return null;
         this.allocate(l - 1, 1);
