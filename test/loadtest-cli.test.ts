@@ -2,6 +2,11 @@
 // thresholds that fail exit 1, bad flags exit 2 naming the flag; and the flag parser itself.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { encodeCapture } from '../shared/capture/format.js';
+import { smallFleet } from './fixtures/capture/synthetic.js';
 import { checkThresholds, parseCli, UsageError } from '../services/loadtest/cli.js';
 import type { Report } from '../services/loadtest/report.js';
 import { repoRoot } from './support/paths.js';
@@ -62,8 +67,61 @@ describe('npm start (load test CLI, child process)', function () {
     assert.match(r.stdout, /FAIL {2}pagetable_bytes \d+ <= 1048576/);
   });
 
+  it('--out writes the HTML report and a .json holding exactly what --json prints', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loadtest-out-'));
+    try {
+      const html = path.join(dir, 'report.html');
+      const json = path.join(dir, 'report.json');
+      const r = await npmStart(['--json', '--quiet', '--clients', '6', '--workers', '2', '--sga', '1GiB', '--out', html, '--out', json]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(readFileSync(json, 'utf8'), r.stdout);
+      const report = JSON.parse(r.stdout) as { clients: number; pagetable_bytes: number };
+      assert.equal(report.clients, 6);
+      const page = readFileSync(html, 'utf8');
+      assert.match(page, /^<!DOCTYPE html>/);
+      assert.equal((page.match(/<svg/g) ?? []).length >= 3, true, 'the charts are inline SVG');
+      assert.ok(page.includes(`>${report.pagetable_bytes}<`) || page.includes(report.pagetable_bytes.toLocaleString('en-US')), 'the page shows the run\'s pagetable_bytes');
+      assert.ok(page.includes('--out'), 'the page names the command');
+      // Without --json, the .json file still holds what --json would have printed.
+      const text = await npmStart(['--quiet', '--clients', '6', '--workers', '2', '--sga', '1GiB', '--out', json]);
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, /Seed baseline/);
+      const again = JSON.parse(readFileSync(json, 'utf8')) as { pagetable_bytes: number; passed: boolean };
+      assert.equal(again.pagetable_bytes, report.pagetable_bytes);
+      assert.equal(again.passed, true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--replay FILE replays a capture into the embedded broker: JSON under "replay", --out too', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loadtest-replay-'));
+    try {
+      const file = path.join(dir, 'fleet.capture');
+      writeFileSync(file, encodeCapture(smallFleet()));
+      const json = path.join(dir, 'replay.json');
+      const r = await npmStart(['--replay', file, '--json', '--out', json]);
+      assert.equal(r.code, 0, r.stderr);
+      const { replay } = JSON.parse(r.stdout) as { replay: { processes: { pid: number; matches: boolean }[]; captured_vmpte_bytes: number; simulated_vmpte_bytes: number } };
+      assert.deepEqual(replay.processes.map((p) => p.pid), [100, 101]);
+      assert.equal(replay.simulated_vmpte_bytes, replay.captured_vmpte_bytes);
+      assert.equal(readFileSync(json, 'utf8'), r.stdout);
+      const text = await npmStart(['--replay', file]);
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, /^exact check: 2 of 2 processes exact/m);
+      const refused = await npmStart(['--replay', path.join(dir, 'missing.capture')]);
+      assert.equal(refused.code, 4, refused.stderr);
+      assert.match(refused.stderr, /missing\.capture/);
+      const stray = await npmStart(['--replay', file, '--clients', '3']);
+      assert.equal(stray.code, 2);
+      assert.match(stray.stderr, /--clients/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits 2 on a bad flag, naming it', async () => {
-    for (const [args, flag] of [[['--sga', '12XB'], '--sga'], [['--clients', '-3'], '--clients'], [['--bogus'], '--bogus']] as const) {
+    for (const [args, flag] of [[['--sga', '12XB'], '--sga'], [['--clients', '-3'], '--clients'], [['--bogus'], '--bogus'], [['--out', 'report.txt'], '--out']] as const) {
       const r = await npmStart([...args]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.ok(r.stderr.includes(flag), r.stderr);

@@ -30,6 +30,10 @@ export interface Cli {
   thresholds: Thresholds;
   json: boolean;
   help: boolean;
+  /** --out files, in the order given: each ends in .html or .json. */
+  out: string[];
+  /** --replay FILE: replay a capture instead of running the field case. */
+  replay?: string;
 }
 
 /** One --help line: the flag and its argument, then what it does, in two columns. */
@@ -56,6 +60,8 @@ ${row('--sharing, --no-sharing', 'embedded broker: with mshare (default) or with
 Output and gates
 ${row('--json', 'the report as JSON on stdout (progress stays on stderr)')}
 ${row('--quiet', 'no progress lines')}
+${row('--out FILE', 'also write the report to FILE: .html (charts) or .json (what --json prints); repeatable')}
+${row('--replay FILE', 'replay a capture (npm run capture) into the broker instead of the field case')}
 ${row('--min-saved-ratio R', 'fail unless saved_ratio >= R')}
 ${row('--max-pagetable-bytes N', 'fail unless pagetable_bytes <= N (a size: 700MiB, 636530688)')}
 ${row('--max-wall-seconds S', 'fail unless wall_seconds <= S')}
@@ -86,6 +92,7 @@ export function parseCli(argv: string[]): Cli & { quiet: boolean } {
         'no-sharing': { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
         'min-saved-ratio': { type: 'string' }, 'max-pagetable-bytes': { type: 'string' },
         'max-wall-seconds': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        out: { type: 'string', multiple: true }, replay: { type: 'string' },
       },
     });
   } catch (err) {
@@ -123,7 +130,22 @@ export function parseCli(argv: string[]): Cli & { quiet: boolean } {
   if (minSavedRatio !== undefined) thresholds.minSavedRatio = minSavedRatio;
   if (maxPagetableBytes !== undefined) thresholds.maxPagetableBytes = maxPagetableBytes;
   if (maxWallSeconds !== undefined) thresholds.maxWallSeconds = maxWallSeconds;
-  return { options, thresholds, json: v.json === true, quiet: v.quiet === true, help: v.help === true };
+  const out = (parsed.values.out ?? []) as string[];
+  for (const file of out) {
+    if (!/\.(html|json)$/i.test(file)) throw new UsageError('--out', `${JSON.stringify(file)}: the file name must end in .html or .json`);
+  }
+  const replay = str('replay');
+  if (replay !== undefined) {
+    if (replay === '') throw new UsageError('--replay', 'needs a capture file');
+    const scenario = Object.keys(OPTION_FLAGS).filter((name) => name !== 'geometry' && v[name] !== undefined);
+    const gates = ['min-saved-ratio', 'max-pagetable-bytes', 'max-wall-seconds', 'region', 'no-sharing'].filter((name) => v[name] !== undefined);
+    const stray = [...scenario, ...gates][0];
+    if (stray !== undefined) throw new UsageError(`--${stray}`, 'applies to the field case, not with --replay');
+  }
+  return {
+    options, thresholds, json: v.json === true, quiet: v.quiet === true, help: v.help === true, out,
+    ...(replay !== undefined ? { replay } : {}),
+  };
 }
 
 export interface Verdict {
@@ -151,6 +173,11 @@ export function checkThresholds(report: Report, t: Thresholds): Verdict[] {
 
 const pct = (r: number) => `${(r * 100).toFixed(2)}%`;
 const both = (n: number) => `${formatBytes(n)} (${formatCount(n)} bytes)`;
+
+/** Warning lines about the run (none yet). */
+export function formatWarnings(_r: Report): string[] {
+  return [];
+}
 
 /** The human report. */
 export function formatReport(r: Report, verdicts: Verdict[]): string {

@@ -25,12 +25,13 @@ export function split(clients: number, workers: number): number[] {
   return Array.from({ length: n }, (_, i) => Math.floor(clients / n) + (i < clients % n ? 1 : 0));
 }
 
-interface Embedded {
+export interface Embedded {
   broker: Broker;
   address: string;
 }
 
-async function startEmbeddedBroker(o: ScenarioOptions): Promise<Embedded> {
+/** A broker in this process with gRPC on 127.0.0.1:0 (the run's, or `--replay`'s target). */
+export async function startEmbeddedBroker(o: Pick<ScenarioOptions, 'geometry' | 'sharing' | 'clients' | 'sgaBytes'>): Promise<Embedded> {
   const config = loadBrokerConfig({
     MSHARE_GRPC_ADDR: '127.0.0.1:0',
     MSHARE_HTTP_ADDR: '127.0.0.1:0',
