@@ -120,6 +120,42 @@ describe('npm start (load test CLI, child process)', function () {
     }
   });
 
+  it('hotset: requested against achieved rate, the 90% warning, --min-rate-ratio and --max-p99-ms', async () => {
+    // 2 workers asking 10^9 accesses/s each for half a second: far beyond what the broker answers.
+    const r = await npmStart(['--json', '--quiet', '--clients', '4', '--workers', '2', '--sga', '1GiB', '--pattern', 'hotset',
+      '--hotset-rate', '1e9', '--duration', '0.5', '--min-rate-ratio', '0.9', '--max-p99-ms', '0']);
+    assert.equal(r.code, 1, r.stderr);
+    const report = JSON.parse(r.stdout) as {
+      phases: { phase: string; accesses: number; requested_access_rate_per_s: number | null; achieved_access_rate_per_s: number; seconds: number }[];
+      rate_ratio: number; warnings: string[]; rpc_errors: unknown[]; accesses: Record<string, number>;
+      rpc_latency_ms: Record<string, { type: string; count: number; p50: number; p99: number }>;
+      thresholds: { name: string; method?: string; pass: boolean }[];
+    };
+    const pattern = report.phases.find((p) => p.phase === 'pattern');
+    assert.ok(pattern);
+    assert.equal(pattern.requested_access_rate_per_s, 2e9);
+    const total = Object.values(report.accesses).reduce((a, b) => a + b, 0);
+    assert.equal(pattern.accesses, total);
+    assert.equal(pattern.achieved_access_rate_per_s, total / pattern.seconds);
+    assert.equal(report.rate_ratio, pattern.achieved_access_rate_per_s / 2e9);
+    assert.equal(report.warnings.length, 1);
+    assert.match(report.warnings[0], /^WARNING: achieved [\d,]+ accesses\/s, [\d.]+% of the requested 2,000,000,000\/s/);
+    assert.ok(r.stderr.includes(report.warnings[0]), 'the warning is on stderr too');
+    assert.deepEqual(report.rpc_errors, [], 'a clean run and stop: no failed RPC');
+    assert.equal(report.rpc_latency_ms.AccessStream.type, 'stream');
+    assert.ok(report.rpc_latency_ms.AccessStream.count > 0);
+    assert.equal(report.rpc_latency_ms.Spawn.count, 5, '4 clients and the donor\'s creator');
+    const rate = report.thresholds.find((t) => t.name === 'min-rate-ratio');
+    assert.equal(rate?.pass, false);
+    const p99 = report.thresholds.filter((t) => t.name === 'max-p99-ms');
+    assert.deepEqual(p99.map((t) => t.method).sort(), Object.entries(report.rpc_latency_ms).filter(([, l]) => l.type === 'unary').map(([m]) => m).sort());
+    assert.ok(p99.every((t) => !t.pass), 'no call takes 0 ms');
+    // --min-rate-ratio without a rate-limited pattern: a usage error.
+    const bad = await npmStart(['--clients', '2', '--min-rate-ratio', '0.5']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--min-rate-ratio/);
+  });
+
   it('exits 2 on a bad flag, naming it', async () => {
     for (const [args, flag] of [[['--sga', '12XB'], '--sga'], [['--clients', '-3'], '--clients'], [['--bogus'], '--bogus'], [['--out', 'report.txt'], '--out']] as const) {
       const r = await npmStart([...args]);

@@ -18,6 +18,7 @@ import { shutdown } from '../broker/lifecycle.js';
 import { Worker } from '../worker/worker.js';
 import { DEFAULT_OPTIONS, EMBEDDED_REGION, type ScenarioOptions } from './options.js';
 import { buildReport, type Report } from './report.js';
+import type { Phase, PhasedSample } from './load.js';
 
 /** Clients spread over workers: the first (clients mod workers) get one more. */
 export function split(clients: number, workers: number): number[] {
@@ -56,7 +57,11 @@ export async function runScenario(options: Partial<ScenarioOptions> = {}): Promi
   const embedded = o.broker === undefined ? await startEmbeddedBroker(o) : undefined;
   const address = embedded?.address ?? (o.broker as string);
   const region = o.region ?? (embedded ? EMBEDDED_REGION : `loadtest-${process.pid}-${Date.now().toString(36)}`);
+  // Every worker RPC, with the phase it fell in: the report's latency and error figures.
+  const samples: PhasedSample[] = [];
+  let loadPhase: Phase = 'setup';
   const common = {
+    onRpc: (sample: Omit<PhasedSample, 'phase'>) => { samples.push({ ...sample, phase: loadPhase }); },
     brokerAddress: address, region, sgaBytes: o.sgaBytes, pattern: o.pattern, sparseFraction: o.sparseFraction,
     hotsetRate: o.hotsetRate, hotsetFraction: o.hotsetFraction, durationS: o.durationS, hotsetAccesses: o.hotsetAccesses,
   };
@@ -83,10 +88,12 @@ export async function runScenario(options: Partial<ScenarioOptions> = {}): Promi
     phase = 'clients spawning and attaching';
     await Promise.all(clients.map((w) => w.start()));
     const t1 = performance.now();
+    loadPhase = 'pattern';
     phase = `clients running ${o.pattern}`;
     say(progressLine());
     await Promise.all(clients.map((w) => w.run()));
     const t2 = performance.now();
+    loadPhase = 'teardown';
     phase = 'reading the figures';
     say(progressLine());
 
@@ -115,6 +122,8 @@ export async function runScenario(options: Partial<ScenarioOptions> = {}): Promi
       accesses,
       system,
       seconds: { setup: (t1 - t0) / 1000, run: (t2 - t1) / 1000, wall },
+      // hotset paces each client worker at hotsetRate; the other patterns go as fast as they can.
+      load: { requestedRatePerS: o.pattern === 'hotset' ? o.hotsetRate * clients.length : null, samples },
     });
   } finally {
     clearInterval(ticker);
