@@ -16,7 +16,7 @@ import { Kernel } from '../../shared/kernel/kernel.js';
 import { KernelError, type ErrnoName } from '../../shared/kernel/errors.js';
 import { seedBaseline } from '../../shared/kernel/accounting.js';
 import type { SeedBaseline } from '../../shared/kernel/types.js';
-import { BROKER_SERVICE_NAME, loadBrokerProto } from '../../shared/grpc/proto.js';
+import { BROKER_SERVICE_NAME, loadBrokerProto, loadReflectedProtos } from '../../shared/grpc/proto.js';
 import type { RpcName } from '../../shared/grpc/errnos.js';
 import { statusFromError } from '../../shared/grpc/status.js';
 import {
@@ -70,7 +70,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
   const { config } = deps;
   const kernel = deps.kernel ?? new Kernel({ geometry: config.geometry, sharing: config.sharing });
   const baseline = seedBaseline(config.baselineClients, config.baselineSgaBytes);
-  const { packageDefinition, proto } = loadBrokerProto();
+  const { proto } = loadBrokerProto();
 
   let serving = true;
   const health = new HealthImplementation({ '': 'SERVING', [BROKER_SERVICE_NAME]: 'SERVING' });
@@ -299,7 +299,8 @@ export function buildBroker(deps: BrokerDeps): Broker {
   const grpcServer = new grpc.Server({ ...GRPC_SERVER_OPTIONS, interceptors: [metrics.interceptor] });
   grpcServer.addService(proto.mshare.v1.Broker.service, handlers);
   health.addToServer(grpcServer);
-  new ReflectionService(packageDefinition).addToServer(grpcServer);
+  // Reflection describes every service served here: the broker's and grpc.health.v1.
+  new ReflectionService(loadReflectedProtos()).addToServer(grpcServer);
 
   return {
     config, kernel, baseline, grpcServer, http, health, sessions, metrics,
