@@ -4,10 +4,8 @@
  * over match the committed types in shared/generated (uint64 as decimal strings, enums as names,
  * defaults filled in, oneof names as virtual fields).
  */
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType } from '../generated/broker.js';
 
@@ -34,16 +32,4 @@ export function loadBrokerProto(): { packageDefinition: protoLoader.PackageDefin
     cached = { packageDefinition, proto };
   }
   return cached;
-}
-
-/** grpc.health.v1's proto as grpc-health-check ships it: its root, and its name under that root. */
-const HEALTH_PROTO = 'health/v1/health.proto';
-const HEALTH_ROOT = path.resolve(path.dirname(healthProtoPath), '..', '..');
-
-/**
- * What server reflection describes: the broker's proto and grpc.health.v1 (the health service the
- * broker also serves), so grpcurl lists, describes and calls both. Loaded for reflection only.
- */
-export function loadReflectedProtos(): protoLoader.PackageDefinition {
-  return protoLoader.loadSync([BROKER_PROTO, HEALTH_PROTO], { ...LOADER_OPTIONS, includeDirs: [PROTO_ROOT, HEALTH_ROOT] });
 }
