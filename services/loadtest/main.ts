@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { BrokerClient } from '../../shared/client/broker-client.js';
+import { BrokerClient } from '../../shared/client/index.js';
 import { formatReplayReport, runReplayCommand, type ReplayReport } from '../../shared/replay/index.js';
 import { checkThresholds, formatReport, formatWarnings, parseCli, USAGE, UsageError, type Cli } from './cli.js';
 import { escapeHtml, renderHtmlReport } from './html-report.js';

@@ -10,7 +10,7 @@
  * The figures and the report are report.ts's (buildReport, a pure function of what the run read).
  */
 import * as grpc from '@grpc/grpc-js';
-import { BrokerClient } from '../../shared/client/broker-client.js';
+import { BrokerClient } from '../../shared/client/index.js';
 import { AccessCounts } from '../../shared/kernel/counts.js';
 import { loadConfig as loadBrokerConfig } from '../broker/config.js';
 import { buildBroker, type Broker } from '../broker/server.js';

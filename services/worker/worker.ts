@@ -16,7 +16,7 @@
  * else's, so a clean stop makes no syscall error.
  */
 import * as grpc from '@grpc/grpc-js';
-import { BrokerClient, type BrokerSession, type GeometryInfo } from '../../shared/client/broker-client.js';
+import { BrokerClient, type BrokerSession, type GeometryInfo } from '../../shared/client/index.js';
 import { statusFromError } from '../../shared/grpc/status.js';
 import { AccessCounts } from '../../shared/kernel/counts.js';
 import { KernelError } from '../../shared/kernel/errors.js';
