@@ -16,8 +16,11 @@ function quickstartSample(readme: string): string[] {
   return m[1].split('\n').filter((line) => line.trim() !== '');
 }
 
-/** Lines that carry timings (seconds), which differ from run to run. */
-const TIMED = /\d+(\.\d+)? ?s\b.*\b(setup|pattern)\b|^\s*\[\d+(\.\d+)?s\]|^Time: /;
+/**
+ * Lines that carry timings, which differ from run to run: the Time line, the phases (seconds, and
+ * a rate), the rows of the latency table (four figures in ms).
+ */
+const TIMED = /^Time: |^ {2}(setup|pattern|teardown) +[\d.]+ s, |( +\d+\.\d\d){4}$/;
 
 describe('README Quickstart output sample', function () {
   this.timeout(180_000);
@@ -25,6 +28,9 @@ describe('README Quickstart output sample', function () {
   it('reads the sample from README.md', () => {
     const lines = quickstartSample('## Quickstart\n\n`npm start` prints x:\n\n```\na\n\nb\n```\n## Next\n');
     assert.deepEqual(lines, ['a', 'b']);
+    const timed = ['Time: 8.26 s (setup 5.10 s, pattern 1.09 s)', '  setup              5.10 s, 3,050 RPCs', '  Touch                  1,500   146.79   258.39   280.10   295.87'];
+    assert.deepEqual(timed.filter((l) => !TIMED.test(l)), []);
+    assert.ok(!TIMED.test('  with sharing       607.0 MiB (636,530,688 bytes)   host tables 601.2 MiB'));
   });
 
   it('every line of the sample appears verbatim and in order in what `npm start` prints', async () => {
