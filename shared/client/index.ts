@@ -3,11 +3,9 @@
  * what other services import instead of files by path. Everything here is also importable inside
  * the repository from its own file; this is the one public surface.
  *
- * ```ts
- * import { BrokerClient, MAP_ANONYMOUS, MAP_SHARED, PROT_READ, PROT_WRITE, KernelError } from '@mshare-broker/client';
- * const broker = new BrokerClient('127.0.0.1:50051');
- * const pid = await broker.spawn({ uid: 1000, gid: 1000, comm: 'app' });
- * ```
+ * Installed, `BrokerClient`, `KernelError`, the uapi constants (PROT_*, MAP_*, O_*) and the types
+ * are imported by name from the package `@mshare-broker/client` (packages/client/README.md shows a
+ * session).
  */
 export {
   BrokerClient, AccessStream, BrokerSession,
