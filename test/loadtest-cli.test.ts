@@ -106,9 +106,13 @@ describe('npm start (load test CLI, child process)', function () {
       assert.deepEqual(replay.processes.map((p) => p.pid), [100, 101]);
       assert.equal(replay.simulated_vmpte_bytes, replay.captured_vmpte_bytes);
       assert.equal(readFileSync(json, 'utf8'), r.stdout);
-      const text = await npmStart(['--replay', file]);
+      const page = path.join(dir, 'replay.html');
+      const text = await npmStart(['--replay', file, '--out', page]);
       assert.equal(text.code, 0, text.stderr);
       assert.match(text.stdout, /^exact check: 2 of 2 processes exact/m);
+      const html = readFileSync(page, 'utf8');
+      assert.match(html, /^<!DOCTYPE html>/);
+      assert.ok(html.includes('exact check: 2 of 2 processes exact'), 'the page holds the replay report');
       const refused = await npmStart(['--replay', path.join(dir, 'missing.capture')]);
       assert.equal(refused.code, 4, refused.stderr);
       assert.match(refused.stderr, /missing\.capture/);
