@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'shared/generated/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'dist/', 'packages/*/dist/', 'shared/generated/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

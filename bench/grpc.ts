@@ -11,7 +11,7 @@
  * batches (8 KiB) with 16 in flight, against an echo stream of the same 8 KiB messages.
  */
 import * as grpc from '@grpc/grpc-js';
-import { BrokerClient, type AccessStream } from '../shared/client/broker-client.js';
+import { BrokerClient, type AccessStream } from '../shared/client/index.js';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_SHARED, O_CREAT, O_EXCL, O_RDWR, PROT_READ, PROT_WRITE } from '../shared/kernel/uapi.js';
 import { packPages } from '../shared/addresses.js';
 import { loadEcho, type EchoClient } from './echo.js';

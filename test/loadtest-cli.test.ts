@@ -2,6 +2,11 @@
 // thresholds that fail exit 1, bad flags exit 2 naming the flag; and the flag parser itself.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { encodeCapture } from '../shared/capture/format.js';
+import { smallFleet } from './fixtures/capture/synthetic.js';
 import { checkThresholds, parseCli, UsageError } from '../services/loadtest/cli.js';
 import type { Report } from '../services/loadtest/report.js';
 import { repoRoot } from './support/paths.js';
@@ -62,8 +67,101 @@ describe('npm start (load test CLI, child process)', function () {
     assert.match(r.stdout, /FAIL {2}pagetable_bytes \d+ <= 1048576/);
   });
 
+  it('--out writes the HTML report and a .json holding exactly what --json prints', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loadtest-out-'));
+    try {
+      const html = path.join(dir, 'report.html');
+      const json = path.join(dir, 'report.json');
+      const r = await npmStart(['--json', '--quiet', '--clients', '6', '--workers', '2', '--sga', '1GiB', '--out', html, '--out', json]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(readFileSync(json, 'utf8'), r.stdout);
+      const report = JSON.parse(r.stdout) as { clients: number; pagetable_bytes: number };
+      assert.equal(report.clients, 6);
+      const page = readFileSync(html, 'utf8');
+      assert.match(page, /^<!DOCTYPE html>/);
+      assert.equal((page.match(/<svg/g) ?? []).length >= 3, true, 'the charts are inline SVG');
+      assert.ok(page.includes(`>${report.pagetable_bytes}<`) || page.includes(report.pagetable_bytes.toLocaleString('en-US')), 'the page shows the run\'s pagetable_bytes');
+      assert.ok(page.includes('--out'), 'the page names the command');
+      // Without --json, the .json file still holds what --json would have printed.
+      const text = await npmStart(['--quiet', '--clients', '6', '--workers', '2', '--sga', '1GiB', '--out', json]);
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, /Seed baseline/);
+      const again = JSON.parse(readFileSync(json, 'utf8')) as { pagetable_bytes: number; passed: boolean };
+      assert.equal(again.pagetable_bytes, report.pagetable_bytes);
+      assert.equal(again.passed, true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--replay FILE replays a capture into the embedded broker: JSON under "replay", --out too', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loadtest-replay-'));
+    try {
+      const file = path.join(dir, 'fleet.capture');
+      writeFileSync(file, encodeCapture(smallFleet()));
+      const json = path.join(dir, 'replay.json');
+      const r = await npmStart(['--replay', file, '--json', '--out', json]);
+      assert.equal(r.code, 0, r.stderr);
+      const { replay } = JSON.parse(r.stdout) as { replay: { processes: { pid: number; matches: boolean }[]; captured_vmpte_bytes: number; simulated_vmpte_bytes: number } };
+      assert.deepEqual(replay.processes.map((p) => p.pid), [100, 101]);
+      assert.equal(replay.simulated_vmpte_bytes, replay.captured_vmpte_bytes);
+      assert.equal(readFileSync(json, 'utf8'), r.stdout);
+      const page = path.join(dir, 'replay.html');
+      const text = await npmStart(['--replay', file, '--out', page]);
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, /^exact check: 2 of 2 processes exact/m);
+      const html = readFileSync(page, 'utf8');
+      assert.match(html, /^<!DOCTYPE html>/);
+      assert.ok(html.includes('exact check: 2 of 2 processes exact'), 'the page holds the replay report');
+      const refused = await npmStart(['--replay', path.join(dir, 'missing.capture')]);
+      assert.equal(refused.code, 4, refused.stderr);
+      assert.match(refused.stderr, /missing\.capture/);
+      const stray = await npmStart(['--replay', file, '--clients', '3']);
+      assert.equal(stray.code, 2);
+      assert.match(stray.stderr, /--clients/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('hotset: requested against achieved rate, the 90% warning, --min-rate-ratio and --max-p99-ms', async () => {
+    // 2 workers asking 10^9 accesses/s each for half a second: far beyond what the broker answers.
+    const r = await npmStart(['--json', '--quiet', '--clients', '4', '--workers', '2', '--sga', '1GiB', '--pattern', 'hotset',
+      '--hotset-rate', '1e9', '--duration', '0.5', '--min-rate-ratio', '0.9', '--max-p99-ms', '0']);
+    assert.equal(r.code, 1, r.stderr);
+    const report = JSON.parse(r.stdout) as {
+      phases: { phase: string; accesses: number; requested_access_rate_per_s: number | null; achieved_access_rate_per_s: number; seconds: number }[];
+      rate_ratio: number; warnings: string[]; rpc_errors: unknown[]; accesses: Record<string, number>;
+      rpc_latency_ms: Record<string, { type: string; count: number; p50: number; p99: number }>;
+      thresholds: { name: string; method?: string; pass: boolean }[];
+    };
+    const pattern = report.phases.find((p) => p.phase === 'pattern');
+    assert.ok(pattern);
+    assert.equal(pattern.requested_access_rate_per_s, 2e9);
+    const total = Object.values(report.accesses).reduce((a, b) => a + b, 0);
+    assert.equal(pattern.accesses, total);
+    assert.equal(pattern.achieved_access_rate_per_s, total / pattern.seconds);
+    assert.equal(report.rate_ratio, pattern.achieved_access_rate_per_s / 2e9);
+    assert.equal(report.warnings.length, 1);
+    assert.match(report.warnings[0], /^WARNING: achieved [\d,]+ accesses\/s, [\d.]+% of the requested 2,000,000,000\/s/);
+    assert.ok(r.stderr.includes(report.warnings[0]), 'the warning is on stderr too');
+    assert.deepEqual(report.rpc_errors, [], 'a clean run and stop: no failed RPC');
+    assert.equal(report.rpc_latency_ms.AccessStream.type, 'stream');
+    assert.ok(report.rpc_latency_ms.AccessStream.count > 0);
+    assert.equal(report.rpc_latency_ms.Spawn.count, 5, '4 clients and the donor\'s creator');
+    const rate = report.thresholds.find((t) => t.name === 'min-rate-ratio');
+    assert.equal(rate?.pass, false);
+    const p99 = report.thresholds.filter((t) => t.name === 'max-p99-ms');
+    assert.deepEqual(p99.map((t) => t.method).sort(), Object.entries(report.rpc_latency_ms).filter(([, l]) => l.type === 'unary').map(([m]) => m).sort());
+    assert.ok(p99.every((t) => !t.pass), 'no call takes 0 ms');
+    // --min-rate-ratio without a rate-limited pattern: a usage error.
+    const bad = await npmStart(['--clients', '2', '--min-rate-ratio', '0.5']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--min-rate-ratio/);
+  });
+
   it('exits 2 on a bad flag, naming it', async () => {
-    for (const [args, flag] of [[['--sga', '12XB'], '--sga'], [['--clients', '-3'], '--clients'], [['--bogus'], '--bogus']] as const) {
+    for (const [args, flag] of [[['--sga', '12XB'], '--sga'], [['--clients', '-3'], '--clients'], [['--bogus'], '--bogus'], [['--out', 'report.txt'], '--out']] as const) {
       const r = await npmStart([...args]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.ok(r.stderr.includes(flag), r.stderr);

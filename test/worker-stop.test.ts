@@ -44,3 +44,59 @@ describe('worker stop() during start()', function () {
     assert.equal((await t.client.accounting()).processes, 0);
   });
 });
+
+describe('a clean stop makes no syscall error', function () {
+  this.timeout(30_000);
+  let t: TestBroker;
+  const workers: Worker[] = [];
+
+  beforeEach(async () => { t = await startBroker({ MSHARE_SESSION_GRACE_MS: '50' }); });
+  afterEach(async () => {
+    await Promise.allSettled(workers.splice(0).map((w) => w.stop()));
+    await t.stop();
+  });
+
+  /** mshare_syscalls_total's series as `syscall errno` -> count. */
+  async function syscalls(): Promise<Map<string, number>> {
+    const text = await (await fetch(`${t.httpUrl}/metrics`)).text();
+    const out = new Map<string, number>();
+    for (const m of text.matchAll(/^mshare_syscalls_total\{([^}]*)\} (\S+)$/gm)) {
+      const labels = Object.fromEntries([...m[1].matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+      if (Number(m[2]) > 0) out.set(`${labels.syscall} ${labels.errno}`, Number(m[2]));
+    }
+    return out;
+  }
+
+  const common = { region: 'sga', sgaBytes: GiB, pattern: 'sequential' as const };
+
+  it('donor and clients run and stop: every syscall series is errno="OK", and each attached process unlinked once', async () => {
+    const donor = new Worker({ ...common, brokerAddress: t.grpcAddress, role: 'donor', processes: 1, name: 'd' });
+    const client = new Worker({ ...common, brokerAddress: t.grpcAddress, role: 'client', processes: 3, name: 'c' });
+    workers.push(donor, client);
+    await donor.start();
+    await client.start();
+    await client.run();
+    await client.stop();
+    await donor.stop();
+    const series = await syscalls();
+    const errors = [...series.keys()].filter((k) => !k.endsWith(' OK'));
+    assert.deepEqual(errors, [], `syscall errors on a clean stop: ${errors.join(', ')}`);
+    assert.equal(series.get('mshare_unlink OK'), 4, 'three clients and the creator dropped their reference');
+    assert.equal(series.get('exit OK'), 4);
+    assert.deepEqual(await t.client.listRegions(), []);
+  });
+
+  it('a client stopped while waiting for the region exits its processes without unlinking', async () => {
+    const client = new Worker({ ...common, brokerAddress: t.grpcAddress, role: 'client', processes: 3, name: 'c', attachTimeoutMs: 20_000 });
+    workers.push(client);
+    const started = client.start().catch((err: unknown) => String(err));
+    assert.equal(await eventually(() => client.progress.spawned === 3, 10_000), true);
+    await client.stop();
+    assert.match(String(await started), /stopped/);
+    const series = await syscalls();
+    const errors = [...series.keys()].filter((k) => !k.endsWith(' OK'));
+    assert.deepEqual(errors, [], `syscall errors on a clean stop: ${errors.join(', ')}`);
+    assert.equal(series.get('mshare_unlink OK'), undefined, 'no process attached, so none unlinks');
+    assert.equal(series.get('exit OK'), 3);
+  });
+});

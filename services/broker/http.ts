@@ -1,6 +1,6 @@
 /**
  * The broker's HTTP side (fastify): Prometheus /metrics, liveness /healthz, readiness /readyz,
- * and msharefs as JSON (/msharefs, /msharefs/:name). Region JSON is the proto's Region message
+ * and msharefs as JSON (/msharefs, /msharefs/:name). Region JSON is the proto's ReadRegionResponse message
  * (snake_case, uint64 as decimal strings), so it equals what ReadRegion returns. The app, its
  * logger and the /metrics and probe routes are the ones every service shares (shared/http.ts).
  */

@@ -8,15 +8,17 @@
  * kernel; the adapter maps a failure to its status (shared/grpc/status.ts), records the RPC and
  * syscall series, and always returns right after calling back.
  */
+import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { HealthImplementation } from 'grpc-health-check';
+import * as protoLoader from '@grpc/proto-loader';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { ReflectionService } from '@grpc/reflection';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Kernel } from '../../shared/kernel/kernel.js';
 import { KernelError, type ErrnoName } from '../../shared/kernel/errors.js';
 import { seedBaseline } from '../../shared/kernel/accounting.js';
 import type { SeedBaseline } from '../../shared/kernel/types.js';
-import { BROKER_SERVICE_NAME, loadBrokerProto } from '../../shared/grpc/proto.js';
+import { BROKER_PROTO, BROKER_SERVICE_NAME, LOADER_OPTIONS, loadBrokerProto, PROTO_ROOT } from '../../shared/grpc/proto.js';
 import type { RpcName } from '../../shared/grpc/errnos.js';
 import { statusFromError } from '../../shared/grpc/status.js';
 import {
@@ -66,11 +68,23 @@ export const GRPC_SERVER_OPTIONS: grpc.ServerOptions = Object.freeze({
   'grpc.keepalive_timeout_ms': 5_000,
 });
 
+/** grpc.health.v1's proto as grpc-health-check ships it: its name under its root. */
+const HEALTH_PROTO = 'health/v1/health.proto';
+
+/**
+ * What server reflection describes: the broker's proto and grpc.health.v1 (the health service the
+ * broker also serves), so grpcurl lists, describes and calls both.
+ */
+export function loadReflectedProtos(): protoLoader.PackageDefinition {
+  const healthRoot = path.resolve(path.dirname(healthProtoPath), '..', '..');
+  return protoLoader.loadSync([BROKER_PROTO, HEALTH_PROTO], { ...LOADER_OPTIONS, includeDirs: [PROTO_ROOT, healthRoot] });
+}
+
 export function buildBroker(deps: BrokerDeps): Broker {
   const { config } = deps;
   const kernel = deps.kernel ?? new Kernel({ geometry: config.geometry, sharing: config.sharing });
   const baseline = seedBaseline(config.baselineClients, config.baselineSgaBytes);
-  const { packageDefinition, proto } = loadBrokerProto();
+  const { proto } = loadBrokerProto();
 
   let serving = true;
   const health = new HealthImplementation({ '': 'SERVING', [BROKER_SERVICE_NAME]: 'SERVING' });
@@ -299,7 +313,8 @@ export function buildBroker(deps: BrokerDeps): Broker {
   const grpcServer = new grpc.Server({ ...GRPC_SERVER_OPTIONS, interceptors: [metrics.interceptor] });
   grpcServer.addService(proto.mshare.v1.Broker.service, handlers);
   health.addToServer(grpcServer);
-  new ReflectionService(packageDefinition).addToServer(grpcServer);
+  // Reflection describes every service served here: the broker's and grpc.health.v1.
+  new ReflectionService(loadReflectedProtos()).addToServer(grpcServer);
 
   return {
     config, kernel, baseline, grpcServer, http, health, sessions, metrics,

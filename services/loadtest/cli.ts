@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, parseHostPort, parseNumber, parseRegionName, parseSize } from '../../shared/config.js';
 import { formatBytes, formatCount } from '../../shared/units.js';
-import { EMBEDDED_REGION, OPTION_FLAGS, type ScenarioOptions } from './options.js';
+import { DEFAULT_OPTIONS, EMBEDDED_REGION, OPTION_FLAGS, type ScenarioOptions } from './options.js';
 import type { Report } from './report.js';
 
 export class UsageError extends Error {
@@ -23,6 +23,10 @@ export interface Thresholds {
   maxPagetableBytes?: number;
   /** wall_seconds must be at most this. */
   maxWallSeconds?: number;
+  /** Each unary method's client-side p99 latency (rpc_latency_ms.<method>.p99) must be at most this, ms. */
+  maxP99Ms?: number;
+  /** rate_ratio (achieved / requested access rate) must be at least this: rate-limited patterns only. */
+  minRateRatio?: number;
 }
 
 export interface Cli {
@@ -30,6 +34,10 @@ export interface Cli {
   thresholds: Thresholds;
   json: boolean;
   help: boolean;
+  /** --out files, in the order given: each ends in .html or .json. */
+  out: string[];
+  /** --replay FILE: replay a capture instead of running the field case. */
+  replay?: string;
 }
 
 /** One --help line: the flag and its argument, then what it does, in two columns. */
@@ -56,9 +64,13 @@ ${row('--sharing, --no-sharing', 'embedded broker: with mshare (default) or with
 Output and gates
 ${row('--json', 'the report as JSON on stdout (progress stays on stderr)')}
 ${row('--quiet', 'no progress lines')}
+${row('--out FILE', 'also write the report to FILE: .html (charts) or .json (what --json prints); repeatable')}
+${row('--replay FILE', 'replay a capture (npm run capture) into the broker instead of the field case')}
 ${row('--min-saved-ratio R', 'fail unless saved_ratio >= R')}
 ${row('--max-pagetable-bytes N', 'fail unless pagetable_bytes <= N (a size: 700MiB, 636530688)')}
 ${row('--max-wall-seconds S', 'fail unless wall_seconds <= S')}
+${row('--max-p99-ms MS', "fail unless each unary method's client-side p99 latency <= MS")}
+${row('--min-rate-ratio R', 'hotset: fail unless achieved / requested access rate >= R')}
   --help
 
 Exit status: 0 all thresholds pass, 1 a threshold failed, 2 bad flags, 3 the run failed.`;
@@ -86,6 +98,8 @@ export function parseCli(argv: string[]): Cli & { quiet: boolean } {
         'no-sharing': { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
         'min-saved-ratio': { type: 'string' }, 'max-pagetable-bytes': { type: 'string' },
         'max-wall-seconds': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        out: { type: 'string', multiple: true }, replay: { type: 'string' },
+        'max-p99-ms': { type: 'string' }, 'min-rate-ratio': { type: 'string' },
       },
     });
   } catch (err) {
@@ -123,34 +137,92 @@ export function parseCli(argv: string[]): Cli & { quiet: boolean } {
   if (minSavedRatio !== undefined) thresholds.minSavedRatio = minSavedRatio;
   if (maxPagetableBytes !== undefined) thresholds.maxPagetableBytes = maxPagetableBytes;
   if (maxWallSeconds !== undefined) thresholds.maxWallSeconds = maxWallSeconds;
-  return { options, thresholds, json: v.json === true, quiet: v.quiet === true, help: v.help === true };
+  const maxP99Ms = gate('max-p99-ms', (f, x) => parseNumber(f, x, 0, 1e9));
+  if (maxP99Ms !== undefined) thresholds.maxP99Ms = maxP99Ms;
+  const minRateRatio = gate('min-rate-ratio', (f, x) => parseNumber(f, x, 0, 1e6));
+  if (minRateRatio !== undefined) {
+    // Only a rate-limited pattern has a requested rate to compare with.
+    const pattern = options.pattern ?? DEFAULT_OPTIONS.pattern;
+    if (pattern !== 'hotset') throw new UsageError('--min-rate-ratio', `needs a rate-limited pattern (--pattern hotset), not ${pattern}`);
+    thresholds.minRateRatio = minRateRatio;
+  }
+  const out = (parsed.values.out ?? []) as string[];
+  for (const file of out) {
+    if (!/\.(html|json)$/i.test(file)) throw new UsageError('--out', `${JSON.stringify(file)}: the file name must end in .html or .json`);
+  }
+  const replay = str('replay');
+  if (replay !== undefined) {
+    if (replay === '') throw new UsageError('--replay', 'needs a capture file');
+    const scenario = Object.keys(OPTION_FLAGS).filter((name) => name !== 'geometry' && v[name] !== undefined);
+    const gates = ['min-saved-ratio', 'max-pagetable-bytes', 'max-wall-seconds', 'max-p99-ms', 'min-rate-ratio', 'region', 'no-sharing'].filter((name) => v[name] !== undefined);
+    const stray = [...scenario, ...gates][0];
+    if (stray !== undefined) throw new UsageError(`--${stray}`, 'applies to the field case, not with --replay');
+  }
+  return {
+    options, thresholds, json: v.json === true, quiet: v.quiet === true, help: v.help === true, out,
+    ...(replay !== undefined ? { replay } : {}),
+  };
 }
 
 export interface Verdict {
   name: string;
-  /** The report field the threshold reads. */
-  field: keyof Report;
+  /** The report field the threshold reads (a dotted path for a nested one: rpc_latency_ms.Touch.p99). */
+  field: string;
   op: '>=' | '<=';
   limit: number;
   value: number;
   pass: boolean;
+  /** --max-p99-ms: the method this verdict is about. */
+  method?: string;
 }
 
 export function checkThresholds(report: Report, t: Thresholds): Verdict[] {
   const out: Verdict[] = [];
-  const check = (name: string, field: keyof Report, op: '>=' | '<=', limit: number | undefined) => {
+  const check = (name: string, field: string, value: number, op: '>=' | '<=', limit: number | undefined, method?: string) => {
     if (limit === undefined) return;
-    const value = report[field] as number;
-    out.push({ name, field, op, limit, value, pass: op === '>=' ? value >= limit : value <= limit });
+    out.push({ name, field, op, limit, value, pass: op === '>=' ? value >= limit : value <= limit, ...(method ? { method } : {}) });
   };
-  check('min-saved-ratio', 'saved_ratio', '>=', t.minSavedRatio);
-  check('max-pagetable-bytes', 'pagetable_bytes', '<=', t.maxPagetableBytes);
-  check('max-wall-seconds', 'wall_seconds', '<=', t.maxWallSeconds);
+  check('min-saved-ratio', 'saved_ratio', report.saved_ratio, '>=', t.minSavedRatio);
+  check('max-pagetable-bytes', 'pagetable_bytes', report.pagetable_bytes, '<=', t.maxPagetableBytes);
+  check('max-wall-seconds', 'wall_seconds', report.wall_seconds, '<=', t.maxWallSeconds);
+  for (const [method, l] of Object.entries(report.rpc_latency_ms ?? {})) {
+    if (l.type === 'unary') check('max-p99-ms', `rpc_latency_ms.${method}.p99`, l.p99, '<=', t.maxP99Ms, method);
+  }
+  // No requested rate (the run was not rate-limited): 0, which fails any positive ratio.
+  check('min-rate-ratio', 'rate_ratio', report.rate_ratio ?? 0, '>=', t.minRateRatio);
   return out;
 }
 
 const pct = (r: number) => `${(r * 100).toFixed(2)}%`;
 const both = (n: number) => `${formatBytes(n)} (${formatCount(n)} bytes)`;
+
+/** Warning lines about the run: an achieved access rate below 90% of the requested. */
+export function formatWarnings(r: Report): string[] {
+  return r.warnings ?? [];
+}
+
+const fixed = (x: number) => x.toFixed(2).padStart(9);
+
+/** The load-test part of the human report: phases, RPC latency, errors (ghz/k6's figures). */
+function formatLoad(r: Report): string[] {
+  const lines = ['Load (client-side: the workers\' RPCs, an AccessStream batch counting as one)'];
+  for (const p of r.phases ?? []) {
+    const rates = p.phase !== 'pattern' ? ''
+      : `, ${formatCount(Math.round(p.achieved_access_rate_per_s))} accesses/s achieved${p.requested_access_rate_per_s === null
+        ? ' (not rate-limited)'
+        : ` of ${formatCount(Math.round(p.requested_access_rate_per_s))}/s requested (${pct(r.rate_ratio ?? 0)})`}`;
+    lines.push(`  ${p.phase.padEnd(17)}  ${p.seconds.toFixed(2)} s, ${formatCount(p.rpcs)} RPCs${rates}`);
+  }
+  lines.push(`RPC latency, ms     ${'count'.padStart(9)}${['p50', 'p90', 'p99', 'max'].map((h) => h.padStart(9)).join('')}`);
+  for (const [method, l] of Object.entries(r.rpc_latency_ms ?? {})) {
+    const name = l.type === 'stream' ? `${method} (${method === 'AccessStream' ? 'batch' : 'open'})` : method;
+    lines.push(`  ${name.padEnd(17)}  ${formatCount(l.count).padStart(9)}${[l.p50, l.p90, l.p99, l.max].map(fixed).join('')}`);
+  }
+  lines.push('Errors by code');
+  if ((r.rpc_errors ?? []).length === 0) lines.push('  none');
+  for (const e of r.rpc_errors ?? []) lines.push(`  ${e.method.padEnd(17)}  ${e.code}${e.errno ? ` (${e.errno})` : ''}  ${formatCount(e.count)}`);
+  return lines;
+}
 
 /** The human report. */
 export function formatReport(r: Report, verdicts: Verdict[]): string {
@@ -175,10 +247,12 @@ export function formatReport(r: Report, verdicts: Verdict[]): string {
     `  with sharing       ${formatCount(c.with_sharing.clients)} (fixed ${formatBytes(c.with_sharing.fixed_bytes)} + ${formatBytes(c.with_sharing.per_client_bytes)} per client)${c.with_sharing.fits ? '' : ` -- ${formatCount(r.clients)} do not fit`}`,
     `  without sharing    ${formatCount(c.without_sharing.clients)} (fixed ${formatBytes(c.without_sharing.fixed_bytes)} + ${formatBytes(c.without_sharing.per_client_bytes)} per client)${c.without_sharing.fits ? '' : ` -- ${formatCount(r.clients)} do not fit`}`,
     `Time: ${r.wall_seconds.toFixed(2)} s (setup ${r.setup_seconds.toFixed(2)} s, pattern ${r.run_seconds.toFixed(2)} s)`,
+    ...formatLoad(r),
+    ...formatWarnings(r),
   ];
   if (verdicts.length > 0) {
     lines.push('Thresholds');
-    for (const v of verdicts) lines.push(`  ${v.pass ? 'PASS' : 'FAIL'}  ${v.field} ${v.value} ${v.op} ${v.limit} (--${v.name})`);
+    for (const v of verdicts) lines.push(`  ${v.pass ? 'PASS' : 'FAIL'}  ${v.field} ${v.value} ${v.op} ${v.limit} (--${v.name}${v.method ? `, ${v.method}` : ''})`);
   }
   return lines.join('\n');
 }

@@ -1,12 +1,20 @@
 /**
- * `npm start`: the seed's field case end to end (scenario.ts), a report, and the thresholds.
- * Progress goes to stderr; the report to stdout (JSON with --json).
+ * `npm start`: the seed's field case end to end (scenario.ts), a report, and the thresholds; or,
+ * with `--replay FILE`, a capture replayed into the broker (shared/replay's runReplayCommand).
+ * Progress goes to stderr; the report to stdout (JSON with --json), and to each `--out` file:
+ * `.json` holds exactly what --json prints, `.html` the report with its charts (html-report.ts).
  * Exit status: 0 all thresholds pass, 1 a threshold failed, 2 bad flags, 3 the run failed (an
- * unreachable --broker: one line naming the address).
+ * unreachable --broker: one line naming the address); --replay: REPLAY_EXIT_CODES.
  */
+import { writeFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { checkThresholds, formatReport, parseCli, USAGE, UsageError } from './cli.js';
-import { runScenario } from './scenario.js';
+import { BrokerClient } from '../../shared/client/index.js';
+import { formatReplayReport, runReplayCommand, type ReplayReport } from '../../shared/replay/index.js';
+import { checkThresholds, formatReport, formatWarnings, parseCli, USAGE, UsageError, type Cli } from './cli.js';
+import { escapeHtml, renderHtmlReport } from './html-report.js';
+import { DEFAULT_OPTIONS } from './options.js';
+import { runScenario, startEmbeddedBroker } from './scenario.js';
+import { shutdown } from '../broker/lifecycle.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -19,6 +27,51 @@ function reach(address: string, timeoutMs: number): Promise<string | undefined> 
       resolve(err ? `no connection within ${timeoutMs / 1000} s` : undefined);
     });
   });
+}
+
+/** Writes each --out file: `json` (the --json text) to .json files, `html()` to .html ones. */
+function writeOut(files: readonly string[], json: string, html: () => string): void {
+  for (const file of files) {
+    writeFileSync(file, file.toLowerCase().endsWith('.json') ? json : html());
+    process.stderr.write(`wrote ${file}\n`);
+  }
+}
+
+const command = () => ['npm start --', ...process.argv.slice(2)].join(' ');
+
+/** The replay as a page: its text report, preformatted (the charts are the field case's). */
+function replayHtml(text: string, report: ReplayReport | undefined): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>mshare replay report</title></head>
+<body>
+<h1>mshare replay report</h1>
+<p>${escapeHtml(command())}; generated ${escapeHtml(new Date().toISOString())}</p>
+<pre>${escapeHtml(text)}</pre>
+<h2>JSON</h2>
+<pre>${escapeHtml(JSON.stringify({ replay: report }, null, 2))}</pre>
+</body>
+</html>
+`;
+}
+
+async function replay(cli: Cli & { replay: string }): Promise<number> {
+  const o = { ...DEFAULT_OPTIONS, ...cli.options };
+  const embedded = o.broker === undefined ? await startEmbeddedBroker(o) : undefined;
+  const client = new BrokerClient(embedded?.address ?? (o.broker as string));
+  try {
+    const r = await runReplayCommand({ file: cli.replay, target: client, json: cli.json, options: { exitWhenDone: true } });
+    if (r.error !== undefined) console.error(`mshare-loadtest: ${r.error}`);
+    if (r.report === undefined) return r.exitCode;
+    const json = cli.json ? r.output : `${JSON.stringify({ replay: r.report }, null, 2)}\n`;
+    const text = cli.json ? formatReplayReport(r.report) : r.output;
+    process.stdout.write(r.output);
+    writeOut(cli.out, json, () => replayHtml(text, r.report));
+    return r.exitCode;
+  } finally {
+    client.close();
+    if (embedded) await shutdown(embedded.broker, 2_000);
+  }
 }
 
 async function main(): Promise<number> {
@@ -43,18 +96,23 @@ async function main(): Promise<number> {
       return 3;
     }
   }
+  if (cli.replay !== undefined) return replay({ ...cli, replay: cli.replay });
   const report = await runScenario({
     ...cli.options,
     onProgress: cli.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
   });
   const verdicts = checkThresholds(report, cli.thresholds);
   const passed = verdicts.every((v) => v.pass);
+  const full = { ...report, thresholds: verdicts, passed };
+  const json = `${JSON.stringify(full, null, 2)}\n`;
   if (cli.json) {
-    process.stdout.write(`${JSON.stringify({ ...report, thresholds: verdicts, passed }, null, 2)}\n`);
+    process.stdout.write(json);
+    for (const line of formatWarnings(report)) process.stderr.write(`${line}\n`);
     for (const v of verdicts) process.stderr.write(`${v.pass ? 'PASS' : 'FAIL'} ${v.field} ${v.value} ${v.op} ${v.limit}\n`);
   } else {
     process.stdout.write(`${formatReport(report, verdicts)}\n`);
   }
+  writeOut(cli.out, json, () => renderHtmlReport(full, { command: command(), generatedAt: new Date().toISOString() }));
   return passed ? 0 : 1;
 }
 

@@ -23,6 +23,7 @@ import { seedBaseline } from '../../shared/kernel/accounting.js';
 import type { OutcomeTally } from '../../shared/grpc/wire.js';
 import type { Pattern } from '../worker/config.js';
 import { UsageFigures } from '../worker/worker.js';
+import { loadFigures, type LoadFigures, type LoadInputs } from './load.js';
 
 export interface CapacityFigures {
   /** Page-table bytes that do not grow with the clients. */
@@ -35,7 +36,8 @@ export interface CapacityFigures {
   fits: boolean;
 }
 
-export interface Report {
+/** The field case's figures, then the load test's (load.ts: phases, RPC latency, errors, warnings). */
+export interface Report extends LoadFigures {
   clients: number;
   workers: number;
   /** Simulated processes of the run: the clients and the donor's creator. */
@@ -96,6 +98,8 @@ export interface ReportInputs {
   /** GetAccounting: broker-wide. */
   system: { pagetableBytes: number; unsharedPagetableBytes: number };
   seconds: { setup: number; run: number; wall: number };
+  /** The workers' RPC samples and the pattern's requested rate (absent: none recorded). */
+  load?: LoadInputs;
 }
 
 export function capacity(machine: number, sga: number, fixed: number, perClient: number, clients: number): CapacityFigures {
@@ -151,5 +155,10 @@ export function buildReport(i: ReportInputs): Report {
     setup_seconds: i.seconds.setup,
     run_seconds: i.seconds.run,
     wall_seconds: i.seconds.wall,
+    ...loadFigures(
+      i.load ?? { requestedRatePerS: null, samples: [] },
+      { setup: i.seconds.setup, pattern: i.seconds.run, teardown: Math.max(0, i.seconds.wall - i.seconds.setup - i.seconds.run) },
+      i.accesses.present + i.accesses.minorFault + i.accesses.sigsegv + i.accesses.sigbus,
+    ),
   };
 }

@@ -10,7 +10,7 @@
  * The figures and the report are report.ts's (buildReport, a pure function of what the run read).
  */
 import * as grpc from '@grpc/grpc-js';
-import { BrokerClient } from '../../shared/client/broker-client.js';
+import { BrokerClient } from '../../shared/client/index.js';
 import { AccessCounts } from '../../shared/kernel/counts.js';
 import { loadConfig as loadBrokerConfig } from '../broker/config.js';
 import { buildBroker, type Broker } from '../broker/server.js';
@@ -18,6 +18,7 @@ import { shutdown } from '../broker/lifecycle.js';
 import { Worker } from '../worker/worker.js';
 import { DEFAULT_OPTIONS, EMBEDDED_REGION, type ScenarioOptions } from './options.js';
 import { buildReport, type Report } from './report.js';
+import type { Phase, PhasedSample } from './load.js';
 
 /** Clients spread over workers: the first (clients mod workers) get one more. */
 export function split(clients: number, workers: number): number[] {
@@ -25,12 +26,13 @@ export function split(clients: number, workers: number): number[] {
   return Array.from({ length: n }, (_, i) => Math.floor(clients / n) + (i < clients % n ? 1 : 0));
 }
 
-interface Embedded {
+export interface Embedded {
   broker: Broker;
   address: string;
 }
 
-async function startEmbeddedBroker(o: ScenarioOptions): Promise<Embedded> {
+/** A broker in this process with gRPC on 127.0.0.1:0 (the run's, or `--replay`'s target). */
+export async function startEmbeddedBroker(o: Pick<ScenarioOptions, 'geometry' | 'sharing' | 'clients' | 'sgaBytes'>): Promise<Embedded> {
   const config = loadBrokerConfig({
     MSHARE_GRPC_ADDR: '127.0.0.1:0',
     MSHARE_HTTP_ADDR: '127.0.0.1:0',
@@ -55,7 +57,11 @@ export async function runScenario(options: Partial<ScenarioOptions> = {}): Promi
   const embedded = o.broker === undefined ? await startEmbeddedBroker(o) : undefined;
   const address = embedded?.address ?? (o.broker as string);
   const region = o.region ?? (embedded ? EMBEDDED_REGION : `loadtest-${process.pid}-${Date.now().toString(36)}`);
+  // Every worker RPC, with the phase it fell in: the report's latency and error figures.
+  const samples: PhasedSample[] = [];
+  let loadPhase: Phase = 'setup';
   const common = {
+    onRpc: (sample: Omit<PhasedSample, 'phase'>) => { samples.push({ ...sample, phase: loadPhase }); },
     brokerAddress: address, region, sgaBytes: o.sgaBytes, pattern: o.pattern, sparseFraction: o.sparseFraction,
     hotsetRate: o.hotsetRate, hotsetFraction: o.hotsetFraction, durationS: o.durationS, hotsetAccesses: o.hotsetAccesses,
   };
@@ -82,10 +88,12 @@ export async function runScenario(options: Partial<ScenarioOptions> = {}): Promi
     phase = 'clients spawning and attaching';
     await Promise.all(clients.map((w) => w.start()));
     const t1 = performance.now();
+    loadPhase = 'pattern';
     phase = `clients running ${o.pattern}`;
     say(progressLine());
     await Promise.all(clients.map((w) => w.run()));
     const t2 = performance.now();
+    loadPhase = 'teardown';
     phase = 'reading the figures';
     say(progressLine());
 
@@ -114,6 +122,8 @@ export async function runScenario(options: Partial<ScenarioOptions> = {}): Promi
       accesses,
       system,
       seconds: { setup: (t1 - t0) / 1000, run: (t2 - t1) / 1000, wall },
+      // hotset paces each client worker at hotsetRate; the other patterns go as fast as they can.
+      load: { requestedRatePerS: o.pattern === 'hotset' ? o.hotsetRate * clients.length : null, samples },
     });
   } finally {
     clearInterval(ticker);

@@ -10,9 +10,14 @@
  *   sequential  one Touch RPC per process over the whole SGA;
  *   sparse      uniform random pages, a fraction of the SGA per process, in AccessStream batches;
  *   hotset      zipf-like (s = 1) over a hot set at a target rate, bounded by a duration and a count.
- * stop(): each process drops its reference (mshare_unlink) and exits; the session closes.
+ * stop(): each process that attached drops its reference (mshare_unlink) and exits; the session
+ * closes. A process that never attached (stopped before its Mshare, or whose Mshare failed) only
+ * exits: unlinking a reference it never held would fail (ENOENT, EBUSY) or, worse, drop someone
+ * else's, so a clean stop makes no syscall error.
  */
-import { BrokerClient, type BrokerSession, type GeometryInfo } from '../../shared/client/broker-client.js';
+import * as grpc from '@grpc/grpc-js';
+import { BrokerClient, type BrokerSession, type GeometryInfo } from '../../shared/client/index.js';
+import { statusFromError } from '../../shared/grpc/status.js';
 import { AccessCounts } from '../../shared/kernel/counts.js';
 import { KernelError } from '../../shared/kernel/errors.js';
 import {
@@ -61,6 +66,22 @@ export interface WorkerOptions {
   onSessionLost?: () => void;
   /** Default: a fresh registry without Node's process metrics. */
   metrics?: WorkerMetrics;
+  /**
+   * Called after each RPC the worker makes (an AccessStream batch counts as one): its method, its
+   * client-side latency in ms, and its outcome (the gRPC status code name, the errno when the
+   * broker gave one). The load test's latency and error report is built from these.
+   */
+  onRpc?: (sample: RpcSample) => void;
+}
+
+/** One RPC as the worker saw it. */
+export interface RpcSample {
+  method: string;
+  ms: number;
+  /** gRPC status code name: 'OK', 'NOT_FOUND', 'UNAVAILABLE' ... */
+  code: string;
+  /** The errno the broker answered (KernelError), if any. */
+  errno?: string;
 }
 
 export interface WorkerProgress {
@@ -134,7 +155,10 @@ export class Worker {
   /** The processes that run the pattern. */
   readonly patternPids: number[] = [];
 
-  private readonly opts: Required<Omit<WorkerOptions, 'metrics'>>;
+  private readonly opts: Required<Omit<WorkerOptions, 'metrics' | 'onRpc'>>;
+  private readonly onRpc: ((sample: RpcSample) => void) | undefined;
+  /** Live processes that hold a reference to the region (the creator's included). */
+  private readonly attached = new Set<number>();
   private readonly client: BrokerClient;
   private session: BrokerSession | undefined;
   private readonly live = new Set<number>();
@@ -150,7 +174,8 @@ export class Worker {
       durationS: d.durationS, hotsetAccesses: d.hotsetAccesses, attachTimeoutMs: d.attachTimeoutMs, name: d.name,
       connectTimeoutMs: 10_000, uid: 1000, gid: 1000, concurrency: 16, seed: 1, onSessionLost: () => {},
       ...stripUndefined(options),
-    } as Required<Omit<WorkerOptions, 'metrics'>>;
+    } as Required<Omit<WorkerOptions, 'metrics' | 'onRpc'>>;
+    this.onRpc = options.onRpc;
     if (!Number.isInteger(this.opts.processes) || this.opts.processes < 1) {
       throw new Error(`processes ${this.opts.processes} must be a whole number >= 1`);
     }
@@ -198,6 +223,7 @@ export class Worker {
       this.creatorPid = pids[0];
       attachers = pids.slice(1);
       await this.createRegion(pids[0]);
+      this.attached.add(pids[0]);
       this.progress.attached++;
     }
     this.patternPids.push(...attachers);
@@ -207,6 +233,7 @@ export class Worker {
     await pool(attachers.length, o.concurrency, async (i) => {
       this.checkRunning();
       await this.rpc('Mshare', () => this.client.mshare(attachers[i], o.region, region.start, region.size, O_RDWR, 0));
+      this.attached.add(attachers[i]);
       this.progress.attached++;
     });
   }
@@ -270,8 +297,11 @@ export class Worker {
     const order = [...this.live].filter((p) => p !== this.creatorPid);
     if (this.creatorPid !== undefined && this.live.has(this.creatorPid)) order.push(this.creatorPid);
     const leave = async (pid: number) => {
-      // A process that never attached holds no reference: ENOENT/EPERM/EBUSY are expected then.
-      await this.rpc('MshareUnlink', () => this.client.mshareUnlink(pid, this.opts.region)).catch(ignoreKernelError);
+      // Only a process that attached holds a reference to drop; the others just exit.
+      if (this.attached.has(pid)) {
+        await this.rpc('MshareUnlink', () => this.client.mshareUnlink(pid, this.opts.region)).catch(ignoreKernelError);
+        this.attached.delete(pid);
+      }
       await this.rpc('Exit', () => this.client.exit(pid)).catch(ignoreKernelError);
       this.live.delete(pid);
       this.metrics.processes.set(this.live.size);
@@ -383,8 +413,14 @@ export class Worker {
 
   private async rpc<T>(method: string, call: () => Promise<T>): Promise<T> {
     const done = this.metrics.time(method);
+    const t0 = performance.now();
     try {
-      return await call();
+      const out = await call();
+      this.onRpc?.({ method, ms: performance.now() - t0, code: 'OK' });
+      return out;
+    } catch (err) {
+      this.onRpc?.({ method, ms: performance.now() - t0, ...outcomeOf(err) });
+      throw err;
     } finally {
       done();
     }
@@ -442,6 +478,13 @@ class Inflight {
   async drain(): Promise<void> {
     while (this.pending.length > 0) await this.pending.shift();
   }
+}
+
+/** A failed call's gRPC status code name and errno. */
+function outcomeOf(err: unknown): { code: string; errno?: string } {
+  if (err instanceof KernelError) return { code: grpc.status[statusFromError(err).code], errno: err.errno };
+  const code = (err as { code?: unknown } | null)?.code;
+  return { code: typeof code === 'number' && grpc.status[code] !== undefined ? grpc.status[code] : 'UNKNOWN' };
 }
 
 function ignoreKernelError(err: unknown): void {

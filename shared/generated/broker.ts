@@ -1,10 +1,10 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
-import type { AccessBatchRequest as _mshare_v1_AccessBatchRequest, AccessBatchRequest__Output as _mshare_v1_AccessBatchRequest__Output } from './mshare/v1/AccessBatchRequest.js';
-import type { AccessBatchResponse as _mshare_v1_AccessBatchResponse, AccessBatchResponse__Output as _mshare_v1_AccessBatchResponse__Output } from './mshare/v1/AccessBatchResponse.js';
 import type { AccessRequest as _mshare_v1_AccessRequest, AccessRequest__Output as _mshare_v1_AccessRequest__Output } from './mshare/v1/AccessRequest.js';
 import type { AccessResponse as _mshare_v1_AccessResponse, AccessResponse__Output as _mshare_v1_AccessResponse__Output } from './mshare/v1/AccessResponse.js';
+import type { AccessStreamRequest as _mshare_v1_AccessStreamRequest, AccessStreamRequest__Output as _mshare_v1_AccessStreamRequest__Output } from './mshare/v1/AccessStreamRequest.js';
+import type { AccessStreamResponse as _mshare_v1_AccessStreamResponse, AccessStreamResponse__Output as _mshare_v1_AccessStreamResponse__Output } from './mshare/v1/AccessStreamResponse.js';
 import type { BrokerClient as _mshare_v1_BrokerClient, BrokerDefinition as _mshare_v1_BrokerDefinition } from './mshare/v1/Broker.js';
 import type { ExitRequest as _mshare_v1_ExitRequest, ExitRequest__Output as _mshare_v1_ExitRequest__Output } from './mshare/v1/ExitRequest.js';
 import type { ExitResponse as _mshare_v1_ExitResponse, ExitResponse__Output as _mshare_v1_ExitResponse__Output } from './mshare/v1/ExitResponse.js';
@@ -28,7 +28,7 @@ import type { OutcomeCounts as _mshare_v1_OutcomeCounts, OutcomeCounts__Output a
 import type { ProcStatusRequest as _mshare_v1_ProcStatusRequest, ProcStatusRequest__Output as _mshare_v1_ProcStatusRequest__Output } from './mshare/v1/ProcStatusRequest.js';
 import type { ProcStatusResponse as _mshare_v1_ProcStatusResponse, ProcStatusResponse__Output as _mshare_v1_ProcStatusResponse__Output } from './mshare/v1/ProcStatusResponse.js';
 import type { ReadRegionRequest as _mshare_v1_ReadRegionRequest, ReadRegionRequest__Output as _mshare_v1_ReadRegionRequest__Output } from './mshare/v1/ReadRegionRequest.js';
-import type { Region as _mshare_v1_Region, Region__Output as _mshare_v1_Region__Output } from './mshare/v1/Region.js';
+import type { ReadRegionResponse as _mshare_v1_ReadRegionResponse, ReadRegionResponse__Output as _mshare_v1_ReadRegionResponse__Output } from './mshare/v1/ReadRegionResponse.js';
 import type { SeedBaseline as _mshare_v1_SeedBaseline, SeedBaseline__Output as _mshare_v1_SeedBaseline__Output } from './mshare/v1/SeedBaseline.js';
 import type { SessionOpen as _mshare_v1_SessionOpen, SessionOpen__Output as _mshare_v1_SessionOpen__Output } from './mshare/v1/SessionOpen.js';
 import type { SessionOpened as _mshare_v1_SessionOpened, SessionOpened__Output as _mshare_v1_SessionOpened__Output } from './mshare/v1/SessionOpened.js';
@@ -50,12 +50,16 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   mshare: {
     v1: {
-      AccessBatchRequest: MessageTypeDefinition<_mshare_v1_AccessBatchRequest, _mshare_v1_AccessBatchRequest__Output>
-      AccessBatchResponse: MessageTypeDefinition<_mshare_v1_AccessBatchResponse, _mshare_v1_AccessBatchResponse__Output>
       AccessKind: EnumTypeDefinition
       AccessOutcome: EnumTypeDefinition
       AccessRequest: MessageTypeDefinition<_mshare_v1_AccessRequest, _mshare_v1_AccessRequest__Output>
       AccessResponse: MessageTypeDefinition<_mshare_v1_AccessResponse, _mshare_v1_AccessResponse__Output>
+      AccessStreamRequest: MessageTypeDefinition<_mshare_v1_AccessStreamRequest, _mshare_v1_AccessStreamRequest__Output>
+      AccessStreamResponse: MessageTypeDefinition<_mshare_v1_AccessStreamResponse, _mshare_v1_AccessStreamResponse__Output>
+      /**
+       * The broker: simulated processes, their address spaces and page tables, and the msharefs
+       * namespace, driven by Linux's system calls. (Named Broker, not BrokerService: see buf.yaml.)
+       */
       Broker: SubtypeConstructor<typeof grpc.Client, _mshare_v1_BrokerClient> & { service: _mshare_v1_BrokerDefinition }
       ExitRequest: MessageTypeDefinition<_mshare_v1_ExitRequest, _mshare_v1_ExitRequest__Output>
       ExitResponse: MessageTypeDefinition<_mshare_v1_ExitResponse, _mshare_v1_ExitResponse__Output>
@@ -79,7 +83,7 @@ export interface ProtoGrpcType {
       ProcStatusRequest: MessageTypeDefinition<_mshare_v1_ProcStatusRequest, _mshare_v1_ProcStatusRequest__Output>
       ProcStatusResponse: MessageTypeDefinition<_mshare_v1_ProcStatusResponse, _mshare_v1_ProcStatusResponse__Output>
       ReadRegionRequest: MessageTypeDefinition<_mshare_v1_ReadRegionRequest, _mshare_v1_ReadRegionRequest__Output>
-      Region: MessageTypeDefinition<_mshare_v1_Region, _mshare_v1_Region__Output>
+      ReadRegionResponse: MessageTypeDefinition<_mshare_v1_ReadRegionResponse, _mshare_v1_ReadRegionResponse__Output>
       SeedBaseline: MessageTypeDefinition<_mshare_v1_SeedBaseline, _mshare_v1_SeedBaseline__Output>
       SessionOpen: MessageTypeDefinition<_mshare_v1_SessionOpen, _mshare_v1_SessionOpen__Output>
       SessionOpened: MessageTypeDefinition<_mshare_v1_SessionOpened, _mshare_v1_SessionOpened__Output>

@@ -17,8 +17,8 @@ import type { AccessKind, OutcomeName } from '../kernel/uapi.js';
 import type {
   AccessResult, ProcStatus, RegionInfo, SeedBaseline, SystemAccounting, TableCounts as KernelTableCounts,
 } from '../kernel/types.js';
-import type { AccessBatchRequest, AccessBatchRequest__Output } from '../generated/mshare/v1/AccessBatchRequest.js';
-import type { AccessBatchResponse, AccessBatchResponse__Output } from '../generated/mshare/v1/AccessBatchResponse.js';
+import type { AccessStreamRequest, AccessStreamRequest__Output } from '../generated/mshare/v1/AccessStreamRequest.js';
+import type { AccessStreamResponse, AccessStreamResponse__Output } from '../generated/mshare/v1/AccessStreamResponse.js';
 import type { AccessKind as WireAccessKind, AccessKind__Output } from '../generated/mshare/v1/AccessKind.js';
 import type { AccessOutcome, AccessOutcome__Output } from '../generated/mshare/v1/AccessOutcome.js';
 import type { AccessResponse, AccessResponse__Output } from '../generated/mshare/v1/AccessResponse.js';
@@ -26,7 +26,7 @@ import type { GetAccountingResponse, GetAccountingResponse__Output } from '../ge
 import type { GetGeometryResponse, GetGeometryResponse__Output } from '../generated/mshare/v1/GetGeometryResponse.js';
 import type { OutcomeCounts, OutcomeCounts__Output } from '../generated/mshare/v1/OutcomeCounts.js';
 import type { ProcStatusResponse, ProcStatusResponse__Output } from '../generated/mshare/v1/ProcStatusResponse.js';
-import type { Region, Region__Output } from '../generated/mshare/v1/Region.js';
+import type { ReadRegionResponse, ReadRegionResponse__Output } from '../generated/mshare/v1/ReadRegionResponse.js';
 import type { TableCounts, TableCounts__Output } from '../generated/mshare/v1/TableCounts.js';
 import type { TouchResponse, TouchResponse__Output } from '../generated/mshare/v1/TouchResponse.js';
 
@@ -173,7 +173,7 @@ export interface BatchResult extends AccessCounts {
  * One batch: `addrs` as a BigUint64Array (viewed as its bytes, on a little-endian host) or as
  * little-endian u64 bytes, sent as they are. Their length is the kernel's to check (accessBatch).
  */
-export function encodeBatch(pid: number, kind: AccessKind, addrs: BigUint64Array | Uint8Array): AccessBatchRequest {
+export function encodeBatch(pid: number, kind: AccessKind, addrs: BigUint64Array | Uint8Array): AccessStreamRequest {
   let bytes: Uint8Array;
   if (addrs instanceof BigUint64Array) {
     if (!LITTLE_ENDIAN) throw new Error('BigUint64Array batches need a little-endian host; pass bytes');
@@ -189,15 +189,15 @@ export function encodeBatch(pid: number, kind: AccessKind, addrs: BigUint64Array
  * place when 4-byte aligned and copies it otherwise, and refuses a length that is not a multiple
  * of 8 (EINVAL) before it accesses anything: the one place a batch's length is checked.
  */
-export function decodeBatch(req: AccessBatchRequest__Output): { pid: number; kind: AccessKind; addrs: Uint8Array } {
+export function decodeBatch(req: AccessStreamRequest__Output): { pid: number; kind: AccessKind; addrs: Uint8Array } {
   return { pid: decodePid(req.pid), kind: decodeKind(req.kind), addrs: req.addrs };
 }
 
-export function encodeBatchResult(c: AccessCounts, outcomes: Uint8Array): AccessBatchResponse {
+export function encodeBatchResult(c: AccessCounts, outcomes: Uint8Array): AccessStreamResponse {
   return { counts: encodeCounts(c), outcomes, synced: c.synced };
 }
 
-export function decodeBatchResult(m: AccessBatchResponse__Output): BatchResult {
+export function decodeBatchResult(m: AccessStreamResponse__Output): BatchResult {
   return { ...decodeTouchResult(m), outcomes: m.outcomes };
 }
 
@@ -215,7 +215,7 @@ export function decodeTables(t: TableCounts__Output | null | undefined): KernelT
 }
 
 /** The msharefs read, in the proto's shape; also the JSON of GET /msharefs/:name. */
-export function encodeRegion(r: RegionInfo): Required<Region> {
+export function encodeRegion(r: RegionInfo): Required<ReadRegionResponse> {
   return {
     name: r.name,
     start: encodeU64(r.start),
@@ -232,7 +232,7 @@ export function encodeRegion(r: RegionInfo): Required<Region> {
   };
 }
 
-export function decodeRegion(r: Region__Output): RegionInfo {
+export function decodeRegion(r: ReadRegionResponse__Output): RegionInfo {
   return {
     name: r.name,
     start: BigInt(r.start),

@@ -1,6 +1,12 @@
 // Original file: proto/mshare/v1/broker.proto
 
+/**
+ * What one access came to.
+ */
 export const AccessOutcome = {
+  /**
+   * Never answered; the proto3 zero value.
+   */
   ACCESS_OUTCOME_UNSPECIFIED: 'ACCESS_OUTCOME_UNSPECIFIED',
   /**
    * The page was present and the access allowed: no fault.
@@ -20,7 +26,13 @@ export const AccessOutcome = {
   ACCESS_OUTCOME_SIGBUS: 'ACCESS_OUTCOME_SIGBUS',
 } as const;
 
+/**
+ * What one access came to.
+ */
 export type AccessOutcome =
+  /**
+   * Never answered; the proto3 zero value.
+   */
   | 'ACCESS_OUTCOME_UNSPECIFIED'
   | 0
   /**
@@ -44,4 +56,7 @@ export type AccessOutcome =
   | 'ACCESS_OUTCOME_SIGBUS'
   | 4
 
+/**
+ * What one access came to.
+ */
 export type AccessOutcome__Output = typeof AccessOutcome[keyof typeof AccessOutcome]

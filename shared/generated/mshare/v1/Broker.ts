@@ -2,10 +2,10 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
-import type { AccessBatchRequest as _mshare_v1_AccessBatchRequest, AccessBatchRequest__Output as _mshare_v1_AccessBatchRequest__Output } from '../../mshare/v1/AccessBatchRequest.js';
-import type { AccessBatchResponse as _mshare_v1_AccessBatchResponse, AccessBatchResponse__Output as _mshare_v1_AccessBatchResponse__Output } from '../../mshare/v1/AccessBatchResponse.js';
 import type { AccessRequest as _mshare_v1_AccessRequest, AccessRequest__Output as _mshare_v1_AccessRequest__Output } from '../../mshare/v1/AccessRequest.js';
 import type { AccessResponse as _mshare_v1_AccessResponse, AccessResponse__Output as _mshare_v1_AccessResponse__Output } from '../../mshare/v1/AccessResponse.js';
+import type { AccessStreamRequest as _mshare_v1_AccessStreamRequest, AccessStreamRequest__Output as _mshare_v1_AccessStreamRequest__Output } from '../../mshare/v1/AccessStreamRequest.js';
+import type { AccessStreamResponse as _mshare_v1_AccessStreamResponse, AccessStreamResponse__Output as _mshare_v1_AccessStreamResponse__Output } from '../../mshare/v1/AccessStreamResponse.js';
 import type { ExitRequest as _mshare_v1_ExitRequest, ExitRequest__Output as _mshare_v1_ExitRequest__Output } from '../../mshare/v1/ExitRequest.js';
 import type { ExitResponse as _mshare_v1_ExitResponse, ExitResponse__Output as _mshare_v1_ExitResponse__Output } from '../../mshare/v1/ExitResponse.js';
 import type { GetAccountingRequest as _mshare_v1_GetAccountingRequest, GetAccountingRequest__Output as _mshare_v1_GetAccountingRequest__Output } from '../../mshare/v1/GetAccountingRequest.js';
@@ -27,7 +27,7 @@ import type { MunmapResponse as _mshare_v1_MunmapResponse, MunmapResponse__Outpu
 import type { ProcStatusRequest as _mshare_v1_ProcStatusRequest, ProcStatusRequest__Output as _mshare_v1_ProcStatusRequest__Output } from '../../mshare/v1/ProcStatusRequest.js';
 import type { ProcStatusResponse as _mshare_v1_ProcStatusResponse, ProcStatusResponse__Output as _mshare_v1_ProcStatusResponse__Output } from '../../mshare/v1/ProcStatusResponse.js';
 import type { ReadRegionRequest as _mshare_v1_ReadRegionRequest, ReadRegionRequest__Output as _mshare_v1_ReadRegionRequest__Output } from '../../mshare/v1/ReadRegionRequest.js';
-import type { Region as _mshare_v1_Region, Region__Output as _mshare_v1_Region__Output } from '../../mshare/v1/Region.js';
+import type { ReadRegionResponse as _mshare_v1_ReadRegionResponse, ReadRegionResponse__Output as _mshare_v1_ReadRegionResponse__Output } from '../../mshare/v1/ReadRegionResponse.js';
 import type { SessionRequest as _mshare_v1_SessionRequest, SessionRequest__Output as _mshare_v1_SessionRequest__Output } from '../../mshare/v1/SessionRequest.js';
 import type { SessionResponse as _mshare_v1_SessionResponse, SessionResponse__Output as _mshare_v1_SessionResponse__Output } from '../../mshare/v1/SessionResponse.js';
 import type { SpawnRequest as _mshare_v1_SpawnRequest, SpawnRequest__Output as _mshare_v1_SpawnRequest__Output } from '../../mshare/v1/SpawnRequest.js';
@@ -35,6 +35,10 @@ import type { SpawnResponse as _mshare_v1_SpawnResponse, SpawnResponse__Output a
 import type { TouchRequest as _mshare_v1_TouchRequest, TouchRequest__Output as _mshare_v1_TouchRequest__Output } from '../../mshare/v1/TouchRequest.js';
 import type { TouchResponse as _mshare_v1_TouchResponse, TouchResponse__Output as _mshare_v1_TouchResponse__Output } from '../../mshare/v1/TouchResponse.js';
 
+/**
+ * The broker: simulated processes, their address spaces and page tables, and the msharefs
+ * namespace, driven by Linux's system calls. (Named Broker, not BrokerService: see buf.yaml.)
+ */
 export interface BrokerClient extends grpc.Client {
   /**
    * One access by a process, following the fault path. The outcome is a result, not an error.
@@ -59,16 +63,16 @@ export interface BrokerClient extends grpc.Client {
    * ends the stream with that error (errors as for Access); batches before it were applied.
    * Errors: ESRCH, EINVAL.
    */
-  AccessStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessBatchRequest, _mshare_v1_AccessBatchResponse__Output>;
-  AccessStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessBatchRequest, _mshare_v1_AccessBatchResponse__Output>;
+  AccessStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessStreamRequest, _mshare_v1_AccessStreamResponse__Output>;
+  AccessStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessStreamRequest, _mshare_v1_AccessStreamResponse__Output>;
   /**
    * Batched accesses: each request is one batch of addresses for one pid and kind, each reply
    * the outcome of every address of that batch, in order. A malformed batch or a kernel error
    * ends the stream with that error (errors as for Access); batches before it were applied.
    * Errors: ESRCH, EINVAL.
    */
-  accessStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessBatchRequest, _mshare_v1_AccessBatchResponse__Output>;
-  accessStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessBatchRequest, _mshare_v1_AccessBatchResponse__Output>;
+  accessStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessStreamRequest, _mshare_v1_AccessStreamResponse__Output>;
+  accessStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessStreamRequest, _mshare_v1_AccessStreamResponse__Output>;
   
   /**
    * Tears down a process's address space. The regions it created or attached stay.
@@ -254,18 +258,18 @@ export interface BrokerClient extends grpc.Client {
    * The msharefs read of one region: start and size, owner, mode, reference count.
    * Errors: ENOENT, EINVAL, ENAMETOOLONG.
    */
-  ReadRegion(argument: _mshare_v1_ReadRegionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_Region__Output>): grpc.ClientUnaryCall;
-  ReadRegion(argument: _mshare_v1_ReadRegionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_Region__Output>): grpc.ClientUnaryCall;
-  ReadRegion(argument: _mshare_v1_ReadRegionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_Region__Output>): grpc.ClientUnaryCall;
-  ReadRegion(argument: _mshare_v1_ReadRegionRequest, callback: grpc.requestCallback<_mshare_v1_Region__Output>): grpc.ClientUnaryCall;
+  ReadRegion(argument: _mshare_v1_ReadRegionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_ReadRegionResponse__Output>): grpc.ClientUnaryCall;
+  ReadRegion(argument: _mshare_v1_ReadRegionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_ReadRegionResponse__Output>): grpc.ClientUnaryCall;
+  ReadRegion(argument: _mshare_v1_ReadRegionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_ReadRegionResponse__Output>): grpc.ClientUnaryCall;
+  ReadRegion(argument: _mshare_v1_ReadRegionRequest, callback: grpc.requestCallback<_mshare_v1_ReadRegionResponse__Output>): grpc.ClientUnaryCall;
   /**
    * The msharefs read of one region: start and size, owner, mode, reference count.
    * Errors: ENOENT, EINVAL, ENAMETOOLONG.
    */
-  readRegion(argument: _mshare_v1_ReadRegionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_Region__Output>): grpc.ClientUnaryCall;
-  readRegion(argument: _mshare_v1_ReadRegionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_Region__Output>): grpc.ClientUnaryCall;
-  readRegion(argument: _mshare_v1_ReadRegionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_Region__Output>): grpc.ClientUnaryCall;
-  readRegion(argument: _mshare_v1_ReadRegionRequest, callback: grpc.requestCallback<_mshare_v1_Region__Output>): grpc.ClientUnaryCall;
+  readRegion(argument: _mshare_v1_ReadRegionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_ReadRegionResponse__Output>): grpc.ClientUnaryCall;
+  readRegion(argument: _mshare_v1_ReadRegionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_ReadRegionResponse__Output>): grpc.ClientUnaryCall;
+  readRegion(argument: _mshare_v1_ReadRegionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_ReadRegionResponse__Output>): grpc.ClientUnaryCall;
+  readRegion(argument: _mshare_v1_ReadRegionRequest, callback: grpc.requestCallback<_mshare_v1_ReadRegionResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * A client's lifetime: the first request must be `open`; the first reply carries the
@@ -324,6 +328,10 @@ export interface BrokerClient extends grpc.Client {
   
 }
 
+/**
+ * The broker: simulated processes, their address spaces and page tables, and the msharefs
+ * namespace, driven by Linux's system calls. (Named Broker, not BrokerService: see buf.yaml.)
+ */
 export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
   /**
    * One access by a process, following the fault path. The outcome is a result, not an error.
@@ -337,7 +345,7 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
    * ends the stream with that error (errors as for Access); batches before it were applied.
    * Errors: ESRCH, EINVAL.
    */
-  AccessStream: grpc.handleBidiStreamingCall<_mshare_v1_AccessBatchRequest__Output, _mshare_v1_AccessBatchResponse>;
+  AccessStream: grpc.handleBidiStreamingCall<_mshare_v1_AccessStreamRequest__Output, _mshare_v1_AccessStreamResponse>;
   
   /**
    * Tears down a process's address space. The regions it created or attached stay.
@@ -408,7 +416,7 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
    * The msharefs read of one region: start and size, owner, mode, reference count.
    * Errors: ENOENT, EINVAL, ENAMETOOLONG.
    */
-  ReadRegion: grpc.handleUnaryCall<_mshare_v1_ReadRegionRequest__Output, _mshare_v1_Region>;
+  ReadRegion: grpc.handleUnaryCall<_mshare_v1_ReadRegionRequest__Output, _mshare_v1_ReadRegionResponse>;
   
   /**
    * A client's lifetime: the first request must be `open`; the first reply carries the
@@ -436,7 +444,7 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
 
 export interface BrokerDefinition extends grpc.ServiceDefinition {
   Access: MethodDefinition<_mshare_v1_AccessRequest, _mshare_v1_AccessResponse, _mshare_v1_AccessRequest__Output, _mshare_v1_AccessResponse__Output>
-  AccessStream: MethodDefinition<_mshare_v1_AccessBatchRequest, _mshare_v1_AccessBatchResponse, _mshare_v1_AccessBatchRequest__Output, _mshare_v1_AccessBatchResponse__Output>
+  AccessStream: MethodDefinition<_mshare_v1_AccessStreamRequest, _mshare_v1_AccessStreamResponse, _mshare_v1_AccessStreamRequest__Output, _mshare_v1_AccessStreamResponse__Output>
   Exit: MethodDefinition<_mshare_v1_ExitRequest, _mshare_v1_ExitResponse, _mshare_v1_ExitRequest__Output, _mshare_v1_ExitResponse__Output>
   GetAccounting: MethodDefinition<_mshare_v1_GetAccountingRequest, _mshare_v1_GetAccountingResponse, _mshare_v1_GetAccountingRequest__Output, _mshare_v1_GetAccountingResponse__Output>
   GetGeometry: MethodDefinition<_mshare_v1_GetGeometryRequest, _mshare_v1_GetGeometryResponse, _mshare_v1_GetGeometryRequest__Output, _mshare_v1_GetGeometryResponse__Output>
@@ -447,7 +455,7 @@ export interface BrokerDefinition extends grpc.ServiceDefinition {
   MshareUnlink: MethodDefinition<_mshare_v1_MshareUnlinkRequest, _mshare_v1_MshareUnlinkResponse, _mshare_v1_MshareUnlinkRequest__Output, _mshare_v1_MshareUnlinkResponse__Output>
   Munmap: MethodDefinition<_mshare_v1_MunmapRequest, _mshare_v1_MunmapResponse, _mshare_v1_MunmapRequest__Output, _mshare_v1_MunmapResponse__Output>
   ProcStatus: MethodDefinition<_mshare_v1_ProcStatusRequest, _mshare_v1_ProcStatusResponse, _mshare_v1_ProcStatusRequest__Output, _mshare_v1_ProcStatusResponse__Output>
-  ReadRegion: MethodDefinition<_mshare_v1_ReadRegionRequest, _mshare_v1_Region, _mshare_v1_ReadRegionRequest__Output, _mshare_v1_Region__Output>
+  ReadRegion: MethodDefinition<_mshare_v1_ReadRegionRequest, _mshare_v1_ReadRegionResponse, _mshare_v1_ReadRegionRequest__Output, _mshare_v1_ReadRegionResponse__Output>
   Session: MethodDefinition<_mshare_v1_SessionRequest, _mshare_v1_SessionResponse, _mshare_v1_SessionRequest__Output, _mshare_v1_SessionResponse__Output>
   Spawn: MethodDefinition<_mshare_v1_SpawnRequest, _mshare_v1_SpawnResponse, _mshare_v1_SpawnRequest__Output, _mshare_v1_SpawnResponse__Output>
   Touch: MethodDefinition<_mshare_v1_TouchRequest, _mshare_v1_TouchResponse, _mshare_v1_TouchRequest__Output, _mshare_v1_TouchResponse__Output>

@@ -1,8 +1,14 @@
 // Original file: proto/mshare/v1/broker.proto
 
 
+/**
+ * Exit's reply: no fields.
+ */
 export interface ExitResponse {
 }
 
+/**
+ * Exit's reply: no fields.
+ */
 export interface ExitResponse__Output {
 }

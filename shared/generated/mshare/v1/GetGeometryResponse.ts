@@ -2,12 +2,21 @@
 
 import type { Long } from '@grpc/proto-loader';
 
+/**
+ * The simulated machine's paging geometry.
+ */
 export interface GetGeometryResponse {
   /**
    * "x86_64-4level" or "x86_64-5level".
    */
   'name'?: (string);
+  /**
+   * Page-table levels: 4 or 5.
+   */
   'levels'?: (number);
+  /**
+   * Bytes of a page and of a page-table page: 4096.
+   */
   'page_size'?: (number);
   /**
    * addr and length of mshare() must be multiples of this (PGDIR_SIZE).
@@ -27,12 +36,21 @@ export interface GetGeometryResponse {
   'sharing'?: (boolean);
 }
 
+/**
+ * The simulated machine's paging geometry.
+ */
 export interface GetGeometryResponse__Output {
   /**
    * "x86_64-4level" or "x86_64-5level".
    */
   'name': (string);
+  /**
+   * Page-table levels: 4 or 5.
+   */
   'levels': (number);
+  /**
+   * Bytes of a page and of a page-table page: 4096.
+   */
   'page_size': (number);
   /**
    * addr and length of mshare() must be multiples of this (PGDIR_SIZE).

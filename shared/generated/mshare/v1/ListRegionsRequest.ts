@@ -1,8 +1,14 @@
 // Original file: proto/mshare/v1/broker.proto
 
 
+/**
+ * ListRegions' request: no fields.
+ */
 export interface ListRegionsRequest {
 }
 
+/**
+ * ListRegions' request: no fields.
+ */
 export interface ListRegionsRequest__Output {
 }

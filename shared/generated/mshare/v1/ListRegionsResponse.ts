@@ -1,11 +1,23 @@
 // Original file: proto/mshare/v1/broker.proto
 
-import type { Region as _mshare_v1_Region, Region__Output as _mshare_v1_Region__Output } from '../../mshare/v1/Region.js';
+import type { ReadRegionResponse as _mshare_v1_ReadRegionResponse, ReadRegionResponse__Output as _mshare_v1_ReadRegionResponse__Output } from '../../mshare/v1/ReadRegionResponse.js';
 
+/**
+ * The msharefs namespace.
+ */
 export interface ListRegionsResponse {
-  'regions'?: (_mshare_v1_Region)[];
+  /**
+   * Every named region, as ReadRegion would return it.
+   */
+  'regions'?: (_mshare_v1_ReadRegionResponse)[];
 }
 
+/**
+ * The msharefs namespace.
+ */
 export interface ListRegionsResponse__Output {
-  'regions': (_mshare_v1_Region__Output)[];
+  /**
+   * Every named region, as ReadRegion would return it.
+   */
+  'regions': (_mshare_v1_ReadRegionResponse__Output)[];
 }

@@ -2,13 +2,25 @@
 
 import type { Long } from '@grpc/proto-loader';
 
+/**
+ * mshare()'s arguments.
+ */
 export interface MshareRequest {
+  /**
+   * The calling process.
+   */
   'pid'?: (number);
   /**
    * msharefs file name: 1 to 255 bytes, no '/' or NUL, not "." or "..".
    */
   'name'?: (string);
+  /**
+   * Start of the shared range, a multiple of mshare_alignment.
+   */
   'addr'?: (number | string | Long);
+  /**
+   * Bytes of the shared range, a multiple of mshare_alignment.
+   */
   'length'?: (number | string | Long);
   /**
    * O_RDONLY or O_RDWR, with O_CREAT and O_EXCL.
@@ -20,13 +32,25 @@ export interface MshareRequest {
   'mode'?: (number);
 }
 
+/**
+ * mshare()'s arguments.
+ */
 export interface MshareRequest__Output {
+  /**
+   * The calling process.
+   */
   'pid': (number);
   /**
    * msharefs file name: 1 to 255 bytes, no '/' or NUL, not "." or "..".
    */
   'name': (string);
+  /**
+   * Start of the shared range, a multiple of mshare_alignment.
+   */
   'addr': (string);
+  /**
+   * Bytes of the shared range, a multiple of mshare_alignment.
+   */
   'length': (string);
   /**
    * O_RDONLY or O_RDWR, with O_CREAT and O_EXCL.

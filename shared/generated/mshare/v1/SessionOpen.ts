@@ -1,6 +1,9 @@
 // Original file: proto/mshare/v1/broker.proto
 
 
+/**
+ * Opens a session.
+ */
 export interface SessionOpen {
   /**
    * Free text for logs (e.g. "worker-3").
@@ -8,6 +11,9 @@ export interface SessionOpen {
   'client_name'?: (string);
 }
 
+/**
+ * Opens a session.
+ */
 export interface SessionOpen__Output {
   /**
    * Free text for logs (e.g. "worker-3").

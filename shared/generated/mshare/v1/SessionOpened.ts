@@ -1,7 +1,13 @@
 // Original file: proto/mshare/v1/broker.proto
 
 
+/**
+ * The session exists.
+ */
 export interface SessionOpened {
+  /**
+   * Pass it to Spawn to tie processes to this session.
+   */
   'session_id'?: (string);
   /**
    * How long after the stream ends the session's processes exit.
@@ -9,7 +15,13 @@ export interface SessionOpened {
   'grace_ms'?: (number);
 }
 
+/**
+ * The session exists.
+ */
 export interface SessionOpened__Output {
+  /**
+   * Pass it to Spawn to tie processes to this session.
+   */
   'session_id': (string);
   /**
    * How long after the stream ends the session's processes exit.

@@ -1,8 +1,17 @@
 // Original file: proto/mshare/v1/broker.proto
 
 
+/**
+ * Spawn's request: the new process's credentials and name.
+ */
 export interface SpawnRequest {
+  /**
+   * The process's user id: it owns the regions the process creates; uid 0 may unlink any.
+   */
   'uid'?: (number);
+  /**
+   * The process's group id, checked against a region's mode.
+   */
   'gid'?: (number);
   /**
    * The process name shown by ProcStatus.
@@ -15,8 +24,17 @@ export interface SpawnRequest {
   '_session_id'?: "session_id";
 }
 
+/**
+ * Spawn's request: the new process's credentials and name.
+ */
 export interface SpawnRequest__Output {
+  /**
+   * The process's user id: it owns the regions the process creates; uid 0 may unlink any.
+   */
   'uid': (number);
+  /**
+   * The process's group id, checked against a region's mode.
+   */
   'gid': (number);
   /**
    * The process name shown by ProcStatus.

@@ -4,14 +4,34 @@ import type { TableCounts as _mshare_v1_TableCounts, TableCounts__Output as _msh
 import type { Long } from '@grpc/proto-loader';
 
 /**
- * An msharefs region file.
+ * An msharefs region file, as ReadRegion returns it and ListRegions lists it. (It was `Region`
+ * until buf's RPC_RESPONSE_STANDARD_NAME; message names are not on the wire, so the bytes and
+ * every client are unchanged.)
  */
-export interface Region {
+export interface ReadRegionResponse {
+  /**
+   * The msharefs file name.
+   */
   'name'?: (string);
+  /**
+   * Start of the shared range.
+   */
   'start'?: (number | string | Long);
+  /**
+   * Bytes of the shared range.
+   */
   'size'?: (number | string | Long);
+  /**
+   * Owner: the creator's uid.
+   */
   'uid'?: (number);
+  /**
+   * Group: the creator's gid.
+   */
   'gid'?: (number);
+  /**
+   * Permission bits of the region file (0..0o777).
+   */
   'mode'?: (number);
   /**
    * The access the creator asked for: O_RDONLY (0) or O_RDWR (2).
@@ -29,19 +49,45 @@ export interface Region {
    * Host mm table bytes.
    */
   'pagetable_bytes'?: (number | string | Long);
+  /**
+   * The host mm's table pages by level.
+   */
   'tables'?: (_mshare_v1_TableCounts | null);
+  /**
+   * VMAs in the host mm.
+   */
   'vma_count'?: (number);
 }
 
 /**
- * An msharefs region file.
+ * An msharefs region file, as ReadRegion returns it and ListRegions lists it. (It was `Region`
+ * until buf's RPC_RESPONSE_STANDARD_NAME; message names are not on the wire, so the bytes and
+ * every client are unchanged.)
  */
-export interface Region__Output {
+export interface ReadRegionResponse__Output {
+  /**
+   * The msharefs file name.
+   */
   'name': (string);
+  /**
+   * Start of the shared range.
+   */
   'start': (string);
+  /**
+   * Bytes of the shared range.
+   */
   'size': (string);
+  /**
+   * Owner: the creator's uid.
+   */
   'uid': (number);
+  /**
+   * Group: the creator's gid.
+   */
   'gid': (number);
+  /**
+   * Permission bits of the region file (0..0o777).
+   */
   'mode': (number);
   /**
    * The access the creator asked for: O_RDONLY (0) or O_RDWR (2).
@@ -59,6 +105,12 @@ export interface Region__Output {
    * Host mm table bytes.
    */
   'pagetable_bytes': (string);
+  /**
+   * The host mm's table pages by level.
+   */
   'tables': (_mshare_v1_TableCounts__Output | null);
+  /**
+   * VMAs in the host mm.
+   */
   'vma_count': (number);
 }
