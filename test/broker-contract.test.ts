@@ -48,6 +48,7 @@ describe('broker contract', () => {
       EINVAL: grpc.status.INVALID_ARGUMENT, EEXIST: grpc.status.ALREADY_EXISTS, ENOENT: grpc.status.NOT_FOUND,
       ESRCH: grpc.status.NOT_FOUND, EACCES: grpc.status.PERMISSION_DENIED, EPERM: grpc.status.PERMISSION_DENIED,
       ENOMEM: grpc.status.RESOURCE_EXHAUSTED, EBUSY: grpc.status.FAILED_PRECONDITION,
+      EAGAIN: grpc.status.RESOURCE_EXHAUSTED, ENOSPC: grpc.status.RESOURCE_EXHAUSTED,
       EBADF: grpc.status.INVALID_ARGUMENT, ENAMETOOLONG: grpc.status.INVALID_ARGUMENT,
     };
     assert.deepEqual(Object.keys(ERRNO_TO_STATUS).sort(), [...ERRNO_NAMES].sort());

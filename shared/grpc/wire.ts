@@ -11,7 +11,7 @@
  */
 import { endianness } from 'node:os';
 import type { AccessCounts } from '../kernel/counts.js';
-import { KernelError } from '../kernel/errors.js';
+import { KernelError, LimitError } from '../kernel/errors.js';
 import type { GeometryName } from '../kernel/geometry.js';
 import type { AccessKind, OutcomeName } from '../kernel/uapi.js';
 import type {
@@ -189,7 +189,12 @@ export function encodeBatch(pid: number, kind: AccessKind, addrs: BigUint64Array
  * place when 4-byte aligned and copies it otherwise, and refuses a length that is not a multiple
  * of 8 (EINVAL) before it accesses anything: the one place a batch's length is checked.
  */
-export function decodeBatch(req: AccessBatchRequest__Output): { pid: number; kind: AccessKind; addrs: Uint8Array } {
+export function decodeBatch(
+  req: AccessBatchRequest__Output, maxAddresses = Infinity,
+): { pid: number; kind: AccessKind; addrs: Uint8Array } {
+  if (req.addrs.length / 8 > maxAddresses) {
+    throw new LimitError('EINVAL', 'batch_addresses', `a batch holds at most ${maxAddresses} addresses (MSHARE_MAX_BATCH_ADDRESSES); this one ${Math.floor(req.addrs.length / 8)}`);
+  }
   return { pid: decodePid(req.pid), kind: decodeKind(req.kind), addrs: req.addrs };
 }
 

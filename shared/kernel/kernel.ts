@@ -6,7 +6,7 @@
  */
 import { processStatus, regionInfo, systemAccounting, type AccountingSource } from './accounting.js';
 import { AccessCounts, FaultCounters } from './counts.js';
-import { KernelError, einval } from './errors.js';
+import { KernelError, LimitError, einval } from './errors.js';
 import { AccessPath, OUTCOME_MASK, SYNCED, type FaultContext } from './fault.js';
 import { PAGE_SHIFT, geometry as geometryOf, type Geometry } from './geometry.js';
 import { Links } from './links.js';
@@ -19,8 +19,11 @@ import { COUNTERFACTUAL, TableMemory } from './pagetable/ledger.js';
 import { freeAllTables } from './pagetable/range.js';
 import { PageTree } from './pagetable/tree.js';
 import { accessBatch, touchRange } from './touch.js';
-import type { AccessResult, KernelOptions, ProcStatus, RegionInfo, SpawnOptions, SystemAccounting } from './types.js';
-import { OUTCOME_NAMES, type AccessKind } from './uapi.js';
+import {
+  DEFAULT_LIMITS, type AccessResult, type KernelLimits, type KernelOptions, type ProcStatus, type RegionInfo, type SpawnOptions,
+  type SystemAccounting,
+} from './types.js';
+import { O_CREAT, OUTCOME_NAMES, type AccessKind } from './uapi.js';
 import {
   batchLength, checkKind, checkLinkLevel, checkProt, checkU64, mmapArgs, mshareArgs, pageOf, spawnArgs, touchPages,
   userRange,
@@ -39,8 +42,12 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   readonly msharefs = new Msharefs();
   readonly hosts = new Set<Region>();
   private readonly processes = new Map<number, Process>();
+  readonly limits: KernelLimits;
   private readonly path: AccessPath;
-  private nextPid = 1;
+  /** The last pid allocated (alloc_pid's idr cursor). */
+  private lastPid = 0;
+  /** Live processes per uid (RLIMIT_NPROC). */
+  private readonly perUid = new Map<number, number>();
 
   constructor(options: KernelOptions = {}) {
     this.geometry = geometryOf(options.geometry ?? 'x86_64-4level');
@@ -48,6 +55,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     this.links = new Links(this.geometry, checkLinkLevel(options.linkLevel ?? this.geometry.levels, this.geometry));
     this.memory = new TableMemory(this.geometry.levels);
     this.path = new AccessPath(this);
+    this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...options.limits });
   }
 
   get linkLevel(): number {
@@ -68,7 +76,12 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   /** Creates a process with an empty address space (one PGD page). Returns its pid. */
   spawn(opts: SpawnOptions): number {
     const { uid, gid, comm } = spawnArgs(opts);
-    const pid = this.nextPid++;
+    const count = this.perUid.get(uid) ?? 0;
+    if (uid !== 0 && count >= this.limits.maxProcessesPerUid) {
+      throw new LimitError('EAGAIN', 'processes_per_uid', `uid ${uid} has ${count} processes (RLIMIT_NPROC ${this.limits.maxProcessesPerUid})`);
+    }
+    const pid = this.allocPid();
+    this.perUid.set(uid, count + 1);
     const mm = new Mm(this.geometry, this.memory);
     const counterfactual = this.sharing ? new PageTree(this.geometry, COUNTERFACTUAL) : mm.tree;
     this.processes.set(pid, new Process(pid, uid, gid, comm, mm, counterfactual));
@@ -83,6 +96,27 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     freeAllTables(proc.mm.tree);
     if (this.sharing) freeAllTables(proc.counterfactual);
     this.processes.delete(pid);
+    const left = (this.perUid.get(proc.uid) ?? 1) - 1;
+    if (left > 0) this.perUid.set(proc.uid, left);
+    else this.perUid.delete(proc.uid);
+  }
+
+  /**
+   * alloc_pid: the next pid after the last one allocated, wrapping at pid_max to 300
+   * (RESERVED_PIDS), skipping live pids; EAGAIN when every pid is taken.
+   */
+  private allocPid(): number {
+    const max = this.limits.pidMax;
+    const low = Math.min(300, max - 1);
+    let pid = this.lastPid;
+    for (let tries = max; tries > 0; tries--) {
+      pid = pid + 1 >= max ? low : pid + 1;
+      if (!this.processes.has(pid)) {
+        this.lastPid = pid;
+        return pid;
+      }
+    }
+    throw new LimitError('EAGAIN', 'pid_max', `no free pid below pid_max ${max}`);
   }
 
   hasProcess(pid: number): boolean {
@@ -115,7 +149,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     const proc = this.process(pid);
     checkProt(prot);
     const [start, end] = userRange(this.geometry, addr, length, 'mprotect');
-    mprotect(proc, start, end, prot, addr, length);
+    mprotect(proc, start, end, prot, addr, length, this.limits.maxMapCount);
   }
 
   // ---- mshare ------------------------------------------------------------------------------
@@ -124,7 +158,11 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   mshare(pid: number, name: string, addr: bigint, length: bigint, oflags: number, mode: number): void {
     this.layoutEpoch++;
     const proc = this.process(pid);
-    mshare(this, proc, name, mshareArgs(this.geometry, this.mshareAlignmentBytes, name, addr, length, oflags, mode));
+    const args = mshareArgs(this.geometry, this.mshareAlignmentBytes, name, addr, length, oflags, mode);
+    if ((oflags & O_CREAT) !== 0 && this.msharefs.size >= this.limits.maxRegions && this.msharefs.lookup(name) === undefined) {
+      throw new LimitError('ENOSPC', 'regions', `msharefs holds ${this.msharefs.size} regions, the limit (MSHARE_MAX_REGIONS)`);
+    }
+    mshare(this, proc, name, args);
   }
 
   /** mshare_unlink(name): drops one reference (mshare.ts). */

@@ -287,18 +287,24 @@ export interface BrokerClient extends grpc.Client {
   session(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_SessionRequest, _mshare_v1_SessionResponse__Output>;
   
   /**
-   * Creates a process with an empty address space. With session_id, the process belongs to that
-   * session and exits when the session's stream has ended (after the grace period).
-   * Errors: ENOENT (no open session with that id), EINVAL.
+   * Creates a process with an empty address space, owned by the calling principal. With
+   * session_id, the process belongs to that session and exits when the session's stream has
+   * ended (after the grace period).
+   * Errors: ENOENT (no open session with that id), EINVAL (uid or gid missing or out of range),
+   * EPERM (the principal may not spawn as that uid or gid), EAGAIN (RLIMIT_NPROC of the uid
+   * reached, uid 0 exempt, or no free pid).
    */
   Spawn(argument: _mshare_v1_SpawnRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
   Spawn(argument: _mshare_v1_SpawnRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
   Spawn(argument: _mshare_v1_SpawnRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
   Spawn(argument: _mshare_v1_SpawnRequest, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Creates a process with an empty address space. With session_id, the process belongs to that
-   * session and exits when the session's stream has ended (after the grace period).
-   * Errors: ENOENT (no open session with that id), EINVAL.
+   * Creates a process with an empty address space, owned by the calling principal. With
+   * session_id, the process belongs to that session and exits when the session's stream has
+   * ended (after the grace period).
+   * Errors: ENOENT (no open session with that id), EINVAL (uid or gid missing or out of range),
+   * EPERM (the principal may not spawn as that uid or gid), EAGAIN (RLIMIT_NPROC of the uid
+   * reached, uid 0 exempt, or no free pid).
    */
   spawn(argument: _mshare_v1_SpawnRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
   spawn(argument: _mshare_v1_SpawnRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
@@ -420,9 +426,12 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
   Session: grpc.handleBidiStreamingCall<_mshare_v1_SessionRequest__Output, _mshare_v1_SessionResponse>;
   
   /**
-   * Creates a process with an empty address space. With session_id, the process belongs to that
-   * session and exits when the session's stream has ended (after the grace period).
-   * Errors: ENOENT (no open session with that id), EINVAL.
+   * Creates a process with an empty address space, owned by the calling principal. With
+   * session_id, the process belongs to that session and exits when the session's stream has
+   * ended (after the grace period).
+   * Errors: ENOENT (no open session with that id), EINVAL (uid or gid missing or out of range),
+   * EPERM (the principal may not spawn as that uid or gid), EAGAIN (RLIMIT_NPROC of the uid
+   * reached, uid 0 exempt, or no free pid).
    */
   Spawn: grpc.handleUnaryCall<_mshare_v1_SpawnRequest__Output, _mshare_v1_SpawnResponse>;
   
