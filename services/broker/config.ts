@@ -90,7 +90,7 @@ export function loadConfig(env: Env): Config {
   const key = get('MSHARE_TLS_KEY');
   const clientCa = get('MSHARE_TLS_CLIENT_CA');
   if ((cert === '') !== (key === '')) {
-    throw new ConfigError(cert === '' ? 'MSHARE_TLS_CERT' : 'MSHARE_TLS_KEY', 'MSHARE_TLS_CERT and MSHARE_TLS_KEY are set together');
+    throw new ConfigError(cert === '' ? 'MSHARE_TLS_KEY' : 'MSHARE_TLS_CERT', 'MSHARE_TLS_CERT and MSHARE_TLS_KEY are set together');
   }
   if (clientCa !== '' && cert === '') throw new ConfigError('MSHARE_TLS_CLIENT_CA', 'mutual TLS needs MSHARE_TLS_CERT and MSHARE_TLS_KEY');
   const tls = cert === '' ? undefined : Object.freeze({ cert, key, ...(clientCa ? { clientCa } : {}) });

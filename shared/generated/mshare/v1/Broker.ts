@@ -54,7 +54,8 @@ export interface BrokerClient extends grpc.Client {
   access(argument: _mshare_v1_AccessRequest, callback: grpc.requestCallback<_mshare_v1_AccessResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Batched accesses: each request is one batch of addresses for one pid and kind, each reply
+   * Batched accesses: each request is one batch of addresses for one pid and kind (at most
+   * MSHARE_MAX_BATCH_ADDRESSES, 65,536 by default; more is EINVAL naming the limit), each reply
    * the outcome of every address of that batch, in order. A malformed batch or a kernel error
    * ends the stream with that error (errors as for Access); batches before it were applied.
    * Errors: ESRCH, EINVAL.
@@ -62,7 +63,8 @@ export interface BrokerClient extends grpc.Client {
   AccessStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessBatchRequest, _mshare_v1_AccessBatchResponse__Output>;
   AccessStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessBatchRequest, _mshare_v1_AccessBatchResponse__Output>;
   /**
-   * Batched accesses: each request is one batch of addresses for one pid and kind, each reply
+   * Batched accesses: each request is one batch of addresses for one pid and kind (at most
+   * MSHARE_MAX_BATCH_ADDRESSES, 65,536 by default; more is EINVAL naming the limit), each reply
    * the outcome of every address of that batch, in order. A malformed batch or a kernel error
    * ends the stream with that error (errors as for Access); batches before it were applied.
    * Errors: ESRCH, EINVAL.
@@ -137,7 +139,7 @@ export interface BrokerClient extends grpc.Client {
   /**
    * mmap(2). Returns the mapped address (addr 0 without MAP_FIXED: the broker chooses).
    * Errors: ESRCH, EINVAL (length 0, unaligned, bad prot/flags, outside user space), EBADF (no
-   * file without MAP_ANONYMOUS), ENOMEM, EACCES (MAP_FIXED inside a window attached O_RDONLY).
+   * file without MAP_ANONYMOUS), ENOMEM (no room, or vm.max_map_count), EACCES (MAP_FIXED inside a window attached O_RDONLY).
    */
   Mmap(argument: _mshare_v1_MmapRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MmapResponse__Output>): grpc.ClientUnaryCall;
   Mmap(argument: _mshare_v1_MmapRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MmapResponse__Output>): grpc.ClientUnaryCall;
@@ -146,7 +148,7 @@ export interface BrokerClient extends grpc.Client {
   /**
    * mmap(2). Returns the mapped address (addr 0 without MAP_FIXED: the broker chooses).
    * Errors: ESRCH, EINVAL (length 0, unaligned, bad prot/flags, outside user space), EBADF (no
-   * file without MAP_ANONYMOUS), ENOMEM, EACCES (MAP_FIXED inside a window attached O_RDONLY).
+   * file without MAP_ANONYMOUS), ENOMEM (no room, or vm.max_map_count), EACCES (MAP_FIXED inside a window attached O_RDONLY).
    */
   mmap(argument: _mshare_v1_MmapRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MmapResponse__Output>): grpc.ClientUnaryCall;
   mmap(argument: _mshare_v1_MmapRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MmapResponse__Output>): grpc.ClientUnaryCall;
@@ -178,7 +180,8 @@ export interface BrokerClient extends grpc.Client {
    * Errors: ESRCH; EEXIST (O_CREAT|O_EXCL on an existing name); ENOENT (no O_CREAT, no such
    * name); EACCES (mode forbids the requested access); EPERM (more access than the creator
    * asked for); EINVAL (alignment, range, a VMA crossing the range's edge, an attacher with an
-   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes).
+   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes); ENOSPC (a new region
+   * over the broker's regions limit).
    */
   Mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
   Mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
@@ -190,7 +193,8 @@ export interface BrokerClient extends grpc.Client {
    * Errors: ESRCH; EEXIST (O_CREAT|O_EXCL on an existing name); ENOENT (no O_CREAT, no such
    * name); EACCES (mode forbids the requested access); EPERM (more access than the creator
    * asked for); EINVAL (alignment, range, a VMA crossing the range's edge, an attacher with an
-   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes).
+   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes); ENOSPC (a new region
+   * over the broker's regions limit).
    */
   mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
   mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
@@ -220,7 +224,8 @@ export interface BrokerClient extends grpc.Client {
   
   /**
    * munmap(2). Inside an mshare'd range it acts on the host mm: every sharer sees it.
-   * Errors: ESRCH, EINVAL, EACCES (inside a window attached O_RDONLY).
+   * Errors: ESRCH, EINVAL, ENOMEM (a split over vm.max_map_count), EACCES (inside a window
+   * attached O_RDONLY).
    */
   Munmap(argument: _mshare_v1_MunmapRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MunmapResponse__Output>): grpc.ClientUnaryCall;
   Munmap(argument: _mshare_v1_MunmapRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MunmapResponse__Output>): grpc.ClientUnaryCall;
@@ -228,7 +233,8 @@ export interface BrokerClient extends grpc.Client {
   Munmap(argument: _mshare_v1_MunmapRequest, callback: grpc.requestCallback<_mshare_v1_MunmapResponse__Output>): grpc.ClientUnaryCall;
   /**
    * munmap(2). Inside an mshare'd range it acts on the host mm: every sharer sees it.
-   * Errors: ESRCH, EINVAL, EACCES (inside a window attached O_RDONLY).
+   * Errors: ESRCH, EINVAL, ENOMEM (a split over vm.max_map_count), EACCES (inside a window
+   * attached O_RDONLY).
    */
   munmap(argument: _mshare_v1_MunmapRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MunmapResponse__Output>): grpc.ClientUnaryCall;
   munmap(argument: _mshare_v1_MunmapRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MunmapResponse__Output>): grpc.ClientUnaryCall;
@@ -272,7 +278,8 @@ export interface BrokerClient extends grpc.Client {
    * session_id to pass to Spawn. When the stream ends (the client closed it, exited, crashed or
    * lost the network), the session's processes exit after the broker's grace period; regions
    * they shared stay. `ping` requests are answered with `pong`.
-   * Errors: EINVAL (first request not `open`, or a second `open`).
+   * Errors: EINVAL (first request not `open`, a second `open`, a client_name over 128 bytes),
+   * EAGAIN (the principal's open sessions at the limit).
    */
   Session(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_SessionRequest, _mshare_v1_SessionResponse__Output>;
   Session(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_SessionRequest, _mshare_v1_SessionResponse__Output>;
@@ -281,7 +288,8 @@ export interface BrokerClient extends grpc.Client {
    * session_id to pass to Spawn. When the stream ends (the client closed it, exited, crashed or
    * lost the network), the session's processes exit after the broker's grace period; regions
    * they shared stay. `ping` requests are answered with `pong`.
-   * Errors: EINVAL (first request not `open`, or a second `open`).
+   * Errors: EINVAL (first request not `open`, a second `open`, a client_name over 128 bytes),
+   * EAGAIN (the principal's open sessions at the limit).
    */
   session(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_SessionRequest, _mshare_v1_SessionResponse__Output>;
   session(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_SessionRequest, _mshare_v1_SessionResponse__Output>;
@@ -338,7 +346,8 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
   Access: grpc.handleUnaryCall<_mshare_v1_AccessRequest__Output, _mshare_v1_AccessResponse>;
   
   /**
-   * Batched accesses: each request is one batch of addresses for one pid and kind, each reply
+   * Batched accesses: each request is one batch of addresses for one pid and kind (at most
+   * MSHARE_MAX_BATCH_ADDRESSES, 65,536 by default; more is EINVAL naming the limit), each reply
    * the outcome of every address of that batch, in order. A malformed batch or a kernel error
    * ends the stream with that error (errors as for Access); batches before it were applied.
    * Errors: ESRCH, EINVAL.
@@ -370,7 +379,7 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
   /**
    * mmap(2). Returns the mapped address (addr 0 without MAP_FIXED: the broker chooses).
    * Errors: ESRCH, EINVAL (length 0, unaligned, bad prot/flags, outside user space), EBADF (no
-   * file without MAP_ANONYMOUS), ENOMEM, EACCES (MAP_FIXED inside a window attached O_RDONLY).
+   * file without MAP_ANONYMOUS), ENOMEM (no room, or vm.max_map_count), EACCES (MAP_FIXED inside a window attached O_RDONLY).
    */
   Mmap: grpc.handleUnaryCall<_mshare_v1_MmapRequest__Output, _mshare_v1_MmapResponse>;
   
@@ -387,7 +396,8 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
    * Errors: ESRCH; EEXIST (O_CREAT|O_EXCL on an existing name); ENOENT (no O_CREAT, no such
    * name); EACCES (mode forbids the requested access); EPERM (more access than the creator
    * asked for); EINVAL (alignment, range, a VMA crossing the range's edge, an attacher with an
-   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes).
+   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes); ENOSPC (a new region
+   * over the broker's regions limit).
    */
   Mshare: grpc.handleUnaryCall<_mshare_v1_MshareRequest__Output, _mshare_v1_MshareResponse>;
   
@@ -401,7 +411,8 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
   
   /**
    * munmap(2). Inside an mshare'd range it acts on the host mm: every sharer sees it.
-   * Errors: ESRCH, EINVAL, EACCES (inside a window attached O_RDONLY).
+   * Errors: ESRCH, EINVAL, ENOMEM (a split over vm.max_map_count), EACCES (inside a window
+   * attached O_RDONLY).
    */
   Munmap: grpc.handleUnaryCall<_mshare_v1_MunmapRequest__Output, _mshare_v1_MunmapResponse>;
   
@@ -421,7 +432,8 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
    * session_id to pass to Spawn. When the stream ends (the client closed it, exited, crashed or
    * lost the network), the session's processes exit after the broker's grace period; regions
    * they shared stay. `ping` requests are answered with `pong`.
-   * Errors: EINVAL (first request not `open`, or a second `open`).
+   * Errors: EINVAL (first request not `open`, a second `open`, a client_name over 128 bytes),
+   * EAGAIN (the principal's open sessions at the limit).
    */
   Session: grpc.handleBidiStreamingCall<_mshare_v1_SessionRequest__Output, _mshare_v1_SessionResponse>;
   
