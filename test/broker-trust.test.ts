@@ -269,6 +269,42 @@ describe('broker trust (issue 12)', function () {
   });
 
   describe('defects', () => {
+    it('invalid UTF-8 in a name is EINVAL, checked on the raw bytes (not decoded lossily to U+FFFD)', async () => {
+      const t = await startBroker();
+      try {
+        const pid = await t.client.spawn({ uid: 1, gid: 1 });
+        await t.client.mmap(pid, 2n * TiB, 512n << 30n, PROT_READ, ANON | MAP_FIXED);
+        await t.client.mshare(pid, '\uFFFD\uFFFD', 2n * TiB, 512n << 30n, 0o300, 0o600);
+        /** A unary call with hand-made request bytes. */
+        const raw = (method: string, bytes: Buffer) => new Promise<grpc.ServiceError | null>((resolve) => {
+          t.client.raw.makeUnaryRequest(`/mshare.v1.Broker/${method}`, (b: Buffer) => b, (b: Buffer) => b, bytes, (err) => resolve(err));
+        });
+        const field = (n: number, payload: Buffer) => Buffer.concat([Buffer.from([(n << 3) | 2, payload.length]), payload]);
+        const bad = Buffer.from([0xff, 0xfe]);
+        // ReadRegion{name: ff fe}: lossily that is the existing region's name.
+        for (const [method, bytes] of [
+          ['ReadRegion', field(1, bad)],
+          ['MshareUnlink', Buffer.concat([Buffer.from([0x08, pid]), field(2, bad)])],
+          ['Spawn', Buffer.concat([Buffer.from([0x08, 1, 0x10, 1]), field(3, bad)])],
+        ] as const) {
+          const err = await raw(method, bytes);
+          assert.deepEqual([err?.code, err?.metadata.get(ERRNO_METADATA_KEY), err?.details], [grpc.status.INVALID_ARGUMENT, ['EINVAL'], `${method === 'Spawn' ? 'comm' : 'name'} is not valid UTF-8`], method);
+        }
+        // The session's client_name is inside a nested message.
+        const call = t.client.raw.makeBidiStreamRequest('/mshare.v1.Broker/Session', (b: Buffer) => b, (b: Buffer) => b);
+        const err = await new Promise<grpc.ServiceError>((resolve) => {
+          call.on('error', resolve);
+          call.on('data', () => {});
+          call.write(field(1, field(1, bad)));
+        });
+        assert.deepEqual([err.code, err.details], [grpc.status.INVALID_ARGUMENT, 'client_name is not valid UTF-8']);
+        assert.equal((await t.client.readRegion('\uFFFD\uFFFD')).refcount, 1);
+        assert.equal(await t.client.spawn({ uid: 1, gid: 1, comm: 'ok \u00e9' }) > 0, true);
+      } finally {
+        await t.stop();
+      }
+    });
+
     it('a fixed mapping straddling the mmap base does not break later hint-less mmaps', () => {
       const k = new Kernel();
       const pid = k.spawn({ uid: 1, gid: 1 });

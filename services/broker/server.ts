@@ -24,6 +24,7 @@ import {
   decodeBatch, decodeBits, decodeKind, decodePid, decodeStride, decodeU64, encodeAccessResult, encodeAccounting,
   encodeBatchResult, encodeGeometry, encodeProcStatus, encodeRegion, encodeTouchResult, encodeU64,
 } from '../../shared/grpc/wire.js';
+import { checkingUtf8, invalidUtf8Field } from '../../shared/grpc/utf8.js';
 import type { BrokerHandlers } from '../../shared/generated/mshare/v1/Broker.js';
 import { MAX_SESSION_NAME_BYTES, type Config } from './config.js';
 import { authenticate, readTls, type Policy, type Principal } from './auth.js';
@@ -76,6 +77,12 @@ export const GRPC_SERVER_OPTIONS: grpc.ServerOptions = Object.freeze({
 
 /** Room for a request's other fields beside a batch's addresses (receive limit above the batch limit). */
 const MESSAGE_SLACK_BYTES = 64 * 1024;
+
+/** EINVAL for a request whose raw bytes held invalid UTF-8 in a string field (shared/grpc/utf8.ts). */
+function checkUtf8(request: unknown): void {
+  const field = invalidUtf8Field(request);
+  if (field !== undefined) throw new KernelError('EINVAL', `${field} is not valid UTF-8`);
+}
 
 /** The errno of a pid another principal owns: as for a pid in another pid namespace. */
 const noSuchProcess = (pid: number) => new KernelError('ESRCH', `no process with pid ${pid}`);
@@ -177,6 +184,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
       const end = metrics.startRpc('unary', method);
       let response: Res;
       try {
+        checkUtf8(call.request);
         response = handle(call.request, principalOf(call));
       } catch (err) {
         const status = failed(method, syscall, err);
@@ -222,6 +230,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
         if (finished) return;
         let reply: Res;
         try {
+          checkUtf8(req);
           reply = stream.reply(req);
         } catch (err) {
           const status = failed(method, syscall, err);
@@ -390,7 +399,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
     'grpc.max_receive_message_length': Math.max(4 << 20, limits.maxBatchAddresses * 8 + MESSAGE_SLACK_BYTES),
     interceptors: [metrics.interceptor],
   });
-  grpcServer.addService(proto.mshare.v1.Broker.service, handlers);
+  grpcServer.addService(checkingUtf8(proto.mshare.v1.Broker.service, packageDefinition, 'mshare.v1'), handlers);
   health.addToServer(grpcServer);
   new ReflectionService(packageDefinition).addToServer(grpcServer);
 
