@@ -207,7 +207,9 @@ describe('errnos per RPC (shared/grpc/errnos.ts)', () => {
         EINVAL: unaryCase('ReadRegion', () => ({ name: '.' })),
         ENAMETOOLONG: unaryCase('ReadRegion', () => ({ name: nameTooLong })),
       },
-      ListRegions: {},
+      ListRegions: {
+        EINVAL: unaryCase('ListRegions', () => ({ page_token: 'not-a-token' })),
+      },
       Access: {
         ESRCH: unaryCase('Access', () => ({ pid: 999, addr: u64(SGA), kind: 'ACCESS_KIND_READ' })),
         EINVAL: unaryCase('Access', () => ({ pid: pids.donor, addr: u64(SGA) })),

@@ -16,7 +16,10 @@ import { truncateComm } from '../shared/kernel/validate.js';
 import { ConfigError, loadConfig } from '../services/broker/config.js';
 import { tokenSha256 } from '../services/broker/auth.js';
 import { ERRNO_METADATA_KEY } from '../shared/grpc/status.js';
-import { startBroker, type TestBroker } from './fixtures/broker.js';
+import { rawCall, startBroker, type TestBroker } from './fixtures/broker.js';
+
+const rawCallOf = (t: TestBroker, req: object) =>
+  rawCall<{ regions: { name: string }[]; next_page_token: string }>(t.client, 'ListRegions', req);
 import { makePki, type TestPki } from './support/certs.js';
 
 const TiB = 1n << 40n;
@@ -266,6 +269,36 @@ describe('broker trust (issue 12)', function () {
         await t.stop();
       }
     });
+  });
+
+  it('ListRegions and GET /msharefs paginate as AIP-158 (page_size, page_token, next_page_token)', async () => {
+    const t = await startBroker();
+    try {
+      const pid = await t.client.spawn({ uid: 1, gid: 1 });
+      const window = 512n << 30n;
+      const names = ['e', 'c', 'a', 'd', 'b'];
+      for (const [i, name] of names.entries()) {
+        const addr = BigInt(i + 1) * window;
+        await t.client.mmap(pid, addr, 4096n, PROT_READ, ANON | MAP_FIXED);
+        await t.client.mshare(pid, name, addr, window, 0o302, 0o600);
+      }
+      const pages: string[][] = [];
+      let token = '';
+      do {
+        const page = await rawCallOf(t, { page_size: 2, page_token: token });
+        pages.push(page.regions.map((r) => r.name));
+        token = page.next_page_token;
+      } while (token !== '' && pages.length < 10);
+      assert.deepEqual(pages, [['a', 'b'], ['c', 'd'], ['e']]);
+      assert.deepEqual((await t.client.listRegions()).map((r) => r.name), ['a', 'b', 'c', 'd', 'e']);
+      const http = await (await fetch(`${t.httpUrl}/msharefs?page_size=2`)).json() as { regions: { name: string }[]; next_page_token: string };
+      assert.deepEqual(http.regions.map((r) => r.name), ['a', 'b']);
+      const second = await (await fetch(`${t.httpUrl}/msharefs?page_size=2&page_token=${http.next_page_token}`)).json() as { regions: { name: string }[] };
+      assert.deepEqual(second.regions.map((r) => r.name), ['c', 'd']);
+      assert.equal((await fetch(`${t.httpUrl}/msharefs?page_token=zzz`)).status, 400);
+    } finally {
+      await t.stop();
+    }
   });
 
   describe('defects', () => {

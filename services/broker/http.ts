@@ -4,14 +4,14 @@
  * (snake_case, uint64 as decimal strings), so it equals what ReadRegion returns. The app, its
  * logger and the /metrics and probe routes are the ones every service shares (shared/http.ts).
  */
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import { KernelError, type ErrnoName } from '../../shared/kernel/errors.js';
 import type { Kernel } from '../../shared/kernel/kernel.js';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { addHealthRoute, addMetricsRoute, addReadyRoute, createHttpApp, type HttpAppOptions } from '../../shared/http.js';
 import type { LogLevel } from '../../shared/log.js';
 import type { BrokerMetrics } from './metrics.js';
-import { encodeRegion } from '../../shared/grpc/wire.js';
+import { encodeRegion, encodeRegionPage } from '../../shared/grpc/wire.js';
 
 export const BROKER_SERVICE = 'mshare-broker';
 
@@ -32,6 +32,12 @@ const ADMIN_ROUTES = /^\/(metrics|msharefs)(\/|$|\?)/;
 const HTTP_STATUS: Partial<Record<ErrnoName, number>> = {
   ENOENT: 404, EINVAL: 400, ENAMETOOLONG: 400, EACCES: 403, EPERM: 403,
 };
+
+/** A kernel error as its HTTP status and `{errno, message}`; anything else is fastify's 500 (logged). */
+function failure(reply: FastifyReply, err: unknown) {
+  if (!(err instanceof KernelError)) throw err;
+  return reply.code(HTTP_STATUS[err.errno] ?? 500).send({ errno: err.errno, message: err.detail });
+}
 
 export function buildHttp(deps: HttpDeps): FastifyInstance {
   const { kernel, metrics } = deps;
@@ -56,14 +62,19 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   addHealthRoute(app);
   addReadyRoute(app, deps.isReady, () => 'shutting down');
 
-  app.get('/msharefs', async () => ({ regions: kernel.listRegions().map(encodeRegion) }));
+  app.get<{ Querystring: { page_size?: string; page_token?: string } }>('/msharefs', async (req, reply) => {
+    try {
+      return encodeRegionPage(kernel.listRegions(), req.query.page_size, req.query.page_token);
+    } catch (err) {
+      return failure(reply, err);
+    }
+  });
 
   app.get<{ Params: { name: string } }>('/msharefs/:name', async (req, reply) => {
     try {
       return encodeRegion(kernel.readRegion(req.params.name));
     } catch (err) {
-      if (!(err instanceof KernelError)) throw err; // fastify answers 500 and logs it
-      return reply.code(HTTP_STATUS[err.errno] ?? 500).send({ errno: err.errno, message: err.detail });
+      return failure(reply, err);
     }
   });
 

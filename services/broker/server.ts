@@ -22,7 +22,7 @@ import type { RpcName } from '../../shared/grpc/errnos.js';
 import { AuthError, statusFromError } from '../../shared/grpc/status.js';
 import {
   decodeBatch, decodeBits, decodeKind, decodePid, decodeStride, decodeU64, encodeAccessResult, encodeAccounting,
-  encodeBatchResult, encodeGeometry, encodeProcStatus, encodeRegion, encodeTouchResult, encodeU64,
+  encodeBatchResult, encodeGeometry, encodeProcStatus, encodeRegion, encodeRegionPage, encodeTouchResult, encodeU64,
 } from '../../shared/grpc/wire.js';
 import { checkingUtf8, invalidUtf8Field } from '../../shared/grpc/utf8.js';
 import type { BrokerHandlers } from '../../shared/generated/mshare/v1/Broker.js';
@@ -339,7 +339,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
 
     ReadRegion: unary('ReadRegion', null, (req) => encodeRegion(kernel.readRegion(req.name))),
 
-    ListRegions: unary('ListRegions', null, () => ({ regions: kernel.listRegions().map(encodeRegion) })),
+    ListRegions: unary('ListRegions', null, (req) => encodeRegionPage(kernel.listRegions(), req.page_size, req.page_token)),
 
     Access: unary('Access', 'access', (req, principal) => {
       const pid = ownPid(principal, req.pid);

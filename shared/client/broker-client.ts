@@ -137,8 +137,16 @@ export class BrokerClient {
     return decodeRegion(await this.unary('ReadRegion', { name }));
   }
 
+  /** Every region, page after page (ListRegions is paginated, AIP-158). */
   async listRegions(): Promise<RegionInfo[]> {
-    return (await this.unary('ListRegions', {})).regions.map(decodeRegion);
+    const out: RegionInfo[] = [];
+    let pageToken = '';
+    do {
+      const page = await this.unary('ListRegions', { page_size: 1000, page_token: pageToken });
+      out.push(...page.regions.map(decodeRegion));
+      pageToken = page.next_page_token;
+    } while (pageToken !== '');
+    return out;
   }
 
   async access(pid: number, addr: bigint, kind: AccessKind): Promise<AccessResult> {

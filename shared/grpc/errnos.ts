@@ -25,7 +25,7 @@ export const RPC_ERRNOS = Object.freeze({
   Mshare: ['ESRCH', 'EEXIST', 'ENOENT', 'EACCES', 'EPERM', 'EINVAL', 'ENAMETOOLONG', 'ENOSPC'],
   MshareUnlink: ['ESRCH', 'ENOENT', 'EPERM', 'EBUSY', 'EINVAL', 'ENAMETOOLONG'],
   ReadRegion: ['ENOENT', 'EINVAL', 'ENAMETOOLONG'],
-  ListRegions: [],
+  ListRegions: ['EINVAL'],
   Access: ['ESRCH', 'EINVAL'],
   Touch: ['ESRCH', 'EINVAL'],
   AccessStream: ['ESRCH', 'EINVAL'],

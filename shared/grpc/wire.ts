@@ -206,6 +206,47 @@ export function decodeBatchResult(m: AccessBatchResponse__Output): BatchResult {
   return { ...decodeTouchResult(m), outcomes: m.outcomes };
 }
 
+// ---- pages (AIP-158) --------------------------------------------------------------------------
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+const PAGE_TOKEN_PREFIX = 'after:';
+
+/**
+ * A page of a name-ordered listing: page_size (0: the default, capped at the maximum) and
+ * page_token (the opaque next_page_token of the previous page: the last name returned).
+ */
+export function decodePage(pageSize: number | string | undefined, pageToken: string | undefined): { size: number; after?: string } {
+  const n = Number(pageSize ?? 0);
+  if (!Number.isInteger(n) || n < 0) throw invalid(`page_size ${String(pageSize)} is negative or not an integer`);
+  const size = n === 0 ? DEFAULT_PAGE_SIZE : Math.min(n, MAX_PAGE_SIZE);
+  if (!pageToken) return { size };
+  const text = Buffer.from(pageToken, 'base64url').toString('utf8');
+  if (!text.startsWith(PAGE_TOKEN_PREFIX) || Buffer.from(text, 'utf8').toString('base64url') !== pageToken) {
+    throw invalid('page_token was not issued by this listing');
+  }
+  return { size, after: text.slice(PAGE_TOKEN_PREFIX.length) };
+}
+
+/** One page of `items` sorted by name, after `after`; with the token of the next page ('' on the last). */
+export function pageOf<T extends { name: string }>(items: T[], page: { size: number; after?: string }): { items: T[]; next: string } {
+  const sorted = items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  let from = 0;
+  if (page.after !== undefined) {
+    const after = page.after;
+    while (from < sorted.length && sorted[from].name <= after) from++;
+  }
+  const out = sorted.slice(from, from + page.size);
+  const more = from + page.size < sorted.length;
+  return { items: out, next: more ? Buffer.from(PAGE_TOKEN_PREFIX + out[out.length - 1].name, 'utf8').toString('base64url') : '' };
+}
+
+/** A ListRegions page (and GET /msharefs) from the region list. */
+export function encodeRegionPage(regions: RegionInfo[], pageSize: number | string | undefined, pageToken: string | undefined) {
+  const page = pageOf(regions, decodePage(pageSize, pageToken));
+  return { regions: page.items.map(encodeRegion), next_page_token: page.next };
+}
+
 // ---- tables, region, /proc status -----------------------------------------------------------
 
 export function encodeTables(t: KernelTableCounts): TableCounts {

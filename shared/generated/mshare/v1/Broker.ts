@@ -122,14 +122,16 @@ export interface BrokerClient extends grpc.Client {
   getGeometry(argument: _mshare_v1_GetGeometryRequest, callback: grpc.requestCallback<_mshare_v1_GetGeometryResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * The msharefs namespace: every named region. No errors.
+   * The msharefs namespace: the named regions in name order, one page at a time (AIP-158).
+   * Errors: EINVAL (a negative page_size, a page_token this listing did not issue).
    */
   ListRegions(argument: _mshare_v1_ListRegionsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_ListRegionsResponse__Output>): grpc.ClientUnaryCall;
   ListRegions(argument: _mshare_v1_ListRegionsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_ListRegionsResponse__Output>): grpc.ClientUnaryCall;
   ListRegions(argument: _mshare_v1_ListRegionsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_ListRegionsResponse__Output>): grpc.ClientUnaryCall;
   ListRegions(argument: _mshare_v1_ListRegionsRequest, callback: grpc.requestCallback<_mshare_v1_ListRegionsResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * The msharefs namespace: every named region. No errors.
+   * The msharefs namespace: the named regions in name order, one page at a time (AIP-158).
+   * Errors: EINVAL (a negative page_size, a page_token this listing did not issue).
    */
   listRegions(argument: _mshare_v1_ListRegionsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_ListRegionsResponse__Output>): grpc.ClientUnaryCall;
   listRegions(argument: _mshare_v1_ListRegionsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_ListRegionsResponse__Output>): grpc.ClientUnaryCall;
@@ -372,7 +374,8 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
   GetGeometry: grpc.handleUnaryCall<_mshare_v1_GetGeometryRequest__Output, _mshare_v1_GetGeometryResponse>;
   
   /**
-   * The msharefs namespace: every named region. No errors.
+   * The msharefs namespace: the named regions in name order, one page at a time (AIP-158).
+   * Errors: EINVAL (a negative page_size, a page_token this listing did not issue).
    */
   ListRegions: grpc.handleUnaryCall<_mshare_v1_ListRegionsRequest__Output, _mshare_v1_ListRegionsResponse>;
   
