@@ -348,6 +348,28 @@ describe('broker trust (issue 12)', function () {
       assert.equal(k.procStatus(pid).vmas.length, 2);
     });
 
+    it('access counters stay exact past 2^53 (folded into 64-bit totals once per call)', async () => {
+      const t = await startBroker();
+      try {
+        const pid = await t.client.spawn({ uid: 1, gid: 1 });
+        await t.client.mmap(pid, TiB, 1n << 20n, PROT_READ, ANON | MAP_FIXED);
+        // The machine has counted 2^53 present accesses and this process 2^53 minor faults so far.
+        const k = t.broker.kernel as unknown as { exactTotals?: { present: bigint }; processes: Map<number, { exact?: { minorFault: bigint } }> };
+        if (k.exactTotals) k.exactTotals.present = 2n ** 53n;
+        const proc = k.processes.get(pid)!;
+        if (proc.exact) proc.exact.minorFault = 2n ** 53n;
+        await t.client.touch(pid, TiB, 4096n * 3n, 'read'); // 3 minor faults
+        await t.client.touch(pid, TiB, 4096n * 3n, 'read'); // 3 present
+        await t.client.access(pid, TiB, 'read'); // 1 present
+        const raw = await rawCall<{ accesses: { present: string }; minor_faults: string }>(t.client, 'GetAccounting', {});
+        assert.equal(raw.accesses.present, String(2n ** 53n + 4n));
+        const status = await rawCall<{ minor_faults: string }>(t.client, 'ProcStatus', { pid });
+        assert.equal(status.minor_faults, String(2n ** 53n + 3n));
+      } finally {
+        await t.stop();
+      }
+    });
+
     it('comm is truncated to 15 UTF-8 bytes at a character boundary', () => {
       assert.equal(truncateComm('abcdefghijklmnopq'), 'abcdefghijklmno');
       assert.equal(truncateComm('é'.repeat(10)), 'é'.repeat(7));

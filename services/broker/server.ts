@@ -355,9 +355,12 @@ export function buildBroker(deps: BrokerDeps): Broker {
       return encodeTouchResult(kernel.touch(pid, addr, length, kind, decodeStride(req.stride_pages)));
     }),
 
-    ProcStatus: unary('ProcStatus', null, (req, principal) => encodeProcStatus(kernel.procStatus(ownPid(principal, req.pid)))),
+    ProcStatus: unary('ProcStatus', null, (req, principal) => {
+      const pid = ownPid(principal, req.pid);
+      return encodeProcStatus(kernel.procStatus(pid), kernel.exactCounters(pid));
+    }),
 
-    GetAccounting: unary('GetAccounting', null, () => encodeAccounting({ ...kernel.accounting(), baseline })),
+    GetAccounting: unary('GetAccounting', null, () => encodeAccounting({ ...kernel.accounting(), baseline }, kernel.exactCounters())),
 
     AccessStream: bidi('AccessStream', 'access_batch', (principal) => ({
       reply(req) {

@@ -10,7 +10,7 @@
  * strings, so the same objects serve gRPC replies and the HTTP side's JSON.
  */
 import { endianness } from 'node:os';
-import type { AccessCounts } from '../kernel/counts.js';
+import type { AccessCounts, ExactCounters } from '../kernel/counts.js';
 import { KernelError, LimitError } from '../kernel/errors.js';
 import type { GeometryName } from '../kernel/geometry.js';
 import type { AccessKind, OutcomeName } from '../kernel/uapi.js';
@@ -138,6 +138,10 @@ export type OutcomeTally = Omit<AccessCounts, 'synced'>;
  * Counts as plain numbers: exact (below 2^53) and, on the AccessStream path, cheaper for
  * protobufjs to encode than decimal strings it would parse back.
  */
+const encodeExactCounts = (c: ExactCounters): OutcomeCounts => ({
+  present: encodeU64(c.present), minor_fault: encodeU64(c.minorFault), sigsegv: encodeU64(c.sigsegv), sigbus: encodeU64(c.sigbus),
+});
+
 export function encodeCounts(c: OutcomeTally): OutcomeCounts {
   return { present: c.present, minor_fault: c.minorFault, sigsegv: c.sigsegv, sigbus: c.sigbus };
 }
@@ -295,7 +299,8 @@ export function decodeRegion(r: Region__Output): RegionInfo {
   };
 }
 
-export function encodeProcStatus(s: ProcStatus): ProcStatusResponse {
+/** With `exact` (the kernel's 64-bit counters), the counters are written exactly past 2^53. */
+export function encodeProcStatus(s: ProcStatus, exact?: ExactCounters): ProcStatusResponse {
   return {
     pid: s.pid,
     uid: s.uid,
@@ -306,9 +311,9 @@ export function encodeProcStatus(s: ProcStatus): ProcStatusResponse {
     pgd_bytes: encodeU64(s.pgdBytes),
     unshared_pgd_bytes: encodeU64(s.unsharedPgdBytes),
     tables: encodeTables(s.tables),
-    minor_faults: encodeU64(s.minorFaults),
-    unshared_minor_faults: encodeU64(s.unsharedMinorFaults),
-    syncs: encodeU64(s.syncs),
+    minor_faults: encodeU64(exact?.minorFault ?? s.minorFaults),
+    unshared_minor_faults: encodeU64(exact?.unsharedMinorFaults ?? s.unsharedMinorFaults),
+    syncs: encodeU64(exact?.synced ?? s.syncs),
     regions: [...s.regions],
     vmas: s.vmas.map((v) => ({
       start: encodeU64(v.start), end: encodeU64(v.end), prot: v.prot, flags: v.flags, file: v.file, region: v.region,
@@ -380,7 +385,8 @@ export interface BrokerAccounting extends SystemAccounting {
   baseline: SeedBaseline;
 }
 
-export function encodeAccounting(a: BrokerAccounting): GetAccountingResponse {
+/** With `exact` (the kernel's 64-bit totals), the counters are written exactly past 2^53. */
+export function encodeAccounting(a: BrokerAccounting, exact?: ExactCounters): GetAccountingResponse {
   return {
     geometry: a.geometry,
     sharing: a.sharing,
@@ -394,10 +400,10 @@ export function encodeAccounting(a: BrokerAccounting): GetAccountingResponse {
     private_table_bytes: encodeU64(a.privateTableBytes),
     host_table_bytes: encodeU64(a.hostTableBytes),
     pgd_bytes: encodeU64(a.pgdBytes),
-    minor_faults: encodeU64(a.minorFaults),
-    unshared_minor_faults: encodeU64(a.unsharedMinorFaults),
-    accesses: encodeCounts(a.accesses),
-    syncs: encodeU64(a.syncs),
+    minor_faults: encodeU64(exact?.minorFault ?? a.minorFaults),
+    unshared_minor_faults: encodeU64(exact?.unsharedMinorFaults ?? a.unsharedMinorFaults),
+    accesses: exact ? encodeExactCounts(exact) : encodeCounts(a.accesses),
+    syncs: encodeU64(exact?.synced ?? a.syncs),
     baseline: {
       clients: a.baseline.clients,
       sga_bytes: encodeU64(a.baseline.sgaBytes),

@@ -5,7 +5,7 @@
  * named by errno) leaves the state as it was; the work is in the module named after the call.
  */
 import { processStatus, regionInfo, systemAccounting, type AccountingSource } from './accounting.js';
-import { AccessCounts, FaultCounters } from './counts.js';
+import { AccessCounts, ExactCounters, FaultCounters } from './counts.js';
 import { KernelError, LimitError, einval } from './errors.js';
 import { AccessPath, OUTCOME_MASK, SYNCED, type FaultContext } from './fault.js';
 import { PAGE_SHIFT, geometry as geometryOf, type Geometry } from './geometry.js';
@@ -37,6 +37,8 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   layoutEpoch = 0;
   /** Running totals since the kernel started (Prometheus counters read them). */
   readonly totals = FaultCounters.zero();
+  /** The exact totals (64-bit): `totals` is folded into them once per call. */
+  readonly exactTotals = ExactCounters.zero();
   /** Every table page the machine holds (private + host), by level; PGDs not included. */
   readonly memory: TableMemory;
   readonly msharefs = new Msharefs();
@@ -187,7 +189,12 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     checkU64(addr, 'addr');
     const code = checkKind(kind);
     const page = addr >= this.geometry.userLimitBytes ? this.geometry.userLimitPages : pageOf(addr);
-    const r = this.path.access(proc, page, code);
+    let r: number;
+    try {
+      r = this.path.access(proc, page, code);
+    } finally {
+      this.fold(proc);
+    }
     return { outcome: OUTCOME_NAMES[r & OUTCOME_MASK], synced: (r & SYNCED) !== 0 };
   }
 
@@ -198,7 +205,11 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   accessBatch(pid: number, kind: AccessKind, addrs: Uint8Array, out?: Uint8Array): AccessCounts {
     const proc = this.process(pid);
     const code = checkKind(kind);
-    return accessBatch(this.path, proc, code, addrs, batchLength(addrs, out), out);
+    try {
+      return accessBatch(this.path, proc, code, addrs, batchLength(addrs, out), out);
+    } finally {
+      this.fold(proc);
+    }
   }
 
   /** Accesses every stride-th page of [addr, addr+length). Cost grows with tables, not pages. */
@@ -209,7 +220,24 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     const code = checkKind(kind);
     const pages = touchPages(addr, length, stridePages);
     if (pages === null) return AccessCounts.zero();
-    return touchRange(this, proc, pages[0], pages[1], code, stridePages);
+    try {
+      return touchRange(this, proc, pages[0], pages[1], code, stridePages);
+    } finally {
+      this.fold(proc);
+    }
+  }
+
+  /** The exact counters of a process, or of the whole machine: 64-bit, exact past 2^53. */
+  exactCounters(pid?: number): ExactCounters {
+    if (pid === undefined) return ExactCounters.peek(this.exactTotals, this.totals);
+    const proc = this.process(pid);
+    return ExactCounters.peek(proc.exact, proc.counters);
+  }
+
+  /** Folds a call's counts into the exact totals (once per call: the fault path counts in numbers). */
+  private fold(proc: Process): void {
+    ExactCounters.fold(proc.exact, proc.counters);
+    ExactCounters.fold(this.exactTotals, this.totals);
   }
 
   // ---- /proc ---------------------------------------------------------------------------------
