@@ -88,7 +88,7 @@ describe('donor restart after a client worker crash', function () {
     await assert.rejects(t.client.readRegion('sga'), (e: unknown) => e instanceof KernelError && e.errno === 'ENOENT');
   });
 
-  it('with a live client still attached, the restarted donor attaches to the region', async () => {
+  it('with a live client still attached, the restarted donor answers EEXIST and changes nothing', async () => {
     const first = donor();
     await first.start();
     const c = new BrokerClient(t.grpcAddress);
@@ -98,9 +98,9 @@ describe('donor restart after a client worker crash', function () {
     await first.stop();
     const second = donor();
     try {
-      await second.start();
+      await assert.rejects(second.start(), (e: unknown) => e instanceof KernelError && e.errno === 'EEXIST');
       const r = await t.client.readRegion('sga');
-      assert.deepEqual([r.refcount, r.mappedProcesses], [2, 2]);
+      assert.deepEqual([r.refcount, r.mappedProcesses], [1, 1]);
     } finally {
       await second.stop();
       await c.exit(live);

@@ -297,16 +297,13 @@ export class Worker {
       await create();
     } catch (err) {
       if (!(err instanceof KernelError && err.errno === 'EEXIST')) throw err;
-      // A previous donor's region outlived it: references of processes that are gone (a client
-      // worker crashed: its processes exited without unlinking) or of live clients. Failing here
-      // would make every restarted donor fail the same way. As the owner, drop the orphaned
-      // references; if the name goes, create it afresh, else (live holders) attach to it.
-      if (await this.reclaimOrphans(pid)) {
-        await create();
-      } else {
-        await this.rpc('Munmap', () => this.client.munmap(pid, window.start, BigInt(o.sgaBytes)));
-        await this.rpc('Mshare', () => this.client.mshare(pid, o.region, window.start, window.size, O_RDWR, 0));
-      }
+      // A previous donor's region outlived it, held only by references of processes that are
+      // gone (a client worker crashed: its processes exited without unlinking). Failing here
+      // would make every restarted donor fail the same way, forever. As the owner, drop the
+      // orphaned references; once the name is gone, create it afresh. A region live processes
+      // still hold (another donor, live clients) stays theirs: EEXIST, as before.
+      if (!(await this.reclaimOrphans(pid))) throw err;
+      await create();
     }
     this.window = window;
   }
