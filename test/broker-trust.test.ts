@@ -26,6 +26,8 @@ const TiB = 1n << 40n;
 const ANON = MAP_PRIVATE | MAP_ANONYMOUS;
 
 const token = () => randomBytes(32).toString('hex');
+/** The server certificate names localhost (and 127.0.0.1): SNI takes a name, not an address. */
+const LOCALHOST: grpc.ChannelOptions = { 'grpc.ssl_target_name_override': 'localhost' };
 
 /** A policy file in a temp dir; returns its path. */
 function policyFile(dir: string, principals: object[], ext = 'json'): string {
@@ -149,8 +151,8 @@ describe('broker trust (issue 12)', function () {
         ]),
       });
       const ssl = () => grpc.credentials.createSsl(pki.read(pki.caCert));
-      const app = new BrokerClient(t.grpcAddress, { credentials: ssl(), token: user });
-      const nobody = new BrokerClient(t.grpcAddress, { credentials: ssl() });
+      const app = new BrokerClient(t.grpcAddress, { credentials: ssl(), token: user, channelOptions: LOCALHOST });
+      const nobody = new BrokerClient(t.grpcAddress, { credentials: ssl(), channelOptions: LOCALHOST });
       const plain = new BrokerClient(t.grpcAddress, { token: user, deadlineMs: 3_000 });
       try {
         const pid = await app.spawn({ uid: 1000, gid: 1000 });
@@ -186,8 +188,8 @@ describe('broker trust (issue 12)', function () {
         const c = pki.client(cn);
         return grpc.credentials.createSsl(pki.read(pki.caCert), pki.read(c.key), pki.read(c.cert));
       };
-      const a = new BrokerClient(t.grpcAddress, { credentials: creds('worker-a') });
-      const stranger = new BrokerClient(t.grpcAddress, { credentials: creds('mallory') });
+      const a = new BrokerClient(t.grpcAddress, { credentials: creds('worker-a'), channelOptions: LOCALHOST });
+      const stranger = new BrokerClient(t.grpcAddress, { credentials: creds('mallory'), channelOptions: LOCALHOST });
       try {
         const pid = await a.spawn({ uid: 1000, gid: 1000 });
         assert.equal((await a.procStatus(pid)).pid, pid);
