@@ -8,6 +8,8 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import fc from 'fast-check';
+import { chunkedTouch } from '../services/broker/chunked.js';
 import { BrokerClient } from '../shared/client/broker-client.js';
 import { KernelError } from '../shared/kernel/errors.js';
 import { Kernel } from '../shared/kernel/kernel.js';
@@ -301,6 +303,62 @@ describe('broker trust (issue 12)', function () {
     } finally {
       await t.stop();
     }
+  });
+
+  describe('chunked touches', () => {
+    it('touch in chunks counts exactly what one kernel.touch counts (random ranges and strides)', async () => {
+      const setup = (k: Kernel) => {
+        const pid = k.spawn({ uid: 1, gid: 1 });
+        k.mmap(pid, TiB, 3n << 30n, PROT_READ, ANON | MAP_FIXED);
+        k.mmap(pid, TiB + (4n << 30n), 1n << 20n, PROT_READ, ANON | MAP_FIXED);
+        return pid;
+      };
+      const page = 4096n;
+      await fc.assert(fc.asyncProperty(
+        fc.bigInt({ min: 0n, max: 6n << 30n }), fc.bigInt({ min: 0n, max: 8n << 30n }), fc.integer({ min: 0, max: 4095 }),
+        fc.constantFrom(1, 3, 512, 4096), fc.constantFrom('read', 'write') as fc.Arbitrary<'read' | 'write'>,
+        fc.constantFrom(4099, 100_000, 1 << 26),
+        async (offset, length, sub, stride, kind, chunk) => {
+          const a = new Kernel();
+          const b = new Kernel();
+          const pa = setup(a);
+          const pb = setup(b);
+          const addr = TiB - (1n << 30n) + (offset / page) * page + BigInt(sub);
+          const chunked = await chunkedTouch(a, pa, addr, length, kind, stride, () => false, chunk);
+          assert.deepEqual(chunked, b.touch(pb, addr, length, kind, stride));
+          assert.deepEqual(a.accounting(), b.accounting());
+        },
+      ), { numRuns: 40 });
+      // Past the user address limit the rest is one call.
+      const k = new Kernel();
+      const k2 = new Kernel();
+      const top = k.geometry.userLimitBytes - (1n << 20n);
+      assert.deepEqual(await chunkedTouch(k, setup(k), top, 1n << 30n, 'read', 1), k2.touch(setup(k2), top, 1n << 30n, 'read', 1));
+    });
+
+    it('another client is answered while a long Touch runs (it yields between chunks)', async () => {
+      // Each piece of the touch takes 2 ms here (a slow kernel): 20 pieces must yield in between.
+      class SlowKernel extends Kernel {
+        override touch(...args: Parameters<Kernel['touch']>) {
+          const until = performance.now() + 2;
+          while (performance.now() < until) { /* the work of a large piece */ }
+          return super.touch(...args);
+        }
+      }
+      const t = await startBroker({}, { kernel: new SlowKernel() });
+      try {
+        const pid = await t.client.spawn({ uid: 1, gid: 1 });
+        const order: string[] = [];
+        const span = 20n * (256n << 30n);
+        const touch = t.client.touch(pid, TiB, span, 'read').then(() => order.push('touch'));
+        await new Promise((r) => setImmediate(r));
+        const geometry = t.client.geometry().then(() => order.push('geometry'));
+        await Promise.all([touch, geometry]);
+        assert.deepEqual(order, ['geometry', 'touch']);
+      } finally {
+        await t.stop();
+      }
+    });
   });
 
   describe('defects', () => {

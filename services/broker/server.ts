@@ -30,6 +30,7 @@ import { MAX_SESSION_NAME_BYTES, type Config } from './config.js';
 import { authenticate, readTls, type Policy, type Principal } from './auth.js';
 import { createMetrics, type BrokerMetrics } from './metrics.js';
 import { Sessions } from './sessions.js';
+import { chunkedTouch } from './chunked.js';
 import { buildHttp } from './http.js';
 
 export interface BrokerDeps {
@@ -178,23 +179,32 @@ export function buildBroker(deps: BrokerDeps): Broker {
 
   /** The one adapter for unary calls. `syscall` names the mshare_syscalls_total series. */
   function unary<Req, Res>(
-    method: RpcName, syscall: string | null, handle: (req: Req, principal: Principal) => Res,
+    method: RpcName, syscall: string | null,
+    handle: (req: Req, principal: Principal, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>,
   ): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       const end = metrics.startRpc('unary', method);
-      let response: Res;
-      try {
-        checkUtf8(call.request);
-        response = handle(call.request, principalOf(call));
-      } catch (err) {
+      const fail = (err: unknown) => {
         const status = failed(method, syscall, err);
         end(status.code);
         callback(status);
+      };
+      const succeed = (response: Res) => {
+        if (syscall) metrics.syscall(syscall, 'OK');
+        end(grpc.status.OK);
+        callback(null, response);
+      };
+      let response: Res | Promise<Res>;
+      try {
+        checkUtf8(call.request);
+        response = handle(call.request, principalOf(call), call);
+      } catch (err) {
+        fail(err);
         return;
       }
-      if (syscall) metrics.syscall(syscall, 'OK');
-      end(grpc.status.OK);
-      callback(null, response);
+      // A long call (Touch) works in chunks and answers later.
+      if (response instanceof Promise) response.then(succeed, fail);
+      else succeed(response);
     };
   }
 
@@ -347,12 +357,13 @@ export function buildBroker(deps: BrokerDeps): Broker {
       return encodeAccessResult(kernel.access(pid, addr, decodeKind(req.kind)));
     }),
 
-    Touch: unary('Touch', 'touch', (req, principal) => {
+    Touch: unary('Touch', 'touch', async (req, principal, call) => {
       const pid = ownPid(principal, req.pid);
       const addr = decodeU64(req.addr, 'addr');
       const length = decodeU64(req.length, 'length');
       const kind = decodeKind(req.kind);
-      return encodeTouchResult(kernel.touch(pid, addr, length, kind, decodeStride(req.stride_pages)));
+      const stride = decodeStride(req.stride_pages);
+      return encodeTouchResult(await chunkedTouch(kernel, pid, addr, length, kind, stride, () => call.cancelled));
     }),
 
     ProcStatus: unary('ProcStatus', null, (req, principal) => {
