@@ -7,6 +7,12 @@
  * (`bidi`): the handler decodes and validates the request (shared/grpc/wire.ts) and calls the
  * kernel; the adapter maps a failure to its status (shared/grpc/status.ts), records the RPC and
  * syscall series, and always returns right after calling back.
+ *
+ * Identity (auth.ts): the adapters name each call's principal (bearer token, client certificate,
+ * or the anonymous principal without TLS); a pid belongs to the principal that spawned it
+ * (`owners`), and another principal's pid is ESRCH unless the caller is an admin. Requests whose
+ * raw bytes hold invalid UTF-8 in a string field are EINVAL (shared/grpc/utf8.ts). Touch is the
+ * one asynchronous handler: it works in pieces (chunked.ts).
  */
 import * as grpc from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
