@@ -211,7 +211,9 @@ describe('broker trust (issue 12)', function () {
         (e: unknown) => e instanceof ConfigError && e.variable === 'MSHARE_GRPC_ADDR' && /not a loopback address and TLS is off/.test(e.message));
       assert.equal(loadConfig({ MSHARE_GRPC_ADDR: '0.0.0.0:50051', MSHARE_HTTP_ADDR: '0.0.0.0:9464', MSHARE_INSECURE: 'true' }).insecure, true);
       assert.equal(loadConfig({ MSHARE_GRPC_ADDR: '127.1.2.3:1', MSHARE_HTTP_ADDR: '[::1]:2' }).tls, undefined);
-      assert.ok(loadConfig({ MSHARE_GRPC_ADDR: '0.0.0.0:1', MSHARE_HTTP_ADDR: '0.0.0.0:2', MSHARE_TLS_CERT: '/c', MSHARE_TLS_KEY: '/k' }).tls);
+      const tls = { MSHARE_GRPC_ADDR: '0.0.0.0:1', MSHARE_HTTP_ADDR: '0.0.0.0:2', MSHARE_TLS_CERT: '/c', MSHARE_TLS_KEY: '/k' };
+      assert.ok(loadConfig({ ...tls, MSHARE_POLICY_FILE: '/p.json' }).tls);
+      assert.throws(() => loadConfig(tls), (e: unknown) => e instanceof ConfigError && e.variable === 'MSHARE_POLICY_FILE');
     });
   });
 

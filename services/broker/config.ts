@@ -107,6 +107,9 @@ export function loadConfig(env: Env): Config {
     }
   }
   const policyFile = get('MSHARE_POLICY_FILE');
+  if (tls && policyFile === '') {
+    throw new ConfigError('MSHARE_POLICY_FILE', 'TLS is on and no policy names a principal: every call would be UNAUTHENTICATED');
+  }
   const limits: Limits = Object.freeze({
     maxMapCount: parseInteger('MSHARE_MAX_MAP_COUNT', get('MSHARE_MAX_MAP_COUNT'), 1, 2 ** 31 - 1),
     maxProcessesPerUid: parseInteger('MSHARE_MAX_PROCESSES_PER_UID', get('MSHARE_MAX_PROCESSES_PER_UID'), 1, 4_194_304),
