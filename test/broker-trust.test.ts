@@ -121,6 +121,8 @@ describe('broker trust (issue 12)', function () {
     it('an unknown or short token is UNAUTHENTICATED; without a token a loopback call is anonymous', async () => {
       await rejectsCode(as(token()).geometry().then(() => as(token()).spawn({ uid: 1, gid: 1 })), grpc.status.UNAUTHENTICATED);
       await rejectsCode(as('short').spawn({ uid: 1, gid: 1 }), grpc.status.UNAUTHENTICATED);
+      // Streams too: the Session of an unknown token ends UNAUTHENTICATED at once.
+      await rejectsCode(as(token()).openSession('nobody'), grpc.status.UNAUTHENTICATED);
       assert.ok((await t.client.spawn({ uid: 0, gid: 0 })) > 0);
     });
 
