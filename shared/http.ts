@@ -18,6 +18,8 @@ export interface HttpAppOptions {
   level: LogLevel;
   /** Longest path parameter, characters (fastify's default 100). */
   maxParamLength?: number;
+  /** Serve HTTPS with these (node:tls) options. */
+  https?: { key: Buffer; cert: Buffer; ca?: Buffer; requestCert?: boolean; rejectUnauthorized?: boolean };
 }
 
 const isQuiet = (req: FastifyRequest): boolean => QUIET_ROUTES.has(req.routeOptions.url ?? '');
@@ -42,6 +44,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   return Fastify({
     ...logging,
     logController: new ServiceLogController(),
+    ...(options.https ? { https: options.https } : {}),
     ...(options.maxParamLength !== undefined ? { routerOptions: { maxParamLength: options.maxParamLength } } : {}),
   }) as unknown as FastifyInstance;
 }

@@ -61,10 +61,12 @@ export async function bindHttp(app: FastifyInstance, target: BindTarget): Promis
  * Binds a gRPC server; resolves with the port bound. A fixed port is tried with a plain socket
  * first: grpc-js would log its own multi-line error besides rejecting.
  */
-export async function bindGrpc(server: grpc.Server, target: BindTarget): Promise<number> {
+export async function bindGrpc(
+  server: grpc.Server, target: BindTarget, credentials = grpc.ServerCredentials.createInsecure(),
+): Promise<number> {
   if (target.addr.port !== 0) await probe(target);
   return new Promise<number>((resolve, reject) => {
-    server.bindAsync(target.addr.address, grpc.ServerCredentials.createInsecure(), (err, port) =>
+    server.bindAsync(target.addr.address, credentials, (err, port) =>
       err ? reject(bindError(target, err)) : resolve(port));
   });
 }

@@ -48,6 +48,7 @@ describe('broker contract', () => {
       EINVAL: grpc.status.INVALID_ARGUMENT, EEXIST: grpc.status.ALREADY_EXISTS, ENOENT: grpc.status.NOT_FOUND,
       ESRCH: grpc.status.NOT_FOUND, EACCES: grpc.status.PERMISSION_DENIED, EPERM: grpc.status.PERMISSION_DENIED,
       ENOMEM: grpc.status.RESOURCE_EXHAUSTED, EBUSY: grpc.status.FAILED_PRECONDITION,
+      EAGAIN: grpc.status.RESOURCE_EXHAUSTED, ENOSPC: grpc.status.RESOURCE_EXHAUSTED,
       EBADF: grpc.status.INVALID_ARGUMENT, ENAMETOOLONG: grpc.status.INVALID_ARGUMENT,
     };
     assert.deepEqual(Object.keys(ERRNO_TO_STATUS).sort(), [...ERRNO_NAMES].sort());
@@ -91,7 +92,13 @@ describe('broker contract', () => {
       const c = loadConfig({
         MSHARE_GRPC_ADDR: '[::]:7000', MSHARE_HTTP_ADDR: '0.0.0.0:7001', MSHARE_GEOMETRY: 'x86_64-5level', MSHARE_SHARING: 'false',
         MSHARE_SESSION_GRACE_MS: '250', MSHARE_SHUTDOWN_GRACE_MS: '100', MSHARE_BASELINE_CLIENTS: '10', MSHARE_BASELINE_SGA: '1.5TiB',
+        MSHARE_INSECURE: 'true', MSHARE_MAX_MAP_COUNT: '100', MSHARE_MAX_PROCESSES_PER_UID: '7', MSHARE_MAX_REGIONS: '3',
+        MSHARE_MAX_SESSIONS_PER_PRINCIPAL: '2', MSHARE_MAX_BATCH_ADDRESSES: '64', MSHARE_PID_MAX: '1000',
       });
+      assert.deepEqual(c.limits, {
+        maxMapCount: 100, maxProcessesPerUid: 7, maxRegions: 3, maxSessionsPerPrincipal: 2, maxBatchAddresses: 64, pidMax: 1000,
+      });
+      assert.equal(c.insecure, true);
       assert.deepEqual(
         [c.grpc.host, c.grpc.port, c.http.host, c.geometry, c.sharing, c.sessionGraceMs, c.shutdownGraceMs, c.baselineClients, c.baselineSgaBytes],
         ['::', 7000, '0.0.0.0', 'x86_64-5level', false, 250, 100, 10, 1.5 * 2 ** 40],
@@ -102,6 +109,9 @@ describe('broker contract', () => {
       ['MSHARE_GRPC_ADDR', 'localhost'], ['MSHARE_HTTP_ADDR', '127.0.0.1:70000'], ['MSHARE_GEOMETRY', 'arm64'],
       ['MSHARE_SHARING', 'maybe'], ['MSHARE_SESSION_GRACE_MS', '-5'], ['MSHARE_SHUTDOWN_GRACE_MS', '1.5'],
       ['MSHARE_BASELINE_CLIENTS', '0'], ['MSHARE_BASELINE_SGA', '300 parsecs'],
+      ['MSHARE_GRPC_ADDR', '0.0.0.0:50051'], ['MSHARE_HTTP_ADDR', '[::]:9464'], ['MSHARE_TLS_CERT', '/x.pem'],
+      ['MSHARE_TLS_CLIENT_CA', '/ca.pem'], ['MSHARE_INSECURE', 'perhaps'], ['MSHARE_PID_MAX', '300'],
+      ['MSHARE_MAX_MAP_COUNT', '0'],
     ] as const) {
       it(`refuses ${variable}=${value}, naming the variable`, () => {
         assert.throws(() => loadConfig({ [variable]: value }), (e: unknown) => e instanceof ConfigError && e.variable === variable && e.message.startsWith(variable));

@@ -3,7 +3,11 @@
 // (rpc, errno) pair of the table; and an errno outside its RPC's row fails the test that caused
 // it (the fixture checks every failure the broker reports).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { tokenSha256 } from '../services/broker/auth.js';
 import * as grpc from '@grpc/grpc-js';
 import { Kernel } from '../shared/kernel/kernel.js';
 import { KernelError, type ErrnoName } from '../shared/kernel/errors.js';
@@ -85,10 +89,24 @@ describe('errnos per RPC (shared/grpc/errnos.ts)', () => {
   describe('every pair of the table comes from a real call', () => {
     let t: TestBroker;
     const seen: [RpcName, ErrnoName | undefined][] = [];
-    const pids = { donor: 0, reader: 0, stranger: 0, peer: 0 };
+    const pids = { donor: 0, reader: 0, stranger: 0, peer: 0, splitter: 0 };
+    // A principal that may spawn only as uid/gid 5000 (a bearer token over loopback).
+    const token = randomBytes(32).toString('hex');
+    const limited = new grpc.Metadata();
+    limited.set('authorization', `Bearer ${token}`);
+    let dir = '';
+    // Small limits, so that each is reached by one call: 3 regions, 3 processes per uid, 8 VMAs
+    // per mm, 1 session per principal.
+    const MAX_MAP_COUNT = 8;
 
     before(async () => {
-      t = await startBroker({}, { onFailure: (rpc, errno) => seen.push([rpc, errno]) });
+      dir = mkdtempSync(path.join(tmpdir(), 'mshare-errnos-'));
+      const policyFile = path.join(dir, 'policy.json');
+      writeFileSync(policyFile, JSON.stringify({ principals: [{ name: 'limited', token_sha256: tokenSha256(token), uids: [5000], gids: [5000] }] }));
+      t = await startBroker({
+        MSHARE_POLICY_FILE: policyFile, MSHARE_MAX_REGIONS: '3', MSHARE_MAX_PROCESSES_PER_UID: '3',
+        MSHARE_MAX_MAP_COUNT: String(MAX_MAP_COUNT), MSHARE_MAX_SESSIONS_PER_PRINCIPAL: '1',
+      }, { onFailure: (rpc, errno) => seen.push([rpc, errno]) });
       const c = t.client;
       const spawn = () => c.spawn({ uid: 1000, gid: 1000 });
       pids.donor = await spawn();
@@ -105,8 +123,15 @@ describe('errnos per RPC (shared/grpc/errnos.ts)', () => {
       await c.mshare(pids.reader, 'sga', SGA, WINDOW, O_RDONLY, 0);
       await c.mshare(pids.peer, 'busy', BUSY, WINDOW, O_RDWR, 0);
       await c.mshareUnlink(donor, 'busy');
+      // The splitter's one mapping, punched until it holds MAX_MAP_COUNT VMAs.
+      pids.splitter = await c.spawn({ uid: 3000, gid: 3000 });
+      await c.mmap(pids.splitter, TiB, 64n * 4096n, PROT_READ, anon | MAP_FIXED);
+      for (let i = 1; i < MAX_MAP_COUNT; i++) await c.munmap(pids.splitter, TiB + BigInt(2 * i) * 4096n, 4096n);
     });
-    after(async () => { await t?.stop(); });
+    after(async () => {
+      await t?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
 
     const u64 = (n: bigint) => String(n);
     const anon = MAP_PRIVATE | MAP_ANONYMOUS;
@@ -132,7 +157,9 @@ describe('errnos per RPC (shared/grpc/errnos.ts)', () => {
       GetGeometry: {},
       Spawn: {
         ENOENT: unaryCase('Spawn', () => ({ uid: 1, gid: 1, session_id: 'no-such-session' })),
-        EINVAL: unaryCase('Spawn', () => ({ uid: 4294967295, gid: 0 })),
+        EINVAL: unaryCase('Spawn', () => ({ gid: 0 })),
+        EPERM: (errno) => expectStatus(t.client, 'Spawn', { uid: 0, gid: 5000 }, ERRNO_TO_STATUS[errno], errno, limited),
+        EAGAIN: unaryCase('Spawn', () => ({ uid: 1000, gid: 1000 })),
       },
       Exit: {
         ESRCH: unaryCase('Exit', () => ({ pid: 999 })),
@@ -149,6 +176,7 @@ describe('errnos per RPC (shared/grpc/errnos.ts)', () => {
         ESRCH: unaryCase('Munmap', () => ({ pid: 999, addr: u64(SGA), length: '4096' })),
         EINVAL: unaryCase('Munmap', () => ({ pid: pids.donor, addr: u64(SGA), length: '0' })),
         EACCES: unaryCase('Munmap', () => ({ pid: pids.reader, addr: u64(SGA), length: '4096' })),
+        ENOMEM: unaryCase('Munmap', () => ({ pid: pids.splitter, addr: u64(TiB + 4096n * 40n), length: '4096' })),
       },
       Mprotect: {
         ESRCH: unaryCase('Mprotect', () => ({ pid: 999, addr: u64(SGA), length: '4096', prot: PROT_READ })),
@@ -164,6 +192,7 @@ describe('errnos per RPC (shared/grpc/errnos.ts)', () => {
         EPERM: unaryCase('Mshare', () => ({ ...sga(pids.peer, 'ro', O_RDWR), addr: u64(RO) })),
         EINVAL: unaryCase('Mshare', () => sga(pids.stranger, 'a/b', O_RDWR)),
         ENAMETOOLONG: unaryCase('Mshare', () => sga(pids.stranger, nameTooLong, O_RDWR)),
+        ENOSPC: unaryCase('Mshare', () => ({ ...sga(pids.splitter, 'fourth', O_CREAT | O_RDWR), addr: '0', length: u64(WINDOW) })),
       },
       MshareUnlink: {
         ESRCH: unaryCase('MshareUnlink', () => ({ pid: 999, name: 'sga' })),
@@ -178,7 +207,9 @@ describe('errnos per RPC (shared/grpc/errnos.ts)', () => {
         EINVAL: unaryCase('ReadRegion', () => ({ name: '.' })),
         ENAMETOOLONG: unaryCase('ReadRegion', () => ({ name: nameTooLong })),
       },
-      ListRegions: {},
+      ListRegions: {
+        EINVAL: unaryCase('ListRegions', () => ({ page_token: 'not-a-token' })),
+      },
       Access: {
         ESRCH: unaryCase('Access', () => ({ pid: 999, addr: u64(SGA), kind: 'ACCESS_KIND_READ' })),
         EINVAL: unaryCase('Access', () => ({ pid: pids.donor, addr: u64(SGA) })),
@@ -198,6 +229,14 @@ describe('errnos per RPC (shared/grpc/errnos.ts)', () => {
       GetAccounting: {},
       Session: {
         EINVAL: streamCase('Session', () => ({ ping: { nonce: '1' } })),
+        EAGAIN: async (errno) => {
+          const held = await t.client.openSession('held');
+          try {
+            await streamCase('Session', () => ({ open: { client_name: 'second' } }))(errno);
+          } finally {
+            await held.close();
+          }
+        },
       },
     };
 

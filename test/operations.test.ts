@@ -223,7 +223,7 @@ describe('operations: npm run build && node dist/services/<svc>/main.js', functi
     assert.doesNotMatch(lost.output(), /^\s+at /m, 'no stack trace');
 
     assert.equal(await stop(donor), 0, donor.output());
-    assert.deepEqual(JSON.parse((await get(`${brokerHttp}/msharefs`)).body), { regions: [] });
+    assert.deepEqual(JSON.parse((await get(`${brokerHttp}/msharefs`)).body), { regions: [], next_page_token: '' });
     // The same log format as the broker's; at the default level no line per scrape or probe.
     assertLogFormat(donor, 'mshare-worker');
     assertLogFormat(lost, 'mshare-worker');

@@ -2,6 +2,9 @@
 // is released, so the broker's session ends and the worker's connection can close.
 import assert from 'node:assert/strict';
 import { Worker } from '../services/worker/worker.js';
+import { BrokerClient } from '../shared/client/broker-client.js';
+import { KernelError } from '../shared/kernel/errors.js';
+import { O_RDWR } from '../shared/kernel/uapi.js';
 import { startBroker, type TestBroker } from './fixtures/broker.js';
 
 const GiB = 2 ** 30;
@@ -33,9 +36,9 @@ describe('worker stop() during start()', function () {
     const open = sessions.open.bind(sessions);
     let stopped: Promise<void> | undefined;
     // The broker opens the session; before its reply reaches the worker, the worker is stopped.
-    sessions.open = (name: string) => {
+    sessions.open = (...args: Parameters<typeof open>) => {
       stopped = w.stop();
-      return open(name);
+      return open(...args);
     };
     const started = w.start().then(() => 'started', (err: unknown) => String(err));
     assert.match(await started, /stopped/);
@@ -98,5 +101,66 @@ describe('a clean stop makes no syscall error', function () {
     assert.deepEqual(errors, [], `syscall errors on a clean stop: ${errors.join(', ')}`);
     assert.equal(series.get('mshare_unlink OK'), undefined, 'no process attached, so none unlinks');
     assert.equal(series.get('exit OK'), 3);
+  });
+});
+
+describe('donor restart after a client worker crash', function () {
+  this.timeout(30_000);
+  let t: TestBroker;
+  beforeEach(async () => { t = await startBroker({ MSHARE_SESSION_GRACE_MS: '20' }); });
+  afterEach(async () => { await t.stop(); });
+
+  const donor = () => new Worker({ brokerAddress: t.grpcAddress, role: 'donor', processes: 1, region: 'sga', sgaBytes: GiB, pattern: 'sequential' });
+
+  /** A client whose processes attach the region, then its connection dies without unlinking. */
+  async function crashedClient(): Promise<void> {
+    const c = new BrokerClient(t.grpcAddress);
+    const session = await c.openSession('client-crashes');
+    const r = await c.readRegion('sga');
+    for (let i = 0; i < 2; i++) {
+      const pid = await session.spawn({ uid: 1000, gid: 1000 });
+      await c.mshare(pid, 'sga', r.start, r.size, O_RDWR, 0);
+    }
+    // The crash: no unlink, no Exit; the broker sees the session's stream end.
+    t.broker.sessions.end(session.id);
+    c.close();
+    assert.equal(await eventually(() => t.broker.kernel.pids().length === 1, 5_000), true, 'the crashed client\'s processes exited');
+  }
+
+  it('a restarted donor reclaims the orphaned references and creates the region again (no EEXIST loop)', async () => {
+    const first = donor();
+    await first.start();
+    await crashedClient();
+    await first.stop();
+    assert.equal((await t.client.readRegion('sga')).refcount, 2, 'the crashed processes\' references outlive them');
+    const second = donor();
+    try {
+      await second.start();
+      const r = await t.client.readRegion('sga');
+      assert.deepEqual([r.refcount, r.mappedProcesses], [1, 1]);
+    } finally {
+      await second.stop();
+    }
+    await assert.rejects(t.client.readRegion('sga'), (e: unknown) => e instanceof KernelError && e.errno === 'ENOENT');
+  });
+
+  it('with a live client still attached, the restarted donor answers EEXIST and changes nothing', async () => {
+    const first = donor();
+    await first.start();
+    const c = new BrokerClient(t.grpcAddress);
+    const r0 = await c.readRegion('sga');
+    const live = await c.spawn({ uid: 1000, gid: 1000 });
+    await c.mshare(live, 'sga', r0.start, r0.size, O_RDWR, 0);
+    await first.stop();
+    const second = donor();
+    try {
+      await assert.rejects(second.start(), (e: unknown) => e instanceof KernelError && e.errno === 'EEXIST');
+      const r = await t.client.readRegion('sga');
+      assert.deepEqual([r.refcount, r.mappedProcesses], [1, 1]);
+    } finally {
+      await second.stop();
+      await c.exit(live);
+      c.close();
+    }
   });
 });

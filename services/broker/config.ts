@@ -5,11 +5,11 @@
  */
 import { GEOMETRY_NAMES, type GeometryName } from '../../shared/kernel/geometry.js';
 import {
-  envReader, parseBoolean, parseInteger, parseListenAddress, parseOneOf, parseSize, type Env, type HostPort,
+  ConfigError, envReader, parseBoolean, parseInteger, parseListenAddress, parseOneOf, parseSize, type Env, type HostPort,
 } from '../../shared/config.js';
 import { LOG_LEVELS, type LogLevel } from '../../shared/log.js';
 
-export { ConfigError } from '../../shared/config.js';
+export { ConfigError };
 export type ListenAddress = HostPort;
 
 export interface Config {
@@ -26,6 +26,37 @@ export interface Config {
   readonly baselineClients: number;
   readonly baselineSgaBytes: number;
   readonly logLevel: LogLevel;
+  /** PEM files: both set, or neither (no TLS: loopback only unless `insecure`). */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly clientCa?: string };
+  /** The principals (auth.ts); unset: only the anonymous principal, without TLS. */
+  readonly policyFile?: string;
+  /** MSHARE_INSECURE: serve plaintext on non-loopback addresses. */
+  readonly insecure: boolean;
+  readonly limits: Limits;
+}
+
+/** The broker's limits (README, "Limits"): each answers a Linux errno and has a metric. */
+export interface Limits {
+  /** vm.max_map_count: VMAs per mm (ENOMEM). */
+  readonly maxMapCount: number;
+  /** RLIMIT_NPROC: processes per uid, uid 0 exempt (EAGAIN). */
+  readonly maxProcessesPerUid: number;
+  /** msharefs regions (ENOSPC). */
+  readonly maxRegions: number;
+  /** Open sessions per principal (EAGAIN). */
+  readonly maxSessionsPerPrincipal: number;
+  /** Addresses per AccessStream batch (EINVAL). */
+  readonly maxBatchAddresses: number;
+  /** pid_max: pids wrap to 300 after it (EAGAIN when none is free). */
+  readonly pidMax: number;
+}
+
+/** Session client_name: longer names are EINVAL. */
+export const MAX_SESSION_NAME_BYTES = 128;
+
+/** A host that is a loopback address: 127.0.0.0/8, ::1, localhost. */
+export function isLoopback(host: string): boolean {
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host === 'localhost';
 }
 
 export type { LogLevel };
@@ -40,13 +71,58 @@ export const DEFAULTS = Object.freeze({
   MSHARE_BASELINE_CLIENTS: '1500',
   MSHARE_BASELINE_SGA: '300GiB',
   MSHARE_LOG_LEVEL: 'info',
+  MSHARE_TLS_CERT: '',
+  MSHARE_TLS_KEY: '',
+  MSHARE_TLS_CLIENT_CA: '',
+  MSHARE_POLICY_FILE: '',
+  MSHARE_INSECURE: 'false',
+  MSHARE_MAX_MAP_COUNT: '65530',
+  MSHARE_MAX_PROCESSES_PER_UID: '65536',
+  MSHARE_MAX_REGIONS: '4096',
+  MSHARE_MAX_SESSIONS_PER_PRINCIPAL: '1024',
+  MSHARE_MAX_BATCH_ADDRESSES: '65536',
+  MSHARE_PID_MAX: '4194304',
 });
 
 export function loadConfig(env: Env): Config {
   const get = envReader(env, DEFAULTS);
+  const cert = get('MSHARE_TLS_CERT');
+  const key = get('MSHARE_TLS_KEY');
+  const clientCa = get('MSHARE_TLS_CLIENT_CA');
+  if ((cert === '') !== (key === '')) {
+    throw new ConfigError(cert === '' ? 'MSHARE_TLS_KEY' : 'MSHARE_TLS_CERT', 'MSHARE_TLS_CERT and MSHARE_TLS_KEY are set together');
+  }
+  if (clientCa !== '' && cert === '') throw new ConfigError('MSHARE_TLS_CLIENT_CA', 'mutual TLS needs MSHARE_TLS_CERT and MSHARE_TLS_KEY');
+  const tls = cert === '' ? undefined : Object.freeze({ cert, key, ...(clientCa ? { clientCa } : {}) });
+  const insecure = parseBoolean('MSHARE_INSECURE', get('MSHARE_INSECURE'));
+  const grpc = parseListenAddress('MSHARE_GRPC_ADDR', get('MSHARE_GRPC_ADDR'));
+  const http = parseListenAddress('MSHARE_HTTP_ADDR', get('MSHARE_HTTP_ADDR'));
+  if (!tls && !insecure) {
+    for (const [variable, addr] of [['MSHARE_GRPC_ADDR', grpc], ['MSHARE_HTTP_ADDR', http]] as const) {
+      if (!isLoopback(addr.host)) {
+        throw new ConfigError(variable, `${addr.address} is not a loopback address and TLS is off (MSHARE_TLS_CERT, ` +
+          'MSHARE_TLS_KEY): anyone who reaches it would be the anonymous principal; set TLS, or MSHARE_INSECURE=true ' +
+          'on a trusted network');
+      }
+    }
+  }
+  const policyFile = get('MSHARE_POLICY_FILE');
+  if (tls && policyFile === '') {
+    throw new ConfigError('MSHARE_POLICY_FILE', 'TLS is on and no policy names a principal: every call would be UNAUTHENTICATED');
+  }
+  const limits: Limits = Object.freeze({
+    maxMapCount: parseInteger('MSHARE_MAX_MAP_COUNT', get('MSHARE_MAX_MAP_COUNT'), 1, 2 ** 31 - 1),
+    maxProcessesPerUid: parseInteger('MSHARE_MAX_PROCESSES_PER_UID', get('MSHARE_MAX_PROCESSES_PER_UID'), 1, 4_194_304),
+    maxRegions: parseInteger('MSHARE_MAX_REGIONS', get('MSHARE_MAX_REGIONS'), 1, 1_000_000),
+    maxSessionsPerPrincipal: parseInteger('MSHARE_MAX_SESSIONS_PER_PRINCIPAL', get('MSHARE_MAX_SESSIONS_PER_PRINCIPAL'), 1, 1_000_000),
+    maxBatchAddresses: parseInteger('MSHARE_MAX_BATCH_ADDRESSES', get('MSHARE_MAX_BATCH_ADDRESSES'), 8, 1 << 20),
+    pidMax: parseInteger('MSHARE_PID_MAX', get('MSHARE_PID_MAX'), 301, 4_194_304),
+  });
   return Object.freeze({
-    grpc: parseListenAddress('MSHARE_GRPC_ADDR', get('MSHARE_GRPC_ADDR')),
-    http: parseListenAddress('MSHARE_HTTP_ADDR', get('MSHARE_HTTP_ADDR')),
+    tls, insecure, limits,
+    ...(policyFile ? { policyFile } : {}),
+    grpc,
+    http,
     geometry: parseOneOf('MSHARE_GEOMETRY', get('MSHARE_GEOMETRY'), GEOMETRY_NAMES),
     sharing: parseBoolean('MSHARE_SHARING', get('MSHARE_SHARING')),
     sessionGraceMs: parseInteger('MSHARE_SESSION_GRACE_MS', get('MSHARE_SESSION_GRACE_MS'), 0, 24 * 3600_000),

@@ -11,7 +11,9 @@ import type { Broker } from './server.js';
  */
 export async function listen(broker: Broker): Promise<{ grpcPort: number; httpPort: number }> {
   const { config } = broker;
-  const grpcPort = await bindGrpc(broker.grpcServer, { addr: config.grpc, purpose: 'gRPC', variable: 'MSHARE_GRPC_ADDR' });
+  const grpcPort = await bindGrpc(
+    broker.grpcServer, { addr: config.grpc, purpose: 'gRPC', variable: 'MSHARE_GRPC_ADDR' }, broker.grpcCredentials,
+  );
   const httpPort = await bindHttp(broker.http, { addr: config.http, purpose: 'HTTP', variable: 'MSHARE_HTTP_ADDR' });
   return { grpcPort, httpPort };
 }

@@ -10,17 +10,30 @@
  */
 import { loadConfigOrExit } from '../../shared/config.js';
 import { BindError } from '../../shared/listen.js';
-import { loadConfig } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
+import { loadPolicy } from './auth.js';
 import { BROKER_SERVICE } from './http.js';
 import { buildBroker } from './server.js';
 import { listen, shutdown } from './lifecycle.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(BROKER_SERVICE, loadConfig);
-  const broker = buildBroker({ config, logger: true });
+  let policy;
+  let broker;
+  try {
+    policy = config.policyFile ? await loadPolicy(config.policyFile) : undefined;
+    broker = buildBroker({ config, logger: true, policy });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`${BROKER_SERVICE}: bad configuration: ${err.message}`);
+    process.exit(2);
+  }
   const { grpcPort, httpPort } = await listen(broker);
   broker.log.info(
-    { grpc: `${config.grpc.host}:${grpcPort}`, http: `${config.http.host}:${httpPort}`, geometry: config.geometry, sharing: config.sharing },
+    {
+      grpc: `${config.grpc.host}:${grpcPort}`, http: `${config.http.host}:${httpPort}`, geometry: config.geometry, sharing: config.sharing,
+      tls: config.tls ? (config.tls.clientCa ? 'mutual' : 'server') : 'off', principals: policy?.size ?? 0,
+    },
     'mshare-broker listening',
   );
 

@@ -29,6 +29,10 @@ export interface BrokerMetrics extends MetricsSource {
   startRpc(type: GrpcType, method: string): (code: grpc.status) => void;
   /** One simulated syscall; errno 'OK' on success. */
   syscall(name: string, errno: string): void;
+  /** A call refused by a limit (its errno answered). */
+  limitReached(limit: string): void;
+  /** A call whose credentials named no principal (UNAUTHENTICATED). */
+  authFailure(): void;
   /** The exposition text, all collect() callbacks reading one kernel snapshot. */
   scrape(): Promise<string>;
 }
@@ -37,6 +41,8 @@ export interface MetricsSources {
   kernel: Kernel;
   baseline: SeedBaseline;
   sessions?: () => { open: number; closing: number };
+  /** The configured limits by name (mshare_limit): each has a series of mshare_limit_reached_total. */
+  limits?: Readonly<Record<string, number>>;
   /** Node process metrics (CPU, heap, event loop lag). Default true. */
   defaultMetrics?: boolean;
 }
@@ -150,6 +156,20 @@ export function createMetrics(sources: MetricsSources): BrokerMetrics {
     });
   }
 
+  const limitGauge = new Gauge({
+    name: 'mshare_limit', help: 'The configured limits (README, "Limits").', labelNames: ['limit'] as const, registers,
+  });
+  const limitReached = new Counter({
+    name: 'mshare_limit_reached_total', help: 'Calls refused by a limit, by limit.', labelNames: ['limit'] as const, registers,
+  });
+  for (const [limit, value] of Object.entries(sources.limits ?? {})) {
+    limitGauge.set({ limit }, value);
+    limitReached.inc({ limit }, 0);
+  }
+  const authFailures = new Counter({
+    name: 'mshare_auth_failures_total', help: 'Calls whose credentials named no principal (UNAUTHENTICATED).', registers,
+  });
+
   const syscalls = new Counter({
     name: 'mshare_syscalls_total', help: 'Simulated syscalls by call and errno (OK on success).',
     labelNames: ['syscall', 'errno'] as const, registers,
@@ -211,6 +231,12 @@ export function createMetrics(sources: MetricsSources): BrokerMetrics {
     },
     syscall(name, errno) {
       syscalls.inc({ syscall: name, errno });
+    },
+    limitReached(limit) {
+      limitReached.inc({ limit });
+    },
+    authFailure() {
+      authFailures.inc();
     },
     async scrape() {
       if (scrapes++ === 0) snapshot = { accounting: kernel.accounting(), regions: kernel.listRegions() };

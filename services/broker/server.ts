@@ -7,28 +7,38 @@
  * (`bidi`): the handler decodes and validates the request (shared/grpc/wire.ts) and calls the
  * kernel; the adapter maps a failure to its status (shared/grpc/status.ts), records the RPC and
  * syscall series, and always returns right after calling back.
+ *
+ * Identity (auth.ts): the adapters name each call's principal (bearer token, client certificate,
+ * or the anonymous principal without TLS); a pid belongs to the principal that spawned it
+ * (`owners`), and another principal's pid is ESRCH unless the caller is an admin. Requests whose
+ * raw bytes hold invalid UTF-8 in a string field are EINVAL (shared/grpc/utf8.ts). Touch is the
+ * one asynchronous handler: it works in pieces (chunked.ts).
  */
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import type { PeerCertificate } from 'node:tls';
 import * as protoLoader from '@grpc/proto-loader';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { ReflectionService } from '@grpc/reflection';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Kernel } from '../../shared/kernel/kernel.js';
-import { KernelError, type ErrnoName } from '../../shared/kernel/errors.js';
+import { KernelError, LimitError, type ErrnoName } from '../../shared/kernel/errors.js';
 import { seedBaseline } from '../../shared/kernel/accounting.js';
 import type { SeedBaseline } from '../../shared/kernel/types.js';
 import { BROKER_PROTO, BROKER_SERVICE_NAME, LOADER_OPTIONS, loadBrokerProto, PROTO_ROOT } from '../../shared/grpc/proto.js';
 import type { RpcName } from '../../shared/grpc/errnos.js';
-import { statusFromError } from '../../shared/grpc/status.js';
+import { AuthError, statusFromError } from '../../shared/grpc/status.js';
 import {
   decodeBatch, decodeBits, decodeKind, decodePid, decodeStride, decodeU64, encodeAccessResult, encodeAccounting,
-  encodeBatchResult, encodeGeometry, encodeProcStatus, encodeRegion, encodeTouchResult, encodeU64,
+  encodeBatchResult, encodeGeometry, encodeProcStatus, encodeRegion, encodeRegionPage, encodeTouchResult, encodeU64,
 } from '../../shared/grpc/wire.js';
+import { checkingUtf8, invalidUtf8Field } from '../../shared/grpc/utf8.js';
 import type { BrokerHandlers } from '../../shared/generated/mshare/v1/Broker.js';
-import type { Config } from './config.js';
+import { MAX_SESSION_NAME_BYTES, type Config } from './config.js';
+import { authenticate, readTls, type Policy, type Principal } from './auth.js';
 import { createMetrics, type BrokerMetrics } from './metrics.js';
 import { Sessions } from './sessions.js';
+import { chunkedTouch } from './chunked.js';
 import { buildHttp } from './http.js';
 
 export interface BrokerDeps {
@@ -44,6 +54,8 @@ export interface BrokerDeps {
    * check it against RPC_ERRNOS (shared/grpc/errnos.ts).
    */
   onFailure?: (rpc: RpcName, errno: ErrnoName | undefined) => void;
+  /** The principals (config.policyFile, read by auth.ts loadPolicy); none: anonymous only. */
+  policy?: Policy;
 }
 
 export interface Broker {
@@ -57,6 +69,10 @@ export interface Broker {
   readonly metrics: BrokerMetrics;
   readonly log: FastifyBaseLogger;
   readonly serving: boolean;
+  /** The principal that spawned each live pid. */
+  readonly owners: ReadonlyMap<number, string>;
+  /** TLS (and mutual TLS with a client CA) when the config sets it, else plaintext. */
+  readonly grpcCredentials: grpc.ServerCredentials;
   /** gRPC health of '' and mshare.v1.Broker, and /readyz. */
   setServing(serving: boolean): void;
 }
@@ -80,11 +96,53 @@ export function loadReflectedProtos(): protoLoader.PackageDefinition {
   return protoLoader.loadSync([BROKER_PROTO, HEALTH_PROTO], { ...LOADER_OPTIONS, includeDirs: [PROTO_ROOT, healthRoot] });
 }
 
+/** Room for a request's other fields beside a batch's addresses (receive limit above the batch limit). */
+const MESSAGE_SLACK_BYTES = 64 * 1024;
+
+/** EINVAL for a request whose raw bytes held invalid UTF-8 in a string field (shared/grpc/utf8.ts). */
+function checkUtf8(request: unknown): void {
+  const field = invalidUtf8Field(request);
+  if (field !== undefined) throw new KernelError('EINVAL', `${field} is not valid UTF-8`);
+}
+
+/** The errno of a pid another principal owns: as for a pid in another pid namespace. */
+const noSuchProcess = (pid: number) => new KernelError('ESRCH', `no process with pid ${pid}`);
+
 export function buildBroker(deps: BrokerDeps): Broker {
   const { config } = deps;
-  const kernel = deps.kernel ?? new Kernel({ geometry: config.geometry, sharing: config.sharing });
+  const { limits } = config;
+  const kernel = deps.kernel ?? new Kernel({
+    geometry: config.geometry, sharing: config.sharing,
+    limits: {
+      maxMapCount: limits.maxMapCount, maxProcessesPerUid: limits.maxProcessesPerUid,
+      maxRegions: limits.maxRegions, pidMax: limits.pidMax,
+    },
+  });
+  const tlsFiles = config.tls && readTls(config.tls);
+  const tls = tlsFiles !== undefined;
+  const grpcCredentials = tlsFiles
+    ? grpc.ServerCredentials.createSsl(tlsFiles.clientCa ?? null, [{ private_key: tlsFiles.key, cert_chain: tlsFiles.cert }], tlsFiles.clientCa !== undefined)
+    : grpc.ServerCredentials.createInsecure();
+  /** pid -> the principal that spawned it. */
+  const owners = new Map<number, string>();
+
+  /** The principal of a call: its bearer token, its client certificate, or anonymous (auth.ts). */
+  function principalOf(call: { metadata: grpc.Metadata; getAuthContext(): { sslPeerCertificate?: PeerCertificate } | null }): Principal {
+    const authorization = call.metadata.get('authorization')[0];
+    return authenticate(deps.policy, tls, {
+      authorization: authorization === undefined ? undefined : String(authorization),
+      certificate: call.getAuthContext()?.sslPeerCertificate,
+    });
+  }
+
+  /** `pid`, when the principal may act on it: ESRCH for another principal's pid (admins: all). */
+  function own(principal: Principal, pid: number): number {
+    if (!principal.admin && owners.get(pid) !== principal.name) throw noSuchProcess(pid);
+    return pid;
+  }
+  const ownPid = (principal: Principal, value: number) => own(principal, decodePid(value));
   const baseline = seedBaseline(config.baselineClients, config.baselineSgaBytes);
-  const { proto } = loadBrokerProto();
+  const { packageDefinition, proto } = loadBrokerProto();
 
   let serving = true;
   const health = new HealthImplementation({ '': 'SERVING', [BROKER_SERVICE_NAME]: 'SERVING' });
@@ -101,6 +159,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
         if (!kernel.hasProcess(pid)) continue;
         try {
           kernel.exit(pid);
+          owners.delete(pid);
           metrics.syscall('exit', 'OK');
           exited++;
         } catch (err) {
@@ -112,31 +171,60 @@ export function buildBroker(deps: BrokerDeps): Broker {
   });
   const metrics = createMetrics({
     kernel, baseline, sessions: () => sessions.counts(), defaultMetrics: deps.defaultMetrics,
+    limits: {
+      max_map_count: limits.maxMapCount, processes_per_uid: limits.maxProcessesPerUid, regions: limits.maxRegions,
+      sessions_per_principal: limits.maxSessionsPerPrincipal, batch_addresses: limits.maxBatchAddresses, pid_max: limits.pidMax,
+    },
   });
 
   const http = buildHttp({
     kernel, metrics, logger: deps.logger ?? false, logLevel: config.logLevel, isReady: () => serving,
+    ...(tlsFiles ? {
+      https: {
+        key: tlsFiles.key, cert: tlsFiles.cert,
+        ...(tlsFiles.clientCa ? { ca: tlsFiles.clientCa, requestCert: true, rejectUnauthorized: false } : {}),
+      },
+      // Once TLS is on, /metrics and /msharefs are for admins (a token or a verified certificate).
+      admin(authorization: string | undefined, certificate: PeerCertificate | undefined) {
+        try {
+          return authenticate(deps.policy, true, { authorization, certificate }).admin ? 'ok' : 'forbidden';
+        } catch {
+          metrics.authFailure();
+          return 'unauthenticated';
+        }
+      },
+    } : {}),
   });
   logRef.current = http.log;
 
   /** The one adapter for unary calls. `syscall` names the mshare_syscalls_total series. */
   function unary<Req, Res>(
-    method: RpcName, syscall: string | null, handle: (req: Req) => Res,
+    method: RpcName, syscall: string | null,
+    handle: (req: Req, principal: Principal, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>,
   ): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       const end = metrics.startRpc('unary', method);
-      let response: Res;
-      try {
-        response = handle(call.request);
-      } catch (err) {
+      const fail = (err: unknown) => {
         const status = failed(method, syscall, err);
         end(status.code);
         callback(status);
+      };
+      const succeed = (response: Res) => {
+        if (syscall) metrics.syscall(syscall, 'OK');
+        end(grpc.status.OK);
+        callback(null, response);
+      };
+      let response: Res | Promise<Res>;
+      try {
+        checkUtf8(call.request);
+        response = handle(call.request, principalOf(call), call);
+      } catch (err) {
+        fail(err);
         return;
       }
-      if (syscall) metrics.syscall(syscall, 'OK');
-      end(grpc.status.OK);
-      callback(null, response);
+      // A long call (Touch) works in chunks and answers later.
+      if (response instanceof Promise) response.then(succeed, fail);
+      else succeed(response);
     };
   }
 
@@ -146,11 +234,21 @@ export function buildBroker(deps: BrokerDeps): Broker {
    * failed request ends the stream with its status; replies are written with backpressure.
    */
   function bidi<Req, Res>(
-    method: RpcName, syscall: string | null, open: () => { reply(req: Req): Res; ended?(): void },
+    method: RpcName, syscall: string | null,
+    open: (principal: Principal) => { reply(req: Req): Res; ended?(): void },
   ): grpc.handleBidiStreamingCall<Req, Res> {
     return (call) => {
       const end = metrics.startRpc('bidi_stream', method);
-      const stream = open();
+      let principal: Principal;
+      try {
+        principal = principalOf(call);
+      } catch (err) {
+        const status = failed(method, syscall, err);
+        end(status.code);
+        call.emit('error', status);
+        return;
+      }
+      const stream = open(principal);
       let finished = false;
       const finish = (code: grpc.status) => {
         if (finished) return;
@@ -162,6 +260,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
         if (finished) return;
         let reply: Res;
         try {
+          checkUtf8(req);
           reply = stream.reply(req);
         } catch (err) {
           const status = failed(method, syscall, err);
@@ -190,7 +289,9 @@ export function buildBroker(deps: BrokerDeps): Broker {
     const status = statusFromError(err);
     const errno = err instanceof KernelError ? err.errno : undefined;
     if (syscall) metrics.syscall(syscall, errno ?? 'UNKNOWN');
-    if (!errno) logger().error({ err, method }, 'unexpected error in handler');
+    if (err instanceof LimitError) metrics.limitReached(err.limit);
+    if (err instanceof AuthError) metrics.authFailure();
+    else if (!errno) logger().error({ err, method }, 'unexpected error in handler');
     deps.onFailure?.(method, errno);
     return status;
   }
@@ -209,26 +310,32 @@ export function buildBroker(deps: BrokerDeps): Broker {
       });
     }),
 
-    Spawn: unary('Spawn', 'spawn', (req) => {
+    Spawn: unary('Spawn', 'spawn', (req, principal) => {
       const sessionId = req.session_id;
       if (sessionId !== undefined) {
         if (sessionId === '') throw new KernelError('EINVAL', 'session_id is empty');
-        sessions.checkOpen(sessionId);
+        sessions.checkOpen(sessionId, principal.name);
       }
-      const pid = kernel.spawn({ uid: req.uid, gid: req.gid, comm: req.comm });
+      const { uid, gid } = req;
+      if (uid === undefined || gid === undefined) throw new KernelError('EINVAL', 'uid and gid are required (no default uid)');
+      if (!principal.mayUseUid(uid)) throw new KernelError('EPERM', `principal '${principal.name}' may not spawn as uid ${uid}`);
+      if (!principal.mayUseGid(gid)) throw new KernelError('EPERM', `principal '${principal.name}' may not spawn as gid ${gid}`);
+      const pid = kernel.spawn({ uid, gid, comm: req.comm });
+      owners.set(pid, principal.name);
       if (sessionId !== undefined) sessions.addProcess(sessionId, pid);
       return { pid };
     }),
 
-    Exit: unary('Exit', 'exit', (req) => {
-      const pid = decodePid(req.pid);
+    Exit: unary('Exit', 'exit', (req, principal) => {
+      const pid = ownPid(principal, req.pid);
       kernel.exit(pid);
+      owners.delete(pid);
       sessions.forgetProcess(pid);
       return {};
     }),
 
-    Mmap: unary('Mmap', 'mmap', (req) => {
-      const pid = decodePid(req.pid);
+    Mmap: unary('Mmap', 'mmap', (req, principal) => {
+      const pid = ownPid(principal, req.pid);
       const addr = decodeU64(req.addr, 'addr');
       const length = decodeU64(req.length, 'length');
       const prot = decodeBits(req.prot, 'prot');
@@ -236,66 +343,75 @@ export function buildBroker(deps: BrokerDeps): Broker {
       return { addr: encodeU64(kernel.mmap(pid, addr, length, prot, flags, req.file)) };
     }),
 
-    Munmap: unary('Munmap', 'munmap', (req) => {
-      kernel.munmap(decodePid(req.pid), decodeU64(req.addr, 'addr'), decodeU64(req.length, 'length'));
+    Munmap: unary('Munmap', 'munmap', (req, principal) => {
+      kernel.munmap(ownPid(principal, req.pid), decodeU64(req.addr, 'addr'), decodeU64(req.length, 'length'));
       return {};
     }),
 
-    Mprotect: unary('Mprotect', 'mprotect', (req) => {
-      const pid = decodePid(req.pid);
+    Mprotect: unary('Mprotect', 'mprotect', (req, principal) => {
+      const pid = ownPid(principal, req.pid);
       kernel.mprotect(pid, decodeU64(req.addr, 'addr'), decodeU64(req.length, 'length'), decodeBits(req.prot, 'prot'));
       return {};
     }),
 
-    Mshare: unary('Mshare', 'mshare', (req) => {
-      const pid = decodePid(req.pid);
+    Mshare: unary('Mshare', 'mshare', (req, principal) => {
+      const pid = ownPid(principal, req.pid);
       const addr = decodeU64(req.addr, 'addr');
       const length = decodeU64(req.length, 'length');
       kernel.mshare(pid, req.name, addr, length, decodeBits(req.oflags, 'oflags'), decodeBits(req.mode, 'mode'));
       return {};
     }),
 
-    MshareUnlink: unary('MshareUnlink', 'mshare_unlink', (req) => {
-      kernel.mshareUnlink(decodePid(req.pid), req.name);
+    MshareUnlink: unary('MshareUnlink', 'mshare_unlink', (req, principal) => {
+      kernel.mshareUnlink(ownPid(principal, req.pid), req.name);
       return {};
     }),
 
     ReadRegion: unary('ReadRegion', null, (req) => encodeRegion(kernel.readRegion(req.name))),
 
-    ListRegions: unary('ListRegions', null, () => ({ regions: kernel.listRegions().map(encodeRegion) })),
+    ListRegions: unary('ListRegions', null, (req) => encodeRegionPage(kernel.listRegions(), req.page_size, req.page_token)),
 
-    Access: unary('Access', 'access', (req) => {
-      const pid = decodePid(req.pid);
+    Access: unary('Access', 'access', (req, principal) => {
+      const pid = ownPid(principal, req.pid);
       const addr = decodeU64(req.addr, 'addr');
       return encodeAccessResult(kernel.access(pid, addr, decodeKind(req.kind)));
     }),
 
-    Touch: unary('Touch', 'touch', (req) => {
-      const pid = decodePid(req.pid);
+    Touch: unary('Touch', 'touch', async (req, principal, call) => {
+      const pid = ownPid(principal, req.pid);
       const addr = decodeU64(req.addr, 'addr');
       const length = decodeU64(req.length, 'length');
       const kind = decodeKind(req.kind);
-      return encodeTouchResult(kernel.touch(pid, addr, length, kind, decodeStride(req.stride_pages)));
+      const stride = decodeStride(req.stride_pages);
+      return encodeTouchResult(await chunkedTouch(kernel, pid, addr, length, kind, stride, () => call.cancelled));
     }),
 
-    ProcStatus: unary('ProcStatus', null, (req) => encodeProcStatus(kernel.procStatus(decodePid(req.pid)))),
+    ProcStatus: unary('ProcStatus', null, (req, principal) => {
+      const pid = ownPid(principal, req.pid);
+      return encodeProcStatus(kernel.procStatus(pid), kernel.exactCounters(pid));
+    }),
 
-    GetAccounting: unary('GetAccounting', null, () => encodeAccounting({ ...kernel.accounting(), baseline })),
+    GetAccounting: unary('GetAccounting', null, () => encodeAccounting({ ...kernel.accounting(), baseline }, kernel.exactCounters())),
 
-    AccessStream: bidi('AccessStream', 'access_batch', () => ({
+    AccessStream: bidi('AccessStream', 'access_batch', (principal) => ({
       reply(req) {
-        const { pid, kind, addrs } = decodeBatch(req);
+        const { pid, kind, addrs } = decodeBatch(req, limits.maxBatchAddresses);
+        own(principal, pid);
         const outcomes = Buffer.allocUnsafe(addrs.length >>> 3);
         return encodeBatchResult(kernel.accessBatch(pid, kind, addrs, outcomes), outcomes);
       },
     })),
 
-    Session: bidi('Session', null, () => {
+    Session: bidi('Session', null, (principal) => {
       let sessionId: string | undefined;
       return {
         reply(req) {
           if (req.msg === 'open' && sessionId === undefined) {
-            const session = sessions.open(req.open?.client_name ?? '');
+            const name = req.open?.client_name ?? '';
+            if (Buffer.byteLength(name) > MAX_SESSION_NAME_BYTES) {
+              throw new KernelError('EINVAL', `client_name is over ${MAX_SESSION_NAME_BYTES} bytes`);
+            }
+            const session = sessions.open(name, principal.name, limits.maxSessionsPerPrincipal);
             sessionId = session.id;
             logger().info({ session: session.id, client: session.clientName }, 'session opened');
             return { opened: { session_id: session.id, grace_ms: sessions.graceMs } };
@@ -310,14 +426,20 @@ export function buildBroker(deps: BrokerDeps): Broker {
     }),
   };
 
-  const grpcServer = new grpc.Server({ ...GRPC_SERVER_OPTIONS, interceptors: [metrics.interceptor] });
-  grpcServer.addService(proto.mshare.v1.Broker.service, handlers);
+  const grpcServer = new grpc.Server({
+    ...GRPC_SERVER_OPTIONS,
+    // Above the batch limit, so that the limit's EINVAL answers before the transport's
+    // RESOURCE_EXHAUSTED (and never below grpc's default of 4 MiB).
+    'grpc.max_receive_message_length': Math.max(4 << 20, limits.maxBatchAddresses * 8 + MESSAGE_SLACK_BYTES),
+    interceptors: [metrics.interceptor],
+  });
+  grpcServer.addService(checkingUtf8(proto.mshare.v1.Broker.service, packageDefinition, 'mshare.v1'), handlers);
   health.addToServer(grpcServer);
   // Reflection describes every service served here: the broker's and grpc.health.v1.
   new ReflectionService(loadReflectedProtos()).addToServer(grpcServer);
 
   return {
-    config, kernel, baseline, grpcServer, http, health, sessions, metrics,
+    config, kernel, baseline, grpcServer, grpcCredentials, http, health, sessions, metrics, owners,
     get log() { return logger(); },
     get serving() { return serving; },
     setServing(value: boolean) {

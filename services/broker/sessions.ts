@@ -5,7 +5,7 @@
  * the session that is still alive exits. Regions those processes shared stay: exit() keeps them.
  */
 import { randomUUID } from 'node:crypto';
-import { KernelError } from '../../shared/kernel/errors.js';
+import { KernelError, LimitError } from '../../shared/kernel/errors.js';
 
 export interface SessionInfo {
   readonly id: string;
@@ -16,6 +16,7 @@ export interface SessionInfo {
 
 interface SessionState {
   id: string;
+  principal: string;
   clientName: string;
   state: 'open' | 'closing';
   pids: Set<number>;
@@ -31,6 +32,7 @@ export interface SessionsOptions {
 export class Sessions {
   private readonly byId = new Map<string, SessionState>();
   private readonly byPid = new Map<number, SessionState>();
+  private readonly openByPrincipal = new Map<string, number>();
 
   constructor(private readonly options: SessionsOptions) {}
 
@@ -38,16 +40,25 @@ export class Sessions {
     return this.options.graceMs;
   }
 
-  open(clientName: string): SessionInfo {
-    const session: SessionState = { id: randomUUID(), clientName, state: 'open', pids: new Set() };
+  /** Opens a session of `principal`; EAGAIN when it already has `max` open ones. */
+  open(clientName: string, principal = '', max = Infinity): SessionInfo {
+    const open = this.openByPrincipal.get(principal) ?? 0;
+    if (open >= max) throw new LimitError('EAGAIN', 'sessions_per_principal', `principal '${principal}' has ${open} open sessions (MSHARE_MAX_SESSIONS_PER_PRINCIPAL)`);
+    const session: SessionState = { id: randomUUID(), principal, clientName, state: 'open', pids: new Set() };
     this.byId.set(session.id, session);
+    this.openByPrincipal.set(principal, open + 1);
     return info(session);
   }
 
-  /** Throws ENOENT unless the session exists and its stream has not ended. Changes nothing. */
-  checkOpen(id: string): void {
+  /**
+   * Throws ENOENT unless the session exists, its stream has not ended and (given `principal`) it
+   * is that principal's. Changes nothing.
+   */
+  checkOpen(id: string, principal?: string): void {
     const session = this.byId.get(id);
-    if (!session || session.state !== 'open') throw new KernelError('ENOENT', `no open session '${id}'`);
+    if (!session || session.state !== 'open' || (principal !== undefined && session.principal !== principal)) {
+      throw new KernelError('ENOENT', `no open session '${id}'`);
+    }
   }
 
   addProcess(id: string, pid: number): void {
@@ -71,6 +82,9 @@ export class Sessions {
     const session = this.byId.get(id);
     if (!session || session.state !== 'open') return;
     session.state = 'closing';
+    const open = (this.openByPrincipal.get(session.principal) ?? 1) - 1;
+    if (open > 0) this.openByPrincipal.set(session.principal, open);
+    else this.openByPrincipal.delete(session.principal);
     session.timer = setTimeout(() => this.expire(session), this.options.graceMs);
     // A pending expiry must not keep a shutting-down broker alive.
     session.timer.unref();
@@ -92,6 +106,7 @@ export class Sessions {
     for (const s of this.byId.values()) clearTimeout(s.timer);
     this.byId.clear();
     this.byPid.clear();
+    this.openByPrincipal.clear();
   }
 
   private expire(session: SessionState): void {

@@ -322,8 +322,39 @@ export class Worker {
     const o = this.opts;
     const window = windowFor(this.geometry as GeometryInfo, o.sgaBytes);
     await this.rpc('Mmap', () => this.client.mmap(pid, window.start, BigInt(o.sgaBytes), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED));
-    await this.rpc('Mshare', () => this.client.mshare(pid, o.region, window.start, window.size, O_CREAT | O_EXCL | O_RDWR, 0o600));
+    const create = () => this.rpc('Mshare', () => this.client.mshare(pid, o.region, window.start, window.size, O_CREAT | O_EXCL | O_RDWR, 0o600));
+    try {
+      await create();
+    } catch (err) {
+      if (!(err instanceof KernelError && err.errno === 'EEXIST')) throw err;
+      // A previous donor's region outlived it, held only by references of processes that are
+      // gone (a client worker crashed: its processes exited without unlinking). Failing here
+      // would make every restarted donor fail the same way, forever. As the owner, drop the
+      // orphaned references; once the name is gone, create it afresh. A region live processes
+      // still hold (another donor, live clients) stays theirs: EEXIST, as before.
+      if (!(await this.reclaimOrphans(pid))) throw err;
+      await create();
+    }
     this.window = window;
+  }
+
+  /**
+   * mshare_unlink by the owner, holding no reference, drops one orphaned reference at a time:
+   * true once the name is gone (ENOENT), false when only live processes hold it (EBUSY). At most
+   * as many unlinks as the region had references.
+   */
+  private async reclaimOrphans(pid: number): Promise<boolean> {
+    const { refcount } = await this.rpc('ReadRegion', () => this.client.readRegion(this.opts.region));
+    for (let i = 0; i <= refcount; i++) {
+      try {
+        await this.rpc('MshareUnlink', () => this.client.mshareUnlink(pid, this.opts.region));
+      } catch (err) {
+        if (err instanceof KernelError && err.errno === 'ENOENT') return true;
+        if (err instanceof KernelError && err.errno === 'EBUSY') return false;
+        throw err;
+      }
+    }
+    return false;
   }
 
   /** msharefs read of the region, retrying ENOENT (not created yet) for attachTimeoutMs. */

@@ -43,6 +43,21 @@ export interface BrokerClientOptions {
   channelOptions?: grpc.ChannelOptions;
   /** Deadline of each unary call, ms (default 30 s). Streams have none. */
   deadlineMs?: number;
+  /**
+   * A bearer token (the broker's policy file holds its SHA-256): sent as `authorization: Bearer`
+   * metadata on every call, TLS or not (plaintext only reaches a loopback broker).
+   */
+  token?: string;
+}
+
+/** Adds `authorization: Bearer <token>` to every call's metadata. */
+function bearer(token: string): grpc.Interceptor {
+  return (options, next) => new grpc.InterceptingCall(next(options), {
+    start(metadata, listener, start) {
+      metadata.set('authorization', `Bearer ${token}`);
+      start(metadata, listener);
+    },
+  });
 }
 
 /** Client keepalive: a broker behind a dead network is noticed, and failed calls surface. */
@@ -61,7 +76,10 @@ export class BrokerClient {
     this.raw = new proto.mshare.v1.Broker(
       address,
       options.credentials ?? grpc.credentials.createInsecure(),
-      { ...DEFAULT_CHANNEL_OPTIONS, ...options.channelOptions },
+      {
+        ...DEFAULT_CHANNEL_OPTIONS, ...options.channelOptions,
+        ...(options.token !== undefined ? { interceptors: [bearer(options.token)] } : {}),
+      },
     );
     this.deadlineMs = options.deadlineMs ?? 30_000;
   }
@@ -119,8 +137,16 @@ export class BrokerClient {
     return decodeRegion(await this.unary('ReadRegion', { name }));
   }
 
+  /** Every region, page after page (ListRegions is paginated, AIP-158). */
   async listRegions(): Promise<RegionInfo[]> {
-    return (await this.unary('ListRegions', {})).regions.map(decodeRegion);
+    const out: RegionInfo[] = [];
+    let pageToken = '';
+    do {
+      const page = await this.unary('ListRegions', { page_size: 1000, page_token: pageToken });
+      out.push(...page.regions.map(decodeRegion));
+      pageToken = page.next_page_token;
+    } while (pageToken !== '');
+    return out;
   }
 
   async access(pid: number, addr: bigint, kind: AccessKind): Promise<AccessResult> {

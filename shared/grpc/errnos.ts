@@ -7,28 +7,31 @@
  * Read from the kernel: EINVAL wherever a request has a field that can be malformed (pid 0, a
  * number out of range, a bad name, a batch not a multiple of 8 bytes); ESRCH wherever a pid is
  * looked up; ENOMEM only from mmap's address-space checks and mprotect's hole check (mshare has
- * none); EACCES from mshare's permission check and from mmap (MAP_FIXED), munmap and mprotect
+ * none) and from vm.max_map_count (mmap, and a split by munmap or mprotect); EAGAIN from
+ * RLIMIT_NPROC, pid_max and the sessions per principal; ENOSPC from the regions limit; ESRCH also
+ * for a pid another principal spawned; EPERM from Spawn for a uid or gid the principal may not
+ * use; EACCES from mshare's permission check and from mmap (MAP_FIXED), munmap and mprotect
  * inside a window attached O_RDONLY.
  */
 import type { ErrnoName } from '../kernel/errors.js';
 
 export const RPC_ERRNOS = Object.freeze({
   GetGeometry: [],
-  Spawn: ['ENOENT', 'EINVAL'],
+  Spawn: ['ENOENT', 'EINVAL', 'EPERM', 'EAGAIN'],
   Exit: ['ESRCH', 'EINVAL'],
   Mmap: ['ESRCH', 'EINVAL', 'EBADF', 'ENOMEM', 'EACCES'],
-  Munmap: ['ESRCH', 'EINVAL', 'EACCES'],
+  Munmap: ['ESRCH', 'EINVAL', 'ENOMEM', 'EACCES'],
   Mprotect: ['ESRCH', 'EINVAL', 'ENOMEM', 'EACCES'],
-  Mshare: ['ESRCH', 'EEXIST', 'ENOENT', 'EACCES', 'EPERM', 'EINVAL', 'ENAMETOOLONG'],
+  Mshare: ['ESRCH', 'EEXIST', 'ENOENT', 'EACCES', 'EPERM', 'EINVAL', 'ENAMETOOLONG', 'ENOSPC'],
   MshareUnlink: ['ESRCH', 'ENOENT', 'EPERM', 'EBUSY', 'EINVAL', 'ENAMETOOLONG'],
   ReadRegion: ['ENOENT', 'EINVAL', 'ENAMETOOLONG'],
-  ListRegions: [],
+  ListRegions: ['EINVAL'],
   Access: ['ESRCH', 'EINVAL'],
   Touch: ['ESRCH', 'EINVAL'],
   AccessStream: ['ESRCH', 'EINVAL'],
   ProcStatus: ['ESRCH', 'EINVAL'],
   GetAccounting: [],
-  Session: ['EINVAL'],
+  Session: ['EINVAL', 'EAGAIN'],
 } as const satisfies Record<string, readonly ErrnoName[]>);
 
 /** An RPC of mshare.v1.Broker, by its proto name. */

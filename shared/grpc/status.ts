@@ -11,6 +11,17 @@ import { KernelError, isErrnoName, type ErrnoName } from '../kernel/errors.js';
 export const ERRNO_METADATA_KEY = 'mshare-errno';
 export const UNKNOWN_ERROR_DETAILS = 'internal error';
 
+/**
+ * A call whose credentials name no principal (an unknown token, a certificate the policy does not
+ * list, none at all when TLS is on): UNAUTHENTICATED, without `mshare-errno`. Not a kernel error.
+ */
+export class AuthError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuthError';
+  }
+}
+
 export const ERRNO_TO_STATUS: Readonly<Record<ErrnoName, grpc.status>> = Object.freeze({
   EINVAL: grpc.status.INVALID_ARGUMENT,
   EBADF: grpc.status.INVALID_ARGUMENT,
@@ -21,6 +32,8 @@ export const ERRNO_TO_STATUS: Readonly<Record<ErrnoName, grpc.status>> = Object.
   EACCES: grpc.status.PERMISSION_DENIED,
   EPERM: grpc.status.PERMISSION_DENIED,
   ENOMEM: grpc.status.RESOURCE_EXHAUSTED,
+  EAGAIN: grpc.status.RESOURCE_EXHAUSTED,
+  ENOSPC: grpc.status.RESOURCE_EXHAUSTED,
   EBUSY: grpc.status.FAILED_PRECONDITION,
 });
 
@@ -31,6 +44,7 @@ export function statusFromError(err: unknown): Partial<grpc.StatusObject> & { co
     metadata.set(ERRNO_METADATA_KEY, err.errno);
     return { code: ERRNO_TO_STATUS[err.errno], details: err.detail, metadata };
   }
+  if (err instanceof AuthError) return { code: grpc.status.UNAUTHENTICATED, details: err.message, metadata: new grpc.Metadata() };
   return { code: grpc.status.UNKNOWN, details: UNKNOWN_ERROR_DETAILS, metadata: new grpc.Metadata() };
 }
 

@@ -10,8 +10,8 @@
  * strings, so the same objects serve gRPC replies and the HTTP side's JSON.
  */
 import { endianness } from 'node:os';
-import type { AccessCounts } from '../kernel/counts.js';
-import { KernelError } from '../kernel/errors.js';
+import type { AccessCounts, ExactCounters } from '../kernel/counts.js';
+import { KernelError, LimitError } from '../kernel/errors.js';
 import type { GeometryName } from '../kernel/geometry.js';
 import type { AccessKind, OutcomeName } from '../kernel/uapi.js';
 import type {
@@ -138,6 +138,10 @@ export type OutcomeTally = Omit<AccessCounts, 'synced'>;
  * Counts as plain numbers: exact (below 2^53) and, on the AccessStream path, cheaper for
  * protobufjs to encode than decimal strings it would parse back.
  */
+const encodeExactCounts = (c: ExactCounters): OutcomeCounts => ({
+  present: encodeU64(c.present), minor_fault: encodeU64(c.minorFault), sigsegv: encodeU64(c.sigsegv), sigbus: encodeU64(c.sigbus),
+});
+
 export function encodeCounts(c: OutcomeTally): OutcomeCounts {
   return { present: c.present, minor_fault: c.minorFault, sigsegv: c.sigsegv, sigbus: c.sigbus };
 }
@@ -189,7 +193,12 @@ export function encodeBatch(pid: number, kind: AccessKind, addrs: BigUint64Array
  * place when 4-byte aligned and copies it otherwise, and refuses a length that is not a multiple
  * of 8 (EINVAL) before it accesses anything: the one place a batch's length is checked.
  */
-export function decodeBatch(req: AccessStreamRequest__Output): { pid: number; kind: AccessKind; addrs: Uint8Array } {
+export function decodeBatch(
+  req: AccessStreamRequest__Output, maxAddresses = Infinity,
+): { pid: number; kind: AccessKind; addrs: Uint8Array } {
+  if (req.addrs.length / 8 > maxAddresses) {
+    throw new LimitError('EINVAL', 'batch_addresses', `a batch holds at most ${maxAddresses} addresses (MSHARE_MAX_BATCH_ADDRESSES); this one ${Math.floor(req.addrs.length / 8)}`);
+  }
   return { pid: decodePid(req.pid), kind: decodeKind(req.kind), addrs: req.addrs };
 }
 
@@ -199,6 +208,47 @@ export function encodeBatchResult(c: AccessCounts, outcomes: Uint8Array): Access
 
 export function decodeBatchResult(m: AccessStreamResponse__Output): BatchResult {
   return { ...decodeTouchResult(m), outcomes: m.outcomes };
+}
+
+// ---- pages (AIP-158) --------------------------------------------------------------------------
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+const PAGE_TOKEN_PREFIX = 'after:';
+
+/**
+ * A page of a name-ordered listing: page_size (0: the default, capped at the maximum) and
+ * page_token (the opaque next_page_token of the previous page: the last name returned).
+ */
+export function decodePage(pageSize: number | string | undefined, pageToken: string | undefined): { size: number; after?: string } {
+  const n = Number(pageSize ?? 0);
+  if (!Number.isInteger(n) || n < 0) throw invalid(`page_size ${String(pageSize)} is negative or not an integer`);
+  const size = n === 0 ? DEFAULT_PAGE_SIZE : Math.min(n, MAX_PAGE_SIZE);
+  if (!pageToken) return { size };
+  const text = Buffer.from(pageToken, 'base64url').toString('utf8');
+  if (!text.startsWith(PAGE_TOKEN_PREFIX) || Buffer.from(text, 'utf8').toString('base64url') !== pageToken) {
+    throw invalid('page_token was not issued by this listing');
+  }
+  return { size, after: text.slice(PAGE_TOKEN_PREFIX.length) };
+}
+
+/** One page of `items` sorted by name, after `after`; with the token of the next page ('' on the last). */
+export function pageOf<T extends { name: string }>(items: T[], page: { size: number; after?: string }): { items: T[]; next: string } {
+  const sorted = items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  let from = 0;
+  if (page.after !== undefined) {
+    const after = page.after;
+    while (from < sorted.length && sorted[from].name <= after) from++;
+  }
+  const out = sorted.slice(from, from + page.size);
+  const more = from + page.size < sorted.length;
+  return { items: out, next: more ? Buffer.from(PAGE_TOKEN_PREFIX + out[out.length - 1].name, 'utf8').toString('base64url') : '' };
+}
+
+/** A ListRegions page (and GET /msharefs) from the region list. */
+export function encodeRegionPage(regions: RegionInfo[], pageSize: number | string | undefined, pageToken: string | undefined) {
+  const page = pageOf(regions, decodePage(pageSize, pageToken));
+  return { regions: page.items.map(encodeRegion), next_page_token: page.next };
 }
 
 // ---- tables, region, /proc status -----------------------------------------------------------
@@ -249,7 +299,8 @@ export function decodeRegion(r: ReadRegionResponse__Output): RegionInfo {
   };
 }
 
-export function encodeProcStatus(s: ProcStatus): ProcStatusResponse {
+/** With `exact` (the kernel's 64-bit counters), the counters are written exactly past 2^53. */
+export function encodeProcStatus(s: ProcStatus, exact?: ExactCounters): ProcStatusResponse {
   return {
     pid: s.pid,
     uid: s.uid,
@@ -260,9 +311,9 @@ export function encodeProcStatus(s: ProcStatus): ProcStatusResponse {
     pgd_bytes: encodeU64(s.pgdBytes),
     unshared_pgd_bytes: encodeU64(s.unsharedPgdBytes),
     tables: encodeTables(s.tables),
-    minor_faults: encodeU64(s.minorFaults),
-    unshared_minor_faults: encodeU64(s.unsharedMinorFaults),
-    syncs: encodeU64(s.syncs),
+    minor_faults: encodeU64(exact?.minorFault ?? s.minorFaults),
+    unshared_minor_faults: encodeU64(exact?.unsharedMinorFaults ?? s.unsharedMinorFaults),
+    syncs: encodeU64(exact?.synced ?? s.syncs),
     regions: [...s.regions],
     vmas: s.vmas.map((v) => ({
       start: encodeU64(v.start), end: encodeU64(v.end), prot: v.prot, flags: v.flags, file: v.file, region: v.region,
@@ -334,7 +385,8 @@ export interface BrokerAccounting extends SystemAccounting {
   baseline: SeedBaseline;
 }
 
-export function encodeAccounting(a: BrokerAccounting): GetAccountingResponse {
+/** With `exact` (the kernel's 64-bit totals), the counters are written exactly past 2^53. */
+export function encodeAccounting(a: BrokerAccounting, exact?: ExactCounters): GetAccountingResponse {
   return {
     geometry: a.geometry,
     sharing: a.sharing,
@@ -348,10 +400,10 @@ export function encodeAccounting(a: BrokerAccounting): GetAccountingResponse {
     private_table_bytes: encodeU64(a.privateTableBytes),
     host_table_bytes: encodeU64(a.hostTableBytes),
     pgd_bytes: encodeU64(a.pgdBytes),
-    minor_faults: encodeU64(a.minorFaults),
-    unshared_minor_faults: encodeU64(a.unsharedMinorFaults),
-    accesses: encodeCounts(a.accesses),
-    syncs: encodeU64(a.syncs),
+    minor_faults: encodeU64(exact?.minorFault ?? a.minorFaults),
+    unshared_minor_faults: encodeU64(exact?.unsharedMinorFaults ?? a.unsharedMinorFaults),
+    accesses: exact ? encodeExactCounts(exact) : encodeCounts(a.accesses),
+    syncs: encodeU64(exact?.synced ?? a.syncs),
     baseline: {
       clients: a.baseline.clients,
       sga_bytes: encodeU64(a.baseline.sgaBytes),

@@ -3,7 +3,7 @@
  * per process, /proc/meminfo PageTables (every table page, PGD and P4D included) for the system,
  * and the unshared counterfactual beside each figure.
  */
-import type { FaultCounters } from './counts.js';
+import { ExactCounters, type FaultCounters } from './counts.js';
 import { ENTRIES_PER_TABLE, ENTRY_BYTES, PAGE_SHIFT, PAGE_SIZE, type Geometry } from './geometry.js';
 import type { Mm, Process, Region } from './mm.js';
 import { DirTable, FULL_TABLES, NO_TABLE, PmdTable, isFull, type Full, type PageTree } from './pagetable/tree.js';
@@ -33,6 +33,7 @@ export interface AccountingSource {
   readonly sharing: boolean;
   readonly linkLevel: number;
   readonly totals: FaultCounters;
+  readonly exactTotals: ExactCounters;
   /** Names in msharefs. */
   readonly regionCount: number;
 }
@@ -118,7 +119,7 @@ export function processStatus(kernel: AccountingSource, proc: Process): ProcStat
   const levels = kernel.geometry.levels;
   const tables = tableCounts(levels, proc.mm.tree.tables);
   const unshared = tableCounts(levels, unsharedLevels(kernel, proc));
-  const c = proc.counters;
+  const c = ExactCounters.approx(ExactCounters.peek(proc.exact, proc.counters));
   return {
     pid: proc.pid,
     uid: proc.uid,
@@ -189,7 +190,7 @@ export function systemAccounting(kernel: AccountingSource, processes: Iterable<P
   const pgdPages = nproc + hostPgds;
   const actual = (privatePages + hostTablePages + pgdPages) * PAGE_SIZE;
   const unshared = unsharedPages * PAGE_SIZE;
-  const t = kernel.totals;
+  const t = ExactCounters.approx(ExactCounters.peek(kernel.exactTotals, kernel.totals));
   return {
     geometry: kernel.geometry.name,
     sharing: kernel.sharing,

@@ -43,3 +43,39 @@ export const FaultCounters = Object.freeze({
     return { present: 0, minorFault: 0, sigsegv: 0, sigbus: 0, synced: 0, unsharedMinorFaults: 0 };
   },
 });
+
+/**
+ * The exact running totals, 64-bit. The fault path counts into a FaultCounters of numbers (fast,
+ * exact up to 2^53 within one call); the kernel folds it into these once per call (fold()), so
+ * the totals stay exact past 2^53.
+ */
+export type ExactCounters = { [K in keyof FaultCounters]: bigint };
+
+const COUNTER_KEYS = Object.freeze(Object.keys(FaultCounters.zero()) as (keyof FaultCounters)[]);
+
+export const ExactCounters = Object.freeze({
+  zero(): ExactCounters {
+    return { present: 0n, minorFault: 0n, sigsegv: 0n, sigbus: 0n, synced: 0n, unsharedMinorFaults: 0n };
+  },
+  /** Adds `pending` into `exact` and zeroes `pending`. */
+  fold(exact: ExactCounters, pending: FaultCounters): void {
+    for (const k of COUNTER_KEYS) {
+      if (pending[k] !== 0) {
+        exact[k] += BigInt(pending[k]);
+        pending[k] = 0;
+      }
+    }
+  },
+  /** exact + pending, without folding. */
+  peek(exact: ExactCounters, pending: FaultCounters): ExactCounters {
+    const out = ExactCounters.zero();
+    for (const k of COUNTER_KEYS) out[k] = exact[k] + BigInt(pending[k]);
+    return out;
+  },
+  /** As numbers (float64 past 2^53: for the float-valued readers, Prometheus and the typed shapes). */
+  approx(c: ExactCounters): FaultCounters {
+    const out = FaultCounters.zero();
+    for (const k of COUNTER_KEYS) out[k] = Number(c[k]);
+    return out;
+  },
+});

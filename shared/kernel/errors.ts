@@ -3,7 +3,8 @@
  * transport status in one place; the core only says which errno and why.
  */
 export const ERRNO_NAMES = [
-  'EPERM', 'ENOENT', 'ESRCH', 'EBADF', 'ENOMEM', 'EACCES', 'EBUSY', 'EEXIST', 'EINVAL', 'ENAMETOOLONG',
+  'EPERM', 'ENOENT', 'ESRCH', 'EBADF', 'EAGAIN', 'ENOMEM', 'EACCES', 'EBUSY', 'EEXIST', 'EINVAL', 'ENOSPC',
+  'ENAMETOOLONG',
 ] as const;
 export type ErrnoName = (typeof ERRNO_NAMES)[number];
 
@@ -27,3 +28,10 @@ export function isErrnoName(s: string): s is ErrnoName {
 }
 
 export const einval = (msg: string) => new KernelError('EINVAL', msg);
+
+/** A limit's refusal (vm.max_map_count, RLIMIT_NPROC, pid_max, ...): its errno, and which limit. */
+export class LimitError extends KernelError {
+  constructor(errno: ErrnoName, readonly limit: string, message: string) {
+    super(errno, message);
+  }
+}

@@ -2,7 +2,7 @@
  * mm_struct: an address space (VMAs + page tables), and the two kinds of owner the simulation has:
  * a process (task with its own mm) and an mshare region's host mm (tied to no task, as in the RFC).
  */
-import { FaultCounters } from './counts.js';
+import { ExactCounters, FaultCounters } from './counts.js';
 import { TranslationCache } from './fault.js';
 import type { Geometry } from './geometry.js';
 import { HostLinks, LinkEntries } from './links.js';
@@ -39,7 +39,9 @@ export class Process {
   readonly windows: WindowVma[] = [];
   /** Link entries copied from hosts (links.ts). */
   readonly links = new LinkEntries();
+  /** This call's counts (the fault path's); folded into `exact` at the end of every call. */
   readonly counters = FaultCounters.zero();
+  readonly exact = ExactCounters.zero();
   /** The fault path's translation cache (a software TLB, fault.ts). */
   readonly tc = new TranslationCache();
 

@@ -23,6 +23,7 @@ export function mmap(ctx: WindowContext, proc: Process, req: MmapRequest): bigin
     const start = pageOf(req.addr);
     const end = start + req.pages;
     const region = windowFor(proc, start, end, 'mmap');
+    (region ? region.host.vmas : proc.mm.vmas).checkMapCount(start, end, 1, ctx.limits.maxMapCount);
     if (region) {
       unmapInHost(ctx, region, start, end);
       region.host.vmas.insert(vma(start));
@@ -32,6 +33,7 @@ export function mmap(ctx: WindowContext, proc: Process, req: MmapRequest): bigin
     }
     return req.addr;
   }
+  proc.mm.vmas.checkMapCount(0, 0, 1, ctx.limits.maxMapCount);
   const start = getUnmappedArea(ctx, proc, req);
   proc.mm.vmas.insert(vma(start));
   return BigInt(start) << BigInt(PAGE_SHIFT);
@@ -50,6 +52,7 @@ function getUnmappedArea(ctx: WindowContext, proc: Process, req: MmapRequest): n
 /** munmap of pages [start, end), checked and not empty. */
 export function munmap(ctx: WindowContext, proc: Process, start: number, end: number): void {
   const region = windowFor(proc, start, end, 'munmap');
+  (region ? region.host.vmas : proc.mm.vmas).checkMapCount(start, end, 0, ctx.limits.maxMapCount);
   if (region) unmapInHost(ctx, region, start, end);
   else unmapPrivate(proc, start, end);
 }

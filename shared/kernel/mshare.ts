@@ -5,6 +5,7 @@
  * msharefs.ts is the namespace; links.ts keeps the link entries.
  */
 import { KernelError, einval } from './errors.js';
+import type { KernelLimits } from './types.js';
 import type { Geometry } from './geometry.js';
 import type { Links } from './links.js';
 import { Mm, Region, type Process } from './mm.js';
@@ -20,6 +21,7 @@ export interface WindowContext {
   readonly geometry: Geometry;
   readonly sharing: boolean;
   readonly links: Links;
+  readonly limits: KernelLimits;
 }
 
 /** What mshare needs from the kernel. */

@@ -16,7 +16,24 @@ export interface KernelOptions {
    * PGD). The mshare alignment is the span of one entry at this level.
    */
   linkLevel?: number;
+  /** Limits (README, "Limits"); each defaults to Linux's. */
+  limits?: Partial<KernelLimits>;
 }
+
+export interface KernelLimits {
+  /** vm.max_map_count: VMAs per mm; more is ENOMEM (mmap, and a split by munmap or mprotect). */
+  readonly maxMapCount: number;
+  /** RLIMIT_NPROC: live processes per uid; more is EAGAIN. uid 0 is exempt. */
+  readonly maxProcessesPerUid: number;
+  /** msharefs regions; another is ENOSPC. */
+  readonly maxRegions: number;
+  /** pid_max: pids are below it; allocation wraps to 300 (RESERVED_PIDS). */
+  readonly pidMax: number;
+}
+
+export const DEFAULT_LIMITS: KernelLimits = Object.freeze({
+  maxMapCount: 65_530, maxProcessesPerUid: 65_536, maxRegions: 4096, pidMax: 4_194_304,
+});
 
 export interface SpawnOptions {
   uid: number;

@@ -61,8 +61,22 @@ export function spawnArgs(opts: SpawnOptions | undefined): { uid: number; gid: n
   const gid = checkId(opts?.gid, 'gid');
   const comm = opts?.comm ?? '';
   if (typeof comm !== 'string') throw einval('comm must be a string');
-  // TASK_COMM_LEN is 16 including the NUL: the kernel truncates longer names.
-  return { uid, gid, comm: comm.slice(0, 15) };
+  return { uid, gid, comm: truncateComm(comm) };
+}
+
+/** TASK_COMM_LEN is 16 bytes including the NUL: the kernel keeps at most 15 bytes of a name. */
+export const COMM_BYTES = 15;
+
+/**
+ * The name cut to 15 UTF-8 bytes at a character boundary, as a fresh string: no slice of the
+ * caller's (possibly huge) string is kept.
+ */
+export function truncateComm(comm: string): string {
+  // 15 UTF-16 units hold at least 15 bytes of UTF-8 (a lone surrogate becomes U+FFFD).
+  const bytes = Buffer.from(comm.slice(0, COMM_BYTES), 'utf8');
+  let cut = Math.min(bytes.length, COMM_BYTES);
+  while (cut > 0 && cut < bytes.length && (bytes[cut] & 0xc0) === 0x80) cut--;
+  return bytes.subarray(0, cut).toString('utf8');
 }
 
 /** An mmap request, checked. */

@@ -3,6 +3,7 @@
  * mprotect split VMAs at their edges (__split_vma); adjacent VMAs are not merged (vma_merge is not
  * simulated: it changes VMA counts, never page tables).
  */
+import { LimitError } from './errors.js';
 import type { Region } from './mm.js';
 
 export interface Vma {
@@ -68,6 +69,25 @@ export class VmaList {
     return at >= end;
   }
 
+  /**
+   * The VMA count after [start, end) is replaced by `added` VMAs: the pieces of VMAs crossing its
+   * edges stay (a split adds one), the VMAs inside go.
+   */
+  countAfter(start: number, end: number, added: number): number {
+    const hit = this.overlapping(start, end);
+    if (hit.length === 0) return this.vmas.length + added;
+    const kept = (hit[0].start < start ? 1 : 0) + (hit[hit.length - 1].end > end ? 1 : 0);
+    return this.vmas.length - hit.length + kept + added;
+  }
+
+  /** ENOMEM when replacing [start, end) by `added` VMAs would leave more than `max` (vm.max_map_count). */
+  checkMapCount(start: number, end: number, added: number, max: number): void {
+    const after = this.countAfter(start, end, added);
+    if (after > max && after > this.vmas.length) {
+      throw new LimitError('ENOMEM', 'max_map_count', `the mm would hold ${after} mappings, over vm.max_map_count ${max}`);
+    }
+  }
+
   insert(vma: Vma): void {
     if (this.overlaps(vma.start, vma.end)) throw new Error('VmaList.insert: overlapping VMA');
     this.vmas.splice(this.lowerBound(vma.start), 0, vma);
@@ -102,7 +122,11 @@ export class VmaList {
   findFree(pages: number, hint: number, floor: number, ceiling: number): number {
     if (hint >= floor && hint + pages <= ceiling && !this.overlaps(hint, hint + pages)) return hint;
     let gapTop = ceiling;
-    for (let i = this.lowerBound(ceiling) - 1; i >= -1; i--) {
+    // Start at the VMA straddling the ceiling, if one does (a fixed mapping across mmap_base):
+    // the gap below the ceiling ends at its start.
+    let first = this.lowerBound(ceiling);
+    if (!(first < this.vmas.length && this.vmas[first].start < ceiling)) first--;
+    for (let i = first; i >= -1; i--) {
       const gapBottom = i >= 0 ? Math.max(this.vmas[i].end, floor) : floor;
       if (i >= 0 && this.vmas[i].end > gapTop) {
         gapTop = Math.min(gapTop, this.vmas[i].start);

@@ -58,7 +58,8 @@ export interface BrokerClient extends grpc.Client {
   access(argument: _mshare_v1_AccessRequest, callback: grpc.requestCallback<_mshare_v1_AccessResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Batched accesses: each request is one batch of addresses for one pid and kind, each reply
+   * Batched accesses: each request is one batch of addresses for one pid and kind (at most
+   * MSHARE_MAX_BATCH_ADDRESSES, 65,536 by default; more is EINVAL naming the limit), each reply
    * the outcome of every address of that batch, in order. A malformed batch or a kernel error
    * ends the stream with that error (errors as for Access); batches before it were applied.
    * Errors: ESRCH, EINVAL.
@@ -66,7 +67,8 @@ export interface BrokerClient extends grpc.Client {
   AccessStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessStreamRequest, _mshare_v1_AccessStreamResponse__Output>;
   AccessStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessStreamRequest, _mshare_v1_AccessStreamResponse__Output>;
   /**
-   * Batched accesses: each request is one batch of addresses for one pid and kind, each reply
+   * Batched accesses: each request is one batch of addresses for one pid and kind (at most
+   * MSHARE_MAX_BATCH_ADDRESSES, 65,536 by default; more is EINVAL naming the limit), each reply
    * the outcome of every address of that batch, in order. A malformed batch or a kernel error
    * ends the stream with that error (errors as for Access); batches before it were applied.
    * Errors: ESRCH, EINVAL.
@@ -124,14 +126,16 @@ export interface BrokerClient extends grpc.Client {
   getGeometry(argument: _mshare_v1_GetGeometryRequest, callback: grpc.requestCallback<_mshare_v1_GetGeometryResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * The msharefs namespace: every named region. No errors.
+   * The msharefs namespace: the named regions in name order, one page at a time (AIP-158).
+   * Errors: EINVAL (a negative page_size, a page_token this listing did not issue).
    */
   ListRegions(argument: _mshare_v1_ListRegionsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_ListRegionsResponse__Output>): grpc.ClientUnaryCall;
   ListRegions(argument: _mshare_v1_ListRegionsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_ListRegionsResponse__Output>): grpc.ClientUnaryCall;
   ListRegions(argument: _mshare_v1_ListRegionsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_ListRegionsResponse__Output>): grpc.ClientUnaryCall;
   ListRegions(argument: _mshare_v1_ListRegionsRequest, callback: grpc.requestCallback<_mshare_v1_ListRegionsResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * The msharefs namespace: every named region. No errors.
+   * The msharefs namespace: the named regions in name order, one page at a time (AIP-158).
+   * Errors: EINVAL (a negative page_size, a page_token this listing did not issue).
    */
   listRegions(argument: _mshare_v1_ListRegionsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_ListRegionsResponse__Output>): grpc.ClientUnaryCall;
   listRegions(argument: _mshare_v1_ListRegionsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_ListRegionsResponse__Output>): grpc.ClientUnaryCall;
@@ -141,7 +145,7 @@ export interface BrokerClient extends grpc.Client {
   /**
    * mmap(2). Returns the mapped address (addr 0 without MAP_FIXED: the broker chooses).
    * Errors: ESRCH, EINVAL (length 0, unaligned, bad prot/flags, outside user space), EBADF (no
-   * file without MAP_ANONYMOUS), ENOMEM, EACCES (MAP_FIXED inside a window attached O_RDONLY).
+   * file without MAP_ANONYMOUS), ENOMEM (no room, or vm.max_map_count), EACCES (MAP_FIXED inside a window attached O_RDONLY).
    */
   Mmap(argument: _mshare_v1_MmapRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MmapResponse__Output>): grpc.ClientUnaryCall;
   Mmap(argument: _mshare_v1_MmapRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MmapResponse__Output>): grpc.ClientUnaryCall;
@@ -150,7 +154,7 @@ export interface BrokerClient extends grpc.Client {
   /**
    * mmap(2). Returns the mapped address (addr 0 without MAP_FIXED: the broker chooses).
    * Errors: ESRCH, EINVAL (length 0, unaligned, bad prot/flags, outside user space), EBADF (no
-   * file without MAP_ANONYMOUS), ENOMEM, EACCES (MAP_FIXED inside a window attached O_RDONLY).
+   * file without MAP_ANONYMOUS), ENOMEM (no room, or vm.max_map_count), EACCES (MAP_FIXED inside a window attached O_RDONLY).
    */
   mmap(argument: _mshare_v1_MmapRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MmapResponse__Output>): grpc.ClientUnaryCall;
   mmap(argument: _mshare_v1_MmapRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MmapResponse__Output>): grpc.ClientUnaryCall;
@@ -182,7 +186,8 @@ export interface BrokerClient extends grpc.Client {
    * Errors: ESRCH; EEXIST (O_CREAT|O_EXCL on an existing name); ENOENT (no O_CREAT, no such
    * name); EACCES (mode forbids the requested access); EPERM (more access than the creator
    * asked for); EINVAL (alignment, range, a VMA crossing the range's edge, an attacher with an
-   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes).
+   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes); ENOSPC (a new region
+   * over the broker's regions limit).
    */
   Mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
   Mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
@@ -194,7 +199,8 @@ export interface BrokerClient extends grpc.Client {
    * Errors: ESRCH; EEXIST (O_CREAT|O_EXCL on an existing name); ENOENT (no O_CREAT, no such
    * name); EACCES (mode forbids the requested access); EPERM (more access than the creator
    * asked for); EINVAL (alignment, range, a VMA crossing the range's edge, an attacher with an
-   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes).
+   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes); ENOSPC (a new region
+   * over the broker's regions limit).
    */
   mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
   mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
@@ -224,7 +230,8 @@ export interface BrokerClient extends grpc.Client {
   
   /**
    * munmap(2). Inside an mshare'd range it acts on the host mm: every sharer sees it.
-   * Errors: ESRCH, EINVAL, EACCES (inside a window attached O_RDONLY).
+   * Errors: ESRCH, EINVAL, ENOMEM (a split over vm.max_map_count), EACCES (inside a window
+   * attached O_RDONLY).
    */
   Munmap(argument: _mshare_v1_MunmapRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MunmapResponse__Output>): grpc.ClientUnaryCall;
   Munmap(argument: _mshare_v1_MunmapRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MunmapResponse__Output>): grpc.ClientUnaryCall;
@@ -232,7 +239,8 @@ export interface BrokerClient extends grpc.Client {
   Munmap(argument: _mshare_v1_MunmapRequest, callback: grpc.requestCallback<_mshare_v1_MunmapResponse__Output>): grpc.ClientUnaryCall;
   /**
    * munmap(2). Inside an mshare'd range it acts on the host mm: every sharer sees it.
-   * Errors: ESRCH, EINVAL, EACCES (inside a window attached O_RDONLY).
+   * Errors: ESRCH, EINVAL, ENOMEM (a split over vm.max_map_count), EACCES (inside a window
+   * attached O_RDONLY).
    */
   munmap(argument: _mshare_v1_MunmapRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MunmapResponse__Output>): grpc.ClientUnaryCall;
   munmap(argument: _mshare_v1_MunmapRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MunmapResponse__Output>): grpc.ClientUnaryCall;
@@ -276,7 +284,8 @@ export interface BrokerClient extends grpc.Client {
    * session_id to pass to Spawn. When the stream ends (the client closed it, exited, crashed or
    * lost the network), the session's processes exit after the broker's grace period; regions
    * they shared stay. `ping` requests are answered with `pong`.
-   * Errors: EINVAL (first request not `open`, or a second `open`).
+   * Errors: EINVAL (first request not `open`, a second `open`, a client_name over 128 bytes),
+   * EAGAIN (the principal's open sessions at the limit).
    */
   Session(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_SessionRequest, _mshare_v1_SessionResponse__Output>;
   Session(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_SessionRequest, _mshare_v1_SessionResponse__Output>;
@@ -285,24 +294,31 @@ export interface BrokerClient extends grpc.Client {
    * session_id to pass to Spawn. When the stream ends (the client closed it, exited, crashed or
    * lost the network), the session's processes exit after the broker's grace period; regions
    * they shared stay. `ping` requests are answered with `pong`.
-   * Errors: EINVAL (first request not `open`, or a second `open`).
+   * Errors: EINVAL (first request not `open`, a second `open`, a client_name over 128 bytes),
+   * EAGAIN (the principal's open sessions at the limit).
    */
   session(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_SessionRequest, _mshare_v1_SessionResponse__Output>;
   session(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_SessionRequest, _mshare_v1_SessionResponse__Output>;
   
   /**
-   * Creates a process with an empty address space. With session_id, the process belongs to that
-   * session and exits when the session's stream has ended (after the grace period).
-   * Errors: ENOENT (no open session with that id), EINVAL.
+   * Creates a process with an empty address space, owned by the calling principal. With
+   * session_id, the process belongs to that session and exits when the session's stream has
+   * ended (after the grace period).
+   * Errors: ENOENT (no open session with that id), EINVAL (uid or gid missing or out of range),
+   * EPERM (the principal may not spawn as that uid or gid), EAGAIN (RLIMIT_NPROC of the uid
+   * reached, uid 0 exempt, or no free pid).
    */
   Spawn(argument: _mshare_v1_SpawnRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
   Spawn(argument: _mshare_v1_SpawnRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
   Spawn(argument: _mshare_v1_SpawnRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
   Spawn(argument: _mshare_v1_SpawnRequest, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Creates a process with an empty address space. With session_id, the process belongs to that
-   * session and exits when the session's stream has ended (after the grace period).
-   * Errors: ENOENT (no open session with that id), EINVAL.
+   * Creates a process with an empty address space, owned by the calling principal. With
+   * session_id, the process belongs to that session and exits when the session's stream has
+   * ended (after the grace period).
+   * Errors: ENOENT (no open session with that id), EINVAL (uid or gid missing or out of range),
+   * EPERM (the principal may not spawn as that uid or gid), EAGAIN (RLIMIT_NPROC of the uid
+   * reached, uid 0 exempt, or no free pid).
    */
   spawn(argument: _mshare_v1_SpawnRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
   spawn(argument: _mshare_v1_SpawnRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
@@ -340,7 +356,8 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
   Access: grpc.handleUnaryCall<_mshare_v1_AccessRequest__Output, _mshare_v1_AccessResponse>;
   
   /**
-   * Batched accesses: each request is one batch of addresses for one pid and kind, each reply
+   * Batched accesses: each request is one batch of addresses for one pid and kind (at most
+   * MSHARE_MAX_BATCH_ADDRESSES, 65,536 by default; more is EINVAL naming the limit), each reply
    * the outcome of every address of that batch, in order. A malformed batch or a kernel error
    * ends the stream with that error (errors as for Access); batches before it were applied.
    * Errors: ESRCH, EINVAL.
@@ -365,14 +382,15 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
   GetGeometry: grpc.handleUnaryCall<_mshare_v1_GetGeometryRequest__Output, _mshare_v1_GetGeometryResponse>;
   
   /**
-   * The msharefs namespace: every named region. No errors.
+   * The msharefs namespace: the named regions in name order, one page at a time (AIP-158).
+   * Errors: EINVAL (a negative page_size, a page_token this listing did not issue).
    */
   ListRegions: grpc.handleUnaryCall<_mshare_v1_ListRegionsRequest__Output, _mshare_v1_ListRegionsResponse>;
   
   /**
    * mmap(2). Returns the mapped address (addr 0 without MAP_FIXED: the broker chooses).
    * Errors: ESRCH, EINVAL (length 0, unaligned, bad prot/flags, outside user space), EBADF (no
-   * file without MAP_ANONYMOUS), ENOMEM, EACCES (MAP_FIXED inside a window attached O_RDONLY).
+   * file without MAP_ANONYMOUS), ENOMEM (no room, or vm.max_map_count), EACCES (MAP_FIXED inside a window attached O_RDONLY).
    */
   Mmap: grpc.handleUnaryCall<_mshare_v1_MmapRequest__Output, _mshare_v1_MmapResponse>;
   
@@ -389,7 +407,8 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
    * Errors: ESRCH; EEXIST (O_CREAT|O_EXCL on an existing name); ENOENT (no O_CREAT, no such
    * name); EACCES (mode forbids the requested access); EPERM (more access than the creator
    * asked for); EINVAL (alignment, range, a VMA crossing the range's edge, an attacher with an
-   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes).
+   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes); ENOSPC (a new region
+   * over the broker's regions limit).
    */
   Mshare: grpc.handleUnaryCall<_mshare_v1_MshareRequest__Output, _mshare_v1_MshareResponse>;
   
@@ -403,7 +422,8 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
   
   /**
    * munmap(2). Inside an mshare'd range it acts on the host mm: every sharer sees it.
-   * Errors: ESRCH, EINVAL, EACCES (inside a window attached O_RDONLY).
+   * Errors: ESRCH, EINVAL, ENOMEM (a split over vm.max_map_count), EACCES (inside a window
+   * attached O_RDONLY).
    */
   Munmap: grpc.handleUnaryCall<_mshare_v1_MunmapRequest__Output, _mshare_v1_MunmapResponse>;
   
@@ -423,14 +443,18 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
    * session_id to pass to Spawn. When the stream ends (the client closed it, exited, crashed or
    * lost the network), the session's processes exit after the broker's grace period; regions
    * they shared stay. `ping` requests are answered with `pong`.
-   * Errors: EINVAL (first request not `open`, or a second `open`).
+   * Errors: EINVAL (first request not `open`, a second `open`, a client_name over 128 bytes),
+   * EAGAIN (the principal's open sessions at the limit).
    */
   Session: grpc.handleBidiStreamingCall<_mshare_v1_SessionRequest__Output, _mshare_v1_SessionResponse>;
   
   /**
-   * Creates a process with an empty address space. With session_id, the process belongs to that
-   * session and exits when the session's stream has ended (after the grace period).
-   * Errors: ENOENT (no open session with that id), EINVAL.
+   * Creates a process with an empty address space, owned by the calling principal. With
+   * session_id, the process belongs to that session and exits when the session's stream has
+   * ended (after the grace period).
+   * Errors: ENOENT (no open session with that id), EINVAL (uid or gid missing or out of range),
+   * EPERM (the principal may not spawn as that uid or gid), EAGAIN (RLIMIT_NPROC of the uid
+   * reached, uid 0 exempt, or no free pid).
    */
   Spawn: grpc.handleUnaryCall<_mshare_v1_SpawnRequest__Output, _mshare_v1_SpawnResponse>;
   

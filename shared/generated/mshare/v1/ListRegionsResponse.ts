@@ -7,9 +7,13 @@ import type { ReadRegionResponse as _mshare_v1_ReadRegionResponse, ReadRegionRes
  */
 export interface ListRegionsResponse {
   /**
-   * Every named region, as ReadRegion would return it.
+   * Named regions in name order, as ReadRegion would return them.
    */
   'regions'?: (_mshare_v1_ReadRegionResponse)[];
+  /**
+   * Pass as page_token for the next page; empty on the last page.
+   */
+  'next_page_token'?: (string);
 }
 
 /**
@@ -17,7 +21,11 @@ export interface ListRegionsResponse {
  */
 export interface ListRegionsResponse__Output {
   /**
-   * Every named region, as ReadRegion would return it.
+   * Named regions in name order, as ReadRegion would return them.
    */
   'regions': (_mshare_v1_ReadRegionResponse__Output)[];
+  /**
+   * Pass as page_token for the next page; empty on the last page.
+   */
+  'next_page_token': (string);
 }

@@ -6,21 +6,24 @@
  */
 export interface SpawnRequest {
   /**
-   * The process's user id: it owns the regions the process creates; uid 0 may unlink any.
+   * The process's user id, required: a Spawn without it is EINVAL (uid 0 is asked for, never a
+   * default). It owns the regions the process creates; uid 0 may unlink any.
    */
   'uid'?: (number);
   /**
-   * The process's group id, checked against a region's mode.
+   * The process's group id, required like uid, checked against a region's mode.
    */
   'gid'?: (number);
   /**
-   * The process name shown by ProcStatus.
+   * The process name shown by ProcStatus, truncated to 15 UTF-8 bytes (TASK_COMM_LEN).
    */
   'comm'?: (string);
   /**
    * From Session's first reply: the process exits when that session ends.
    */
   'session_id'?: (string);
+  '_uid'?: "uid";
+  '_gid'?: "gid";
   '_session_id'?: "session_id";
 }
 
@@ -29,20 +32,23 @@ export interface SpawnRequest {
  */
 export interface SpawnRequest__Output {
   /**
-   * The process's user id: it owns the regions the process creates; uid 0 may unlink any.
+   * The process's user id, required: a Spawn without it is EINVAL (uid 0 is asked for, never a
+   * default). It owns the regions the process creates; uid 0 may unlink any.
    */
-  'uid': (number);
+  'uid'?: (number);
   /**
-   * The process's group id, checked against a region's mode.
+   * The process's group id, required like uid, checked against a region's mode.
    */
-  'gid': (number);
+  'gid'?: (number);
   /**
-   * The process name shown by ProcStatus.
+   * The process name shown by ProcStatus, truncated to 15 UTF-8 bytes (TASK_COMM_LEN).
    */
   'comm': (string);
   /**
    * From Session's first reply: the process exits when that session ends.
    */
   'session_id'?: (string);
+  '_uid'?: "uid";
+  '_gid'?: "gid";
   '_session_id'?: "session_id";
 }
