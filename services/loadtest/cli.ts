@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, parseHostPort, parseNumber, parseRegionName, parseSize } from '../../shared/config.js';
-import { formatBytes, formatCount } from '../../shared/units.js';
+import { formatBytes, formatCount, SIZE_UNITS_HELP } from '../../shared/units.js';
 import { EMBEDDED_REGION, OPTION_FLAGS, type ScenarioOptions } from './options.js';
 import type { Report } from './report.js';
 
@@ -60,6 +60,8 @@ ${row('--min-saved-ratio R', 'fail unless saved_ratio >= R')}
 ${row('--max-pagetable-bytes N', 'fail unless pagetable_bytes <= N (a size: 700MiB, 636530688)')}
 ${row('--max-wall-seconds S', 'fail unless wall_seconds <= S')}
   --help
+
+Sizes (SIZE): ${SIZE_UNITS_HELP}: 300GB = 300G = 300GiB.
 
 Exit status: 0 all thresholds pass, 1 a threshold failed, 2 bad flags, 3 the run failed.`;
 
