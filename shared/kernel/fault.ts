@@ -19,7 +19,10 @@
 import type { FaultCounters } from './counts.js';
 import type { Geometry } from './geometry.js';
 import type { Links } from './links.js';
+import type { MachineMemory } from './memory.js';
 import type { Process, Region } from './mm.js';
+import { COUNTERFACTUAL } from './pagetable/ledger.js';
+import { PageTree } from './pagetable/tree.js';
 import { Outcome, PROT_EXEC, PROT_WRITE, type AccessKind } from './uapi.js';
 
 // Locals, for the hot path (imported bindings cost a load and a check per use).
@@ -60,6 +63,39 @@ export interface FaultContext {
   readonly totals: FaultCounters;
   /** Bumped by every change of any address space's layout (VMAs, windows, processes). */
   readonly layoutEpoch: number;
+  /** Machine memory: every new page and table is charged to it (memory.ts). */
+  readonly memory: MachineMemory;
+}
+
+/**
+ * A minor fault's page, charged to machine memory before it is mapped in `tree` (absent there):
+ * with sharing, a window's page goes in the host's tree and is shared memory; without, in the
+ * process's tree, and is shared memory only the first time any process maps it (the region's
+ * resident pages); anything else is the process's private page. When a table for it does not fit
+ * the page's charge is undone, so a refusal leaves the counts whole.
+ */
+export function faultIn(ctx: FaultContext, proc: Process, tree: PageTree, page: number, region: Region | null): void {
+  const memory = ctx.memory;
+  if (region !== null && !ctx.sharing) {
+    const resident = region.resident ??= new PageTree(ctx.geometry, COUNTERFACTUAL);
+    if (!resident.isPresent(page)) {
+      memory.chargeShared(1);
+      resident.populate(page);
+    }
+    tree.populate(page);
+    return;
+  }
+  const shared = region !== null;
+  if (shared) memory.chargeShared(1);
+  else memory.chargePrivate(1);
+  try {
+    tree.populate(page);
+  } catch (err) {
+    if (shared) memory.chargeShared(-1);
+    else memory.chargePrivate(-1);
+    throw err;
+  }
+  if (!shared) proc.privatePages++;
 }
 
 /**
@@ -110,7 +146,9 @@ export class AccessPath {
         tc.linkEpoch = region.links.epoch;
       }
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc) | synced;
-      newly = region.host.tree.populate(page);
+      const host = region.host.tree;
+      newly = !host.isPresent(page);
+      if (newly) faultIn(ctx, proc, host, page, region);
       // A fault into an empty slot allocated the host's link table: a new identity, so the next
       // access finds this process's entry stale and syncs.
       if (newly) ctx.links.allocated(region, ctx.links.slotOf(page));
@@ -118,7 +156,9 @@ export class AccessPath {
     } else {
       // Private tables: outside windows, and inside them when nothing is shared.
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
-      newly = proc.mm.tree.populate(page);
+      const tree = proc.mm.tree;
+      newly = !tree.isPresent(page);
+      if (newly) faultIn(ctx, proc, tree, page, region);
       unsharedNewly = newly;
     }
     if (unsharedNewly) {

@@ -8,19 +8,21 @@ import { processStatus, regionInfo, systemAccounting, type AccountingSource } fr
 import { AccessCounts, FaultCounters } from './counts.js';
 import { KernelError, einval } from './errors.js';
 import { AccessPath, OUTCOME_MASK, SYNCED, type FaultContext } from './fault.js';
-import { PAGE_SHIFT, geometry as geometryOf, type Geometry } from './geometry.js';
+import { PAGE_SHIFT, PAGE_SIZE, geometry as geometryOf, type Geometry } from './geometry.js';
 import { Links } from './links.js';
 import { Mm, Process, type Region } from './mm.js';
 import { mmap, munmap } from './mmap.js';
 import { mprotect } from './mprotect.js';
 import { exitMshare, mshare, mshareUnlink, type MshareContext } from './mshare.js';
 import { Msharefs } from './msharefs.js';
-import { COUNTERFACTUAL, TableMemory } from './pagetable/ledger.js';
-import { freeAllTables } from './pagetable/range.js';
+import { MachineMemory } from './memory.js';
+import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, OomKilled, oomEvent, selectVictim, type OomEvent } from './oom.js';
+import { COUNTERFACTUAL } from './pagetable/ledger.js';
+import { countPresent, freeAllTables } from './pagetable/range.js';
 import { PageTree } from './pagetable/tree.js';
 import { accessBatch, touchRange } from './touch.js';
 import type { AccessResult, KernelOptions, ProcStatus, RegionInfo, SpawnOptions, SystemAccounting } from './types.js';
-import { OUTCOME_NAMES, type AccessKind } from './uapi.js';
+import { O_CREAT, OUTCOME_NAMES, type AccessKind } from './uapi.js';
 import {
   batchLength, checkKind, checkLinkLevel, checkProt, checkU64, mmapArgs, mshareArgs, pageOf, spawnArgs, touchPages,
   userRange,
@@ -34,8 +36,18 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   layoutEpoch = 0;
   /** Running totals since the kernel started (Prometheus counters read them). */
   readonly totals = FaultCounters.zero();
-  /** Every table page the machine holds (private + host), by level; PGDs not included. */
-  readonly memory: TableMemory;
+  /**
+   * The machine's memory by kind (memory.ts); its table ledger holds every table page (private +
+   * host) by level, PGDs counted apart.
+   */
+  readonly memory: MachineMemory;
+  /** Every OOM kill, oldest first (the kernel log's "Killed process"). */
+  readonly oomEvents: OomEvent[] = [];
+  /** Called after each kill (the broker tells the session; the load test notes the first). */
+  onOomKill: ((event: OomEvent) => void) | undefined;
+  /** The process whose call is running (0: none, as at Spawn): the OOM killer's allocating task. */
+  private current = 0;
+  private readonly now: () => bigint;
   readonly msharefs = new Msharefs();
   readonly hosts = new Set<Region>();
   private readonly processes = new Map<number, Process>();
@@ -46,7 +58,9 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     this.geometry = geometryOf(options.geometry ?? 'x86_64-4level');
     this.sharing = options.sharing ?? true;
     this.links = new Links(this.geometry, checkLinkLevel(options.linkLevel ?? this.geometry.levels, this.geometry));
-    this.memory = new TableMemory(this.geometry.levels);
+    this.memory = new MachineMemory(this.geometry.levels, options.machineMemoryBytes ?? Infinity, options.processBaseBytes ?? 0);
+    this.memory.outOfMemory = () => this.outOfMemory();
+    this.now = options.now ?? (() => BigInt(Date.now()) * 1_000_000n);
     this.path = new AccessPath(this);
   }
 
@@ -68,10 +82,18 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   /** Creates a process with an empty address space (one PGD page). Returns its pid. */
   spawn(opts: SpawnOptions): number {
     const { uid, gid, comm } = spawnArgs(opts);
+    const adj = opts.oomScoreAdj ?? 0;
+    if (!Number.isInteger(adj) || adj < OOM_SCORE_ADJ_MIN || adj > OOM_SCORE_ADJ_MAX) {
+      throw einval(`oom_score_adj ${adj} is not a whole number in [-1000, 1000]`);
+    }
+    this.current = 0;
+    this.memory.chargeMm(true); // its PGD and base cost: may invoke the OOM killer
     const pid = this.nextPid++;
     const mm = new Mm(this.geometry, this.memory);
     const counterfactual = this.sharing ? new PageTree(this.geometry, COUNTERFACTUAL) : mm.tree;
-    this.processes.set(pid, new Process(pid, uid, gid, comm, mm, counterfactual));
+    const proc = new Process(pid, uid, gid, comm, mm, counterfactual);
+    proc.oomScoreAdj = adj;
+    this.processes.set(pid, proc);
     return pid;
   }
 
@@ -80,9 +102,86 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     this.layoutEpoch++; // harmless if the call fails
     const proc = this.process(pid);
     exitMshare(this, proc);
+    this.resyncPrivate(proc);
+    this.memory.chargePrivate(-proc.privatePages);
     freeAllTables(proc.mm.tree);
     if (this.sharing) freeAllTables(proc.counterfactual);
+    this.memory.unchargeMm(true);
     this.processes.delete(pid);
+    this.resyncShared();
+  }
+
+  // ---- machine memory and the OOM killer ---------------------------------------------------
+
+  /** Whether the machine has panicked out of memory: every allocating call is then ENOMEM. */
+  get panicked(): boolean {
+    return this.memory.panicked;
+  }
+
+  /**
+   * out_of_memory(): kills the process with the highest oom_badness and returns (the allocation is
+   * retried); when that process is the caller the call unwinds (OomKilled, answered ESRCH); with
+   * nothing killable the machine panics and the allocation is refused (ENOMEM).
+   */
+  private outOfMemory(): void {
+    const victim = selectVictim(this.processes.values(), this.memory.limitBytes / PAGE_SIZE);
+    if (victim === undefined) {
+      this.memory.panicked = true;
+      throw new KernelError('ENOMEM', 'Out of memory and no killable processes... System is deadlocked on memory');
+    }
+    const event = oomEvent(victim, this.current, this.now());
+    if (victim.pid === this.current) throw new OomKilled(victim.pid);
+    this.exit(victim.pid);
+    this.recordKill(event);
+  }
+
+  private recordKill(event: OomEvent): void {
+    this.oomEvents.push(event);
+    this.onOomKill?.(event);
+  }
+
+  /**
+   * Runs a call of `pid` that may allocate. If the OOM killer chose the caller itself, the kill is
+   * finished here (the process exits) and the call answers ESRCH.
+   */
+  private allocating<T>(pid: number, call: () => T): T {
+    this.current = pid;
+    try {
+      return call();
+    } catch (err) {
+      if (!(err instanceof OomKilled)) throw err;
+      const victim = this.processes.get(err.pid);
+      if (victim !== undefined) {
+        const event = oomEvent(victim, err.pid, this.now());
+        this.exit(err.pid);
+        this.recordKill(event);
+      }
+      throw new KernelError('ESRCH', `pid ${err.pid} was killed by the OOM killer`);
+    } finally {
+      this.current = 0;
+    }
+  }
+
+  /** A process's own pages outside shared regions, read from its tables. */
+  private privatePagesOf(proc: Process): number {
+    let pages = proc.mm.tree.present;
+    if (!this.sharing) for (const w of proc.windows) pages -= countPresent(proc.mm.tree, w.start, w.end);
+    return pages;
+  }
+
+  /** Re-reads a process's private pages after a layout change (munmap, mshare) freed or moved some. */
+  private resyncPrivate(proc: Process): void {
+    const now = this.privatePagesOf(proc);
+    this.memory.chargePrivate(now - proc.privatePages);
+    proc.privatePages = now;
+  }
+
+  /** Re-reads the shared pages (and host PGDs) after a host may have gone or gained pages. */
+  private resyncShared(): void {
+    let pages = 0;
+    for (const r of this.hosts) pages += this.sharing ? r.host.tree.present : (r.resident?.present ?? 0);
+    this.memory.setPages('shared', pages);
+    this.memory.setPgdPages(this.processes.size + (this.sharing ? this.hosts.size : 0));
   }
 
   hasProcess(pid: number): boolean {
@@ -99,7 +198,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   mmap(pid: number, addr: bigint, length: bigint, prot: number, flags: number, file = ''): bigint {
     this.layoutEpoch++;
     const proc = this.process(pid);
-    return mmap(this, proc, mmapArgs(this.geometry, addr, length, prot, flags, file));
+    return this.allocating(pid, () => mmap(this, proc, mmapArgs(this.geometry, addr, length, prot, flags, file)));
   }
 
   munmap(pid: number, addr: bigint, length: bigint): void {
@@ -108,6 +207,14 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     const [start, end] = userRange(this.geometry, addr, length, 'munmap');
     if (start === end) throw einval('length is 0');
     munmap(this, proc, start, end);
+    this.resyncLayout(proc);
+  }
+
+  /** After a layout change: the caller's and its regions' mappers' private pages, the shared pages. */
+  private resyncLayout(proc: Process): void {
+    this.resyncPrivate(proc);
+    for (const w of proc.windows) for (const p of w.window.mappers) if (p !== proc) this.resyncPrivate(p);
+    this.resyncShared();
   }
 
   mprotect(pid: number, addr: bigint, length: bigint, prot: number): void {
@@ -124,13 +231,22 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   mshare(pid: number, name: string, addr: bigint, length: bigint, oflags: number, mode: number): void {
     this.layoutEpoch++;
     const proc = this.process(pid);
-    mshare(this, proc, name, mshareArgs(this.geometry, this.mshareAlignmentBytes, name, addr, length, oflags, mode));
+    const args = mshareArgs(this.geometry, this.mshareAlignmentBytes, name, addr, length, oflags, mode);
+    this.allocating(pid, () => {
+      // Room for a new host mm's PGD (with sharing; without, the host never gets tables), counted
+      // by resyncLayout once the host exists.
+      if (this.sharing && (oflags & O_CREAT) !== 0) this.memory.reserve(PAGE_SIZE);
+      mshare(this, proc, name, args);
+    });
+    this.resyncLayout(proc);
   }
 
   /** mshare_unlink(name): drops one reference (mshare.ts). */
   mshareUnlink(pid: number, name: string): void {
     this.layoutEpoch++;
-    mshareUnlink(this, this.process(pid), name);
+    const proc = this.process(pid);
+    mshareUnlink(this, proc, name);
+    this.resyncLayout(proc);
   }
 
   /** The msharefs read: start and size, with owner, mode and reference count. */
@@ -149,7 +265,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     checkU64(addr, 'addr');
     const code = checkKind(kind);
     const page = addr >= this.geometry.userLimitBytes ? this.geometry.userLimitPages : pageOf(addr);
-    const r = this.path.access(proc, page, code);
+    const r = this.allocating(pid, () => this.path.access(proc, page, code));
     return { outcome: OUTCOME_NAMES[r & OUTCOME_MASK], synced: (r & SYNCED) !== 0 };
   }
 
@@ -160,7 +276,8 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   accessBatch(pid: number, kind: AccessKind, addrs: Uint8Array, out?: Uint8Array): AccessCounts {
     const proc = this.process(pid);
     const code = checkKind(kind);
-    return accessBatch(this.path, proc, code, addrs, batchLength(addrs, out), out);
+    const n = batchLength(addrs, out);
+    return this.allocating(pid, () => accessBatch(this.path, proc, code, addrs, n, out));
   }
 
   /** Accesses every stride-th page of [addr, addr+length). Cost grows with tables, not pages. */
@@ -171,7 +288,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     const code = checkKind(kind);
     const pages = touchPages(addr, length, stridePages);
     if (pages === null) return AccessCounts.zero();
-    return touchRange(this, proc, pages[0], pages[1], code, stridePages);
+    return this.allocating(pid, () => touchRange(this, proc, pages[0], pages[1], code, stridePages));
   }
 
   // ---- /proc ---------------------------------------------------------------------------------

@@ -16,12 +16,20 @@ export interface KernelOptions {
    * PGD). The mshare alignment is the span of one entry at this level.
    */
   linkLevel?: number;
+  /** The machine's memory in bytes (memory.ts); unset or Infinity: unlimited. */
+  machineMemoryBytes?: number;
+  /** Charged per process at spawn (kernel stack, task and mm, session memory); default 0. */
+  processBaseBytes?: number;
+  /** The clock of OOM events (ns since the epoch); default Date.now(). */
+  now?: () => bigint;
 }
 
 export interface SpawnOptions {
   uid: number;
   gid: number;
   comm?: string;
+  /** oom_score_adj, -1000 (never chosen) .. 1000; default 0. */
+  oomScoreAdj?: number;
 }
 
 export interface AccessResult {

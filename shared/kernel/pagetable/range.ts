@@ -255,3 +255,45 @@ export function freeAllTables(tree: PageTree): void {
   tree.invalidate();
   for (let i = 0; i < ENTRIES; i++) freeEntry(tree, tree.root, i, tree.top - 1);
 }
+
+/** Present pages of [start, end) (a walk of the tables, not of the pages, where they are FULL). */
+export function countPresent(tree: PageTree, start: number, end: number): number {
+  return end <= start ? 0 : countAt(tree, tree.root, tree.top, 0, start, end);
+}
+
+function countAt(tree: PageTree, node: DirTable, level: number, base: number, start: number, end: number): number {
+  const span = tree.span[level];
+  const lo = Math.max(0, Math.floor((start - base) / span));
+  const hi = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / span));
+  let n = 0;
+  for (let i = lo; i <= hi; i++) {
+    const child = node.children[i];
+    if (child === null) continue;
+    const cb = base + i * span;
+    const from = Math.max(cb, start);
+    const to = Math.min(cb + span, end);
+    if (child === FULL) n += to - from;
+    else if (child instanceof PmdTable) n += countPmd(child, cb, from, to);
+    else n += countAt(tree, child, level - 1, cb, from, to);
+  }
+  return n;
+}
+
+function countPmd(pmd: PmdTable, base: number, start: number, end: number): number {
+  const lo = Math.floor((start - base) / ENTRIES);
+  const hi = Math.floor((end - 1 - base) / ENTRIES);
+  let n = 0;
+  for (let i = lo; i <= hi; i++) {
+    const c = pmd.counts[i];
+    if (c === NO_TABLE) continue;
+    const cb = base + i * ENTRIES;
+    if (start <= cb && cb + ENTRIES <= end) {
+      n += c;
+      continue;
+    }
+    for (let p = Math.max(cb, start) - base, pe = Math.min(cb + ENTRIES, end) - base; p < pe; p++) {
+      n += (pmd.bits[p >>> 5] >>> (p & 31)) & 1;
+    }
+  }
+  return n;
+}
