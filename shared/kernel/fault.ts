@@ -17,7 +17,7 @@
  * an instruction fetch needs PROT_EXEC (NX).
  */
 import type { FaultCounters } from './counts.js';
-import type { Geometry } from './geometry.js';
+import { PAGE_SIZE, type Geometry } from './geometry.js';
 import type { Links } from './links.js';
 import type { MachineMemory } from './memory.js';
 import type { Process, Region } from './mm.js';
@@ -71,31 +71,24 @@ export interface FaultContext {
  * A minor fault's page, charged to machine memory before it is mapped in `tree` (absent there):
  * with sharing, a window's page goes in the host's tree and is shared memory; without, in the
  * process's tree, and is shared memory only the first time any process maps it (the region's
- * resident pages); anything else is the process's private page. When a table for it does not fit
- * the page's charge is undone, so a refusal leaves the counts whole.
+ * resident pages); anything else is the process's private page. The page and the tables on its
+ * path are reserved together first, so a refusal leaves nothing half-made.
  */
 export function faultIn(ctx: FaultContext, proc: Process, tree: PageTree, page: number, region: Region | null): void {
   const memory = ctx.memory;
-  if (region !== null && !ctx.sharing) {
-    const resident = region.resident ??= new PageTree(ctx.geometry, COUNTERFACTUAL);
-    if (!resident.isPresent(page)) {
-      memory.chargeShared(1);
-      resident.populate(page);
-    }
-    tree.populate(page);
-    return;
+  const resident = region !== null && !ctx.sharing ? region.resident ??= new PageTree(ctx.geometry, COUNTERFACTUAL) : null;
+  const data = resident === null || !resident.isPresent(page) ? 1 : 0;
+  // Room for the page and every table on its path at once (the OOM killer may run here), so that
+  // the allocations below cannot fail half-way.
+  if (memory.limited || memory.panicked) memory.reserve((data + tree.missingTables(page)) * PAGE_SIZE);
+  if (region === null) {
+    memory.chargePrivate(1);
+    proc.privatePages++;
+  } else if (data === 1) {
+    memory.chargeShared(1);
+    resident?.populate(page);
   }
-  const shared = region !== null;
-  if (shared) memory.chargeShared(1);
-  else memory.chargePrivate(1);
-  try {
-    tree.populate(page);
-  } catch (err) {
-    if (shared) memory.chargeShared(-1);
-    else memory.chargePrivate(-1);
-    throw err;
-  }
-  if (!shared) proc.privatePages++;
+  tree.populate(page);
 }
 
 /**

@@ -22,8 +22,8 @@ export type MemoryKind = (typeof MEMORY_KINDS)[number];
 const PAGE = PAGE_SIZE;
 
 export class MachineMemory extends TableMemory {
-  /** Bytes the machine has; Infinity when unlimited. */
-  readonly limitBytes: number;
+  /** Bytes the machine has; Infinity when unlimited (setLimit: a test's memory hot-unplug). */
+  limitBytes: number;
   /** Charged once per process at spawn. */
   readonly processBaseBytes: number;
   /** Table pages below the roots (the ledger's), and the roots (PGDs: one per mm that has one). */
@@ -49,6 +49,10 @@ export class MachineMemory extends TableMemory {
     super(levels);
     this.limitBytes = limitBytes;
     this.processBaseBytes = processBaseBytes;
+  }
+
+  setLimit(bytes: number): void {
+    this.limitBytes = bytes;
   }
 
   get limited(): boolean {

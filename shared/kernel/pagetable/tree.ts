@@ -261,6 +261,19 @@ export class PageTree {
     return node.children[this.index(page, level)];
   }
 
+  /** Table pages a populate of `page` would allocate: the missing tables on its path. */
+  missingTables(page: number): number {
+    let node = this.root;
+    for (let level = this.top; level > 2; level--) {
+      const child = node.children[this.index(page, level)];
+      if (child === FULL) return 0;
+      if (child === null) return level - 1;
+      if (child instanceof PmdTable) return child.counts[this.index(page, 2)] === NO_TABLE ? 1 : 0;
+      node = child;
+    }
+    return 0;
+  }
+
   /** The table of `level` (>= 2) on `page`'s path, allocating the path when `create`. */
   tableAt(level: number, page: number, create: true): PmdTable | DirTable;
   tableAt(level: number, page: number, create: boolean): PmdTable | DirTable | null;
