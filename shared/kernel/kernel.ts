@@ -198,7 +198,9 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   mmap(pid: number, addr: bigint, length: bigint, prot: number, flags: number, file = ''): bigint {
     this.layoutEpoch++;
     const proc = this.process(pid);
-    return this.allocating(pid, () => mmap(this, proc, mmapArgs(this.geometry, addr, length, prot, flags, file)));
+    const at = this.allocating(pid, () => mmap(this, proc, mmapArgs(this.geometry, addr, length, prot, flags, file)));
+    this.resyncLayout(proc); // MAP_FIXED over a mapping unmaps it first
+    return at;
   }
 
   munmap(pid: number, addr: bigint, length: bigint): void {

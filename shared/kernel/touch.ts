@@ -126,13 +126,17 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
         return;
       }
       if (ctx.sharing) {
-        const r = chargedFill(ctx, proc, region.host.tree, s, e, stride, region);
-        if (r.newly > 0 && hostIdBefore === 0 && allocatedAt < 0) allocatedAt = s;
-        counts.minorFault += r.newly;
-        counts.present += r.already;
-        const u = fill(proc.counterfactual, s, e, stride);
-        proc.counters.unsharedMinorFaults += u.newly;
-        ctx.totals.unsharedMinorFaults += u.newly;
+        // The counterfactual is filled piece by piece with the host, so a refusal stops both at one page.
+        const u = { newly: 0, already: 0 };
+        try {
+          const r = chargedFill(ctx, proc, region.host.tree, s, e, stride, region, u);
+          if (r.newly > 0 && hostIdBefore === 0 && allocatedAt < 0) allocatedAt = s;
+          counts.minorFault += r.newly;
+          counts.present += r.already;
+        } finally {
+          proc.counters.unsharedMinorFaults += u.newly;
+          ctx.totals.unsharedMinorFaults += u.newly;
+        }
       } else {
         fillPrivate(ctx, proc, s, e, stride, counts, region);
       }
@@ -175,13 +179,25 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
  * before it are populated and counted, nothing after, no table half-made.
  */
 function chargedFill(ctx: FaultContext, proc: Process, tree: PageTree, start: number, end: number, stride: number,
-  region: Region | null): FillCounts {
+  region: Region | null, shadow?: FillCounts): FillCounts {
   const counts = { newly: 0, already: 0 };
   const memory = ctx.memory;
+  const f: Filling = { ctx, proc, tree, stride, region, counts, shadow };
   if (!memory.limited || memory.fits(worstCase(ctx, tree, start, end, stride, region) * PAGE_SIZE)) {
-    fillPiece(ctx, proc, tree, start, end, stride, region, counts);
-  } else fillWithin(ctx, proc, tree, start, start, end, stride, region, counts, 3);
+    fillPiece(f, start, end);
+  } else fillWithin(f, start, start, end, 3);
   return counts;
+}
+
+/** One charged fill: where it goes, and what it counted (`shadow`: the process's counterfactual too). */
+interface Filling {
+  ctx: FaultContext;
+  proc: Process;
+  tree: PageTree;
+  stride: number;
+  region: Region | null;
+  counts: FillCounts;
+  shadow: FillCounts | undefined;
 }
 
 /** The pages of `tree` (or, without sharing, of the region's resident set) a fill's data lands in. */
@@ -190,8 +206,8 @@ function dataTree(ctx: FaultContext, tree: PageTree, region: Region | null): Pag
   return region.resident ??= new PageTree(ctx.geometry, COUNTERFACTUAL);
 }
 
-function fillPiece(ctx: FaultContext, proc: Process, tree: PageTree, s: number, e: number, stride: number,
-  region: Region | null, counts: FillCounts): void {
+function fillPiece(f: Filling, s: number, e: number): void {
+  const { ctx, proc, tree, stride, region, counts } = f;
   const memory = ctx.memory;
   const data = dataTree(ctx, tree, region);
   let charged = 0;
@@ -200,6 +216,7 @@ function fillPiece(ctx: FaultContext, proc: Process, tree: PageTree, s: number, 
   if (data === tree) charged = r.newly;
   counts.newly += r.newly;
   counts.already += r.already;
+  if (f.shadow !== undefined) f.shadow.newly += fill(proc.counterfactual, s, e, stride).newly;
   if (region !== null) {
     memory.chargeShared(charged);
   } else {
@@ -212,8 +229,8 @@ function fillPiece(ctx: FaultContext, proc: Process, tree: PageTree, s: number, 
  * Fills the series start, start+stride, ... within [from, end) in pieces aligned to the span of one
  * table of `level` (3: a PMD table's 1 GiB, 2: a PTE table's 2 MiB, 1: a page).
  */
-function fillWithin(ctx: FaultContext, proc: Process, tree: PageTree, start: number, from: number, end: number,
-  stride: number, region: Region | null, counts: FillCounts, level: number): void {
+function fillWithin(f: Filling, start: number, from: number, end: number, level: number): void {
+  const { ctx, proc, tree, stride, region, counts } = f;
   const piece = tree.span[level];
   const first = start + Math.ceil((from - start) / stride) * stride;
   for (let a = first; a < end;) {
@@ -224,10 +241,11 @@ function fillWithin(ctx: FaultContext, proc: Process, tree: PageTree, start: num
         faultIn(ctx, proc, tree, a, region);
         counts.newly++;
       }
+      if (f.shadow !== undefined && proc.counterfactual.populate(a)) f.shadow.newly++;
     } else if (ctx.memory.fits(worstCase(ctx, tree, a, b, stride, region) * PAGE_SIZE)) {
-      fillPiece(ctx, proc, tree, a, b, stride, region, counts);
+      fillPiece(f, a, b);
     } else {
-      fillWithin(ctx, proc, tree, start, a, b, stride, region, counts, level - 1);
+      fillWithin(f, start, a, b, level - 1);
     }
     a = start + Math.ceil((b - start) / stride) * stride;
   }
