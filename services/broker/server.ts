@@ -68,7 +68,10 @@ export const GRPC_SERVER_OPTIONS: grpc.ServerOptions = Object.freeze({
 
 export function buildBroker(deps: BrokerDeps): Broker {
   const { config } = deps;
-  const kernel = deps.kernel ?? new Kernel({ geometry: config.geometry, sharing: config.sharing });
+  const kernel = deps.kernel ?? new Kernel({
+    geometry: config.geometry, sharing: config.sharing, machineMemoryBytes: config.machineMemoryBytes,
+    processBaseBytes: config.processBaseBytes,
+  });
   const baseline = seedBaseline(config.baselineClients, config.baselineSgaBytes);
   const { packageDefinition, proto } = loadBrokerProto();
 

@@ -124,6 +124,10 @@ export function windowFor(geometry: Pick<GeometryInfo, 'mshareAlignment' | 'user
 export class Worker {
   readonly metrics: WorkerMetrics;
   readonly progress: WorkerProgress = { spawned: 0, attached: 0, done: 0, accesses: 0 };
+  /** Pattern processes whose pattern finished (less those killed since). */
+  readonly completed = new Set<number>();
+  /** Processes the OOM killer ended (learnt from ESRCH or the session). */
+  readonly killed = new Set<number>();
   /** What the broker answered this worker's accesses. */
   readonly totals: AccessCounts = AccessCounts.zero();
   geometry: GeometryInfo | undefined;
@@ -223,8 +227,18 @@ export class Worker {
       case 'sequential':
         await pool(this.patternPids.length, this.opts.concurrency, async (i) => {
           this.checkRunning();
-          const c = await this.rpc('Touch', () => this.client.touch(this.patternPids[i], window.start, BigInt(spanBytes), 'write'));
+          const pid = this.patternPids[i];
+          let c;
+          try {
+            c = await this.rpc('Touch', () => this.client.touch(pid, window.start, BigInt(spanBytes), 'write'));
+          } catch (err) {
+            // The OOM killer chose this process during its own touch: not completed; the others go on.
+            if (!isKilled(err)) throw err;
+            this.markKilled(pid);
+            return;
+          }
           this.count(c, AccessCounts.total(c));
+          this.completed.add(pid);
           this.progress.done++;
         });
         break;
@@ -238,12 +252,32 @@ export class Worker {
     return this.totals;
   }
 
+  /** A process the OOM killer ended: not completed, no longer live. */
+  markKilled(pid: number): void {
+    if (!this.live.delete(pid)) return;
+    this.killed.add(pid);
+    this.completed.delete(pid);
+    this.metrics.processes.set(this.live.size);
+  }
+
+  /** Pattern processes that finished and are alive (as far as this worker has learnt). */
+  get completedAlive(): number {
+    return this.completed.size;
+  }
+
   /** ProcStatus of every live process, summed: the creator apart from the pattern processes. */
   async usage(): Promise<WorkerUsage> {
     const out: WorkerUsage = { pattern: UsageFigures.zero(), creator: UsageFigures.zero() };
     const pids = this.pids;
     await pool(pids.length, this.opts.concurrency, async (i) => {
-      const s = await this.rpc('ProcStatus', () => this.client.procStatus(pids[i]));
+      let s;
+      try {
+        s = await this.rpc('ProcStatus', () => this.client.procStatus(pids[i]));
+      } catch (err) {
+        if (!isKilled(err)) throw err;
+        this.markKilled(pids[i]); // killed by the OOM killer after it finished
+        return;
+      }
       UsageFigures.add(pids[i] === this.creatorPid ? out.creator : out.pattern, {
         processes: 1,
         pagetableBytes: s.vmpteBytes + s.pgdBytes,
@@ -442,6 +476,11 @@ class Inflight {
   async drain(): Promise<void> {
     while (this.pending.length > 0) await this.pending.shift();
   }
+}
+
+/** ESRCH from a call on a process this worker still thought live: the OOM killer ended it. */
+function isKilled(err: unknown): boolean {
+  return err instanceof KernelError && err.errno === 'ESRCH';
 }
 
 function ignoreKernelError(err: unknown): void {

@@ -129,15 +129,16 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
       this.memory.panicked = true;
       throw new KernelError('ENOMEM', 'Out of memory and no killable processes... System is deadlocked on memory');
     }
-    const event = oomEvent(victim, this.current, this.now());
     if (victim.pid === this.current) throw new OomKilled(victim.pid);
-    this.exit(victim.pid);
-    this.recordKill(event);
+    this.kill(victim, this.current);
   }
 
-  private recordKill(event: OomEvent): void {
+  /** The victim exits: its mappings and private tables go; shared memory and references stay. */
+  private kill(victim: Process, allocatingPid: number): void {
+    const event = oomEvent(victim, allocatingPid, this.now());
     this.oomEvents.push(event);
-    this.onOomKill?.(event);
+    this.onOomKill?.(event); // before the exit: a listener still sees the victim
+    this.exit(victim.pid);
   }
 
   /**
@@ -151,11 +152,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     } catch (err) {
       if (!(err instanceof OomKilled)) throw err;
       const victim = this.processes.get(err.pid);
-      if (victim !== undefined) {
-        const event = oomEvent(victim, err.pid, this.now());
-        this.exit(err.pid);
-        this.recordKill(event);
-      }
+      if (victim !== undefined) this.kill(victim, err.pid);
       throw new KernelError('ESRCH', `pid ${err.pid} was killed by the OOM killer`);
     } finally {
       this.current = 0;
