@@ -196,7 +196,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     this.layoutEpoch++;
     const proc = this.process(pid);
     const at = this.allocating(pid, () => mmap(this, proc, mmapArgs(this.geometry, addr, length, prot, flags, file)));
-    this.resyncLayout(proc); // MAP_FIXED over a mapping unmaps it first
+    this.resyncLayout(proc, at, length); // MAP_FIXED over a mapping unmaps it first
     return at;
   }
 
@@ -206,13 +206,23 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     const [start, end] = userRange(this.geometry, addr, length, 'munmap');
     if (start === end) throw einval('length is 0');
     munmap(this, proc, start, end);
-    this.resyncLayout(proc);
+    this.resyncLayout(proc, addr, length);
   }
 
-  /** After a layout change: the caller's and its regions' mappers' private pages, the shared pages. */
-  private resyncLayout(proc: Process): void {
+  /**
+   * After a layout change: the caller's private pages, those of every mapper of a window the
+   * change fell in (addr, length), and the shared pages.
+   */
+  private resyncLayout(proc: Process, addr?: bigint, length?: bigint): void {
     this.resyncPrivate(proc);
-    for (const w of proc.windows) for (const p of w.window.mappers) if (p !== proc) this.resyncPrivate(p);
+    if (addr !== undefined && length !== undefined && !this.sharing) {
+      const start = Number(addr >> BigInt(PAGE_SHIFT));
+      const end = start + Number((length + BigInt(PAGE_SIZE) - 1n) >> BigInt(PAGE_SHIFT));
+      for (const w of proc.windows) {
+        if (w.end <= start || w.start >= end) continue;
+        for (const p of w.window.mappers) if (p !== proc) this.resyncPrivate(p);
+      }
+    }
     this.resyncShared();
   }
 
