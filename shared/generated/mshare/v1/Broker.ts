@@ -38,7 +38,9 @@ import type { TouchResponse as _mshare_v1_TouchResponse, TouchResponse__Output a
 export interface BrokerClient extends grpc.Client {
   /**
    * One access by a process, following the fault path. The outcome is a result, not an error.
-   * Errors: ESRCH, EINVAL.
+   * A fault that needs memory the machine lacks runs the OOM killer; a caller it kills gets ESRCH.
+   * Errors: ESRCH (no such process, or the OOM killer chose the caller), EINVAL, ENOMEM (the
+   * machine has panicked out of memory).
    */
   Access(argument: _mshare_v1_AccessRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_AccessResponse__Output>): grpc.ClientUnaryCall;
   Access(argument: _mshare_v1_AccessRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_AccessResponse__Output>): grpc.ClientUnaryCall;
@@ -46,7 +48,9 @@ export interface BrokerClient extends grpc.Client {
   Access(argument: _mshare_v1_AccessRequest, callback: grpc.requestCallback<_mshare_v1_AccessResponse__Output>): grpc.ClientUnaryCall;
   /**
    * One access by a process, following the fault path. The outcome is a result, not an error.
-   * Errors: ESRCH, EINVAL.
+   * A fault that needs memory the machine lacks runs the OOM killer; a caller it kills gets ESRCH.
+   * Errors: ESRCH (no such process, or the OOM killer chose the caller), EINVAL, ENOMEM (the
+   * machine has panicked out of memory).
    */
   access(argument: _mshare_v1_AccessRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_AccessResponse__Output>): grpc.ClientUnaryCall;
   access(argument: _mshare_v1_AccessRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_AccessResponse__Output>): grpc.ClientUnaryCall;
@@ -57,7 +61,7 @@ export interface BrokerClient extends grpc.Client {
    * Batched accesses: each request is one batch of addresses for one pid and kind, each reply
    * the outcome of every address of that batch, in order. A malformed batch or a kernel error
    * ends the stream with that error (errors as for Access); batches before it were applied.
-   * Errors: ESRCH, EINVAL.
+   * Errors: ESRCH, EINVAL, ENOMEM.
    */
   AccessStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessBatchRequest, _mshare_v1_AccessBatchResponse__Output>;
   AccessStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessBatchRequest, _mshare_v1_AccessBatchResponse__Output>;
@@ -65,7 +69,7 @@ export interface BrokerClient extends grpc.Client {
    * Batched accesses: each request is one batch of addresses for one pid and kind, each reply
    * the outcome of every address of that batch, in order. A malformed batch or a kernel error
    * ends the stream with that error (errors as for Access); batches before it were applied.
-   * Errors: ESRCH, EINVAL.
+   * Errors: ESRCH, EINVAL, ENOMEM.
    */
   accessStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessBatchRequest, _mshare_v1_AccessBatchResponse__Output>;
   accessStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessBatchRequest, _mshare_v1_AccessBatchResponse__Output>;
@@ -178,7 +182,8 @@ export interface BrokerClient extends grpc.Client {
    * Errors: ESRCH; EEXIST (O_CREAT|O_EXCL on an existing name); ENOENT (no O_CREAT, no such
    * name); EACCES (mode forbids the requested access); EPERM (more access than the creator
    * asked for); EINVAL (alignment, range, a VMA crossing the range's edge, an attacher with an
-   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes).
+   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes); ENOMEM (a new host's
+   * PGD after the machine has panicked out of memory).
    */
   Mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
   Mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
@@ -190,7 +195,8 @@ export interface BrokerClient extends grpc.Client {
    * Errors: ESRCH; EEXIST (O_CREAT|O_EXCL on an existing name); ENOENT (no O_CREAT, no such
    * name); EACCES (mode forbids the requested access); EPERM (more access than the creator
    * asked for); EINVAL (alignment, range, a VMA crossing the range's edge, an attacher with an
-   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes).
+   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes); ENOMEM (a new host's
+   * PGD after the machine has panicked out of memory).
    */
   mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
   mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
@@ -289,7 +295,9 @@ export interface BrokerClient extends grpc.Client {
   /**
    * Creates a process with an empty address space. With session_id, the process belongs to that
    * session and exits when the session's stream has ended (after the grace period).
-   * Errors: ENOENT (no open session with that id), EINVAL.
+   * oom_score_adj (-1000 .. 1000) weighs the process for the OOM killer; -1000: never chosen.
+   * Errors: ENOENT (no open session with that id), EINVAL, ENOMEM (the machine has panicked out
+   * of memory).
    */
   Spawn(argument: _mshare_v1_SpawnRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
   Spawn(argument: _mshare_v1_SpawnRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
@@ -298,7 +306,9 @@ export interface BrokerClient extends grpc.Client {
   /**
    * Creates a process with an empty address space. With session_id, the process belongs to that
    * session and exits when the session's stream has ended (after the grace period).
-   * Errors: ENOENT (no open session with that id), EINVAL.
+   * oom_score_adj (-1000 .. 1000) weighs the process for the OOM killer; -1000: never chosen.
+   * Errors: ENOENT (no open session with that id), EINVAL, ENOMEM (the machine has panicked out
+   * of memory).
    */
   spawn(argument: _mshare_v1_SpawnRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
   spawn(argument: _mshare_v1_SpawnRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
@@ -306,16 +316,18 @@ export interface BrokerClient extends grpc.Client {
   spawn(argument: _mshare_v1_SpawnRequest, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Accesses every stride_pages-th page of [addr, addr + length). Counts per outcome.
-   * Errors: ESRCH, EINVAL.
+   * Accesses every stride_pages-th page of [addr, addr + length). Counts per outcome. A refusal
+   * stops it between two pages: those before stay populated and counted.
+   * Errors: ESRCH (as for Access), EINVAL, ENOMEM (as for Access).
    */
   Touch(argument: _mshare_v1_TouchRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_TouchResponse__Output>): grpc.ClientUnaryCall;
   Touch(argument: _mshare_v1_TouchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_TouchResponse__Output>): grpc.ClientUnaryCall;
   Touch(argument: _mshare_v1_TouchRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_TouchResponse__Output>): grpc.ClientUnaryCall;
   Touch(argument: _mshare_v1_TouchRequest, callback: grpc.requestCallback<_mshare_v1_TouchResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Accesses every stride_pages-th page of [addr, addr + length). Counts per outcome.
-   * Errors: ESRCH, EINVAL.
+   * Accesses every stride_pages-th page of [addr, addr + length). Counts per outcome. A refusal
+   * stops it between two pages: those before stay populated and counted.
+   * Errors: ESRCH (as for Access), EINVAL, ENOMEM (as for Access).
    */
   touch(argument: _mshare_v1_TouchRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_TouchResponse__Output>): grpc.ClientUnaryCall;
   touch(argument: _mshare_v1_TouchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_TouchResponse__Output>): grpc.ClientUnaryCall;
@@ -327,7 +339,9 @@ export interface BrokerClient extends grpc.Client {
 export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
   /**
    * One access by a process, following the fault path. The outcome is a result, not an error.
-   * Errors: ESRCH, EINVAL.
+   * A fault that needs memory the machine lacks runs the OOM killer; a caller it kills gets ESRCH.
+   * Errors: ESRCH (no such process, or the OOM killer chose the caller), EINVAL, ENOMEM (the
+   * machine has panicked out of memory).
    */
   Access: grpc.handleUnaryCall<_mshare_v1_AccessRequest__Output, _mshare_v1_AccessResponse>;
   
@@ -335,7 +349,7 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
    * Batched accesses: each request is one batch of addresses for one pid and kind, each reply
    * the outcome of every address of that batch, in order. A malformed batch or a kernel error
    * ends the stream with that error (errors as for Access); batches before it were applied.
-   * Errors: ESRCH, EINVAL.
+   * Errors: ESRCH, EINVAL, ENOMEM.
    */
   AccessStream: grpc.handleBidiStreamingCall<_mshare_v1_AccessBatchRequest__Output, _mshare_v1_AccessBatchResponse>;
   
@@ -381,7 +395,8 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
    * Errors: ESRCH; EEXIST (O_CREAT|O_EXCL on an existing name); ENOENT (no O_CREAT, no such
    * name); EACCES (mode forbids the requested access); EPERM (more access than the creator
    * asked for); EINVAL (alignment, range, a VMA crossing the range's edge, an attacher with an
-   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes).
+   * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes); ENOMEM (a new host's
+   * PGD after the machine has panicked out of memory).
    */
   Mshare: grpc.handleUnaryCall<_mshare_v1_MshareRequest__Output, _mshare_v1_MshareResponse>;
   
@@ -422,13 +437,16 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
   /**
    * Creates a process with an empty address space. With session_id, the process belongs to that
    * session and exits when the session's stream has ended (after the grace period).
-   * Errors: ENOENT (no open session with that id), EINVAL.
+   * oom_score_adj (-1000 .. 1000) weighs the process for the OOM killer; -1000: never chosen.
+   * Errors: ENOENT (no open session with that id), EINVAL, ENOMEM (the machine has panicked out
+   * of memory).
    */
   Spawn: grpc.handleUnaryCall<_mshare_v1_SpawnRequest__Output, _mshare_v1_SpawnResponse>;
   
   /**
-   * Accesses every stride_pages-th page of [addr, addr + length). Counts per outcome.
-   * Errors: ESRCH, EINVAL.
+   * Accesses every stride_pages-th page of [addr, addr + length). Counts per outcome. A refusal
+   * stops it between two pages: those before stay populated and counted.
+   * Errors: ESRCH (as for Access), EINVAL, ENOMEM (as for Access).
    */
   Touch: grpc.handleUnaryCall<_mshare_v1_TouchRequest__Output, _mshare_v1_TouchResponse>;
   
