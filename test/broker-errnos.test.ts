@@ -221,6 +221,7 @@ describe('errnos per RPC (shared/grpc/errnos.ts)', () => {
       Session: {
         EINVAL: streamCase('Session', () => ({ ping: { nonce: '1' } })),
       },
+      ListOomEvents: {},
     };
 
     it('has one case for each pair of the table, and none besides', () => {

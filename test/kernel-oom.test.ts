@@ -71,9 +71,9 @@ describe('machine memory and the OOM killer', () => {
     assert.equal(fit, 63);
     let firstKill: { victim: number; allocating: number; completedBefore: number } | undefined;
     let completedSoFar = 0;
-    k.onOomKill = (e) => {
+    k.onOomKill((e) => {
       firstKill ??= { victim: e.pid, allocating: e.allocatingPid, completedBefore: completedSoFar };
-    };
+    });
     const completed: number[] = [];
     for (const pid of pids) {
       k.touch(pid, WINDOW, BigInt(sga), 'write');

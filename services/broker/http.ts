@@ -10,7 +10,7 @@ import type { Kernel } from '../../shared/kernel/kernel.js';
 import { addHealthRoute, addMetricsRoute, addReadyRoute, createHttpApp } from '../../shared/http.js';
 import type { LogLevel } from '../../shared/log.js';
 import type { BrokerMetrics } from './metrics.js';
-import { encodeRegion } from '../../shared/grpc/wire.js';
+import { encodeOomEvent, encodeRegion } from '../../shared/grpc/wire.js';
 
 export const BROKER_SERVICE = 'mshare-broker';
 
@@ -34,6 +34,8 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   addMetricsRoute(app, metrics);
   addHealthRoute(app);
   addReadyRoute(app, deps.isReady, () => 'shutting down');
+
+  app.get('/oom', async () => ({ events: kernel.oomEvents.map(encodeOomEvent), panicked: kernel.panicked }));
 
   app.get('/msharefs', async () => ({ regions: kernel.listRegions().map(encodeRegion) }));
 

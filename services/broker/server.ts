@@ -21,9 +21,10 @@ import type { RpcName } from '../../shared/grpc/errnos.js';
 import { statusFromError } from '../../shared/grpc/status.js';
 import {
   decodeBatch, decodeBits, decodeKind, decodePid, decodeStride, decodeU64, encodeAccessResult, encodeAccounting,
-  encodeBatchResult, encodeGeometry, encodeProcStatus, encodeRegion, encodeTouchResult, encodeU64,
+  encodeBatchResult, encodeGeometry, encodeOomEvent, encodeProcStatus, encodeRegion, encodeTouchResult, encodeU64, oomKillReason,
 } from '../../shared/grpc/wire.js';
 import type { BrokerHandlers } from '../../shared/generated/mshare/v1/Broker.js';
+import type { SessionResponse } from '../../shared/generated/mshare/v1/SessionResponse.js';
 import type { Config } from './config.js';
 import { createMetrics, type BrokerMetrics } from './metrics.js';
 import { Sessions } from './sessions.js';
@@ -99,6 +100,14 @@ export function buildBroker(deps: BrokerDeps): Broker {
       logger().info({ session: session.id, client: session.clientName, exited }, 'session expired');
     },
   });
+  // The OOM killer's kills, told to the session of the victim (SessionResponse.killed).
+  const sessionStreams = new Map<string, (res: SessionResponse) => void>();
+  kernel.onOomKill((event) => {
+    const id = sessions.sessionOf(event.pid);
+    sessions.forgetProcess(event.pid);
+    if (id !== undefined) sessionStreams.get(id)?.({ killed: { pid: event.pid, reason: oomKillReason(event) } });
+    logger().warn({ pid: event.pid, comm: event.comm, allocatingPid: event.allocatingPid }, 'out of memory: process killed');
+  });
   const metrics = createMetrics({
     kernel, baseline, sessions: () => sessions.counts(), defaultMetrics: deps.defaultMetrics,
   });
@@ -135,11 +144,12 @@ export function buildBroker(deps: BrokerDeps): Broker {
    * failed request ends the stream with its status; replies are written with backpressure.
    */
   function bidi<Req, Res>(
-    method: RpcName, syscall: string | null, open: () => { reply(req: Req): Res; ended?(): void },
+    method: RpcName, syscall: string | null, open: (push: (res: Res) => void) => { reply(req: Req): Res; ended?(): void },
   ): grpc.handleBidiStreamingCall<Req, Res> {
     return (call) => {
       const end = metrics.startRpc('bidi_stream', method);
-      const stream = open();
+      // A reply the stream sends unasked (Session's `killed`).
+      const stream = open((res) => { if (!finished) call.write(res); });
       let finished = false;
       const finish = (code: grpc.status) => {
         if (finished) return;
@@ -204,7 +214,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
         if (sessionId === '') throw new KernelError('EINVAL', 'session_id is empty');
         sessions.checkOpen(sessionId);
       }
-      const pid = kernel.spawn({ uid: req.uid, gid: req.gid, comm: req.comm });
+      const pid = kernel.spawn({ uid: req.uid, gid: req.gid, comm: req.comm, oomScoreAdj: req.oom_score_adj ?? 0 });
       if (sessionId !== undefined) sessions.addProcess(sessionId, pid);
       return { pid };
     }),
@@ -271,6 +281,8 @@ export function buildBroker(deps: BrokerDeps): Broker {
 
     GetAccounting: unary('GetAccounting', null, () => encodeAccounting({ ...kernel.accounting(), baseline })),
 
+    ListOomEvents: unary('ListOomEvents', null, () => ({ events: kernel.oomEvents.map(encodeOomEvent) })),
+
     AccessStream: bidi('AccessStream', 'access_batch', () => ({
       reply(req) {
         const { pid, kind, addrs } = decodeBatch(req);
@@ -279,13 +291,14 @@ export function buildBroker(deps: BrokerDeps): Broker {
       },
     })),
 
-    Session: bidi('Session', null, () => {
+    Session: bidi('Session', null, (push) => {
       let sessionId: string | undefined;
       return {
         reply(req) {
           if (req.msg === 'open' && sessionId === undefined) {
             const session = sessions.open(req.open?.client_name ?? '');
             sessionId = session.id;
+            sessionStreams.set(session.id, push);
             logger().info({ session: session.id, client: session.clientName }, 'session opened');
             return { opened: { session_id: session.id, grace_ms: sessions.graceMs } };
           }
@@ -293,7 +306,10 @@ export function buildBroker(deps: BrokerDeps): Broker {
           throw new KernelError('EINVAL', sessionId === undefined ? 'the first Session request must be open' : 'a session is opened once');
         },
         ended() {
-          if (sessionId) sessions.end(sessionId);
+          if (sessionId) {
+            sessionStreams.delete(sessionId);
+            sessions.end(sessionId);
+          }
         },
       };
     }),

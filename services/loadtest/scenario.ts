@@ -90,13 +90,11 @@ async function runOnce(o: ScenarioOptions, sharing: boolean, label: string): Pro
   // `sequential` these are exactly the clients whose one Touch had finished.
   let firstKillAt: number | null = null;
   const kernel = embedded?.broker.kernel;
-  if (kernel) {
-    kernel.onOomKill = () => {
-      if (firstKillAt !== null) return;
-      const creator = donor.creatorPid;
-      firstKillAt = kernel.pids().filter((p) => p !== creator && kernel.procStatus(p).unsharedMinorFaults > 0).length;
-    };
-  }
+  const stopListening = kernel?.onOomKill(() => {
+    if (firstKillAt !== null) return;
+    const creator = donor.creatorPid;
+    firstKillAt = kernel.pids().filter((p) => p !== creator && kernel.procStatus(p).unsharedMinorFaults > 0).length;
+  });
   let phase = 'starting';
   const progressLine = () => {
     const sum = (k: 'spawned' | 'attached' | 'done' | 'accesses') => clients.reduce((s, w) => s + w.progress[k], 0);
@@ -162,7 +160,7 @@ async function runOnce(o: ScenarioOptions, sharing: boolean, label: string): Pro
     };
   } finally {
     clearInterval(ticker);
-    if (kernel) kernel.onOomKill = undefined;
+    stopListening?.();
     await Promise.allSettled(clients.map((w) => w.stop()));
     await donor.stop().catch(() => {});
     client.close();

@@ -184,6 +184,7 @@ export class Worker {
       this.checkRunning();
     }
     this.session = session;
+    session.onKilled((pid) => this.markKilled(pid));
     // The broker ends a session's processes when its stream ends: a worker that did not close it
     // itself has nothing left to run (the broker restarted or went away).
     void session.ended.then(() => {

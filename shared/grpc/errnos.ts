@@ -31,6 +31,7 @@ export const RPC_ERRNOS = Object.freeze({
   ProcStatus: ['ESRCH', 'EINVAL'],
   GetAccounting: [],
   Session: ['EINVAL'],
+  ListOomEvents: [],
 } as const satisfies Record<string, readonly ErrnoName[]>);
 
 /** An RPC of mshare.v1.Broker, by its proto name. */

@@ -43,8 +43,8 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   readonly memory: MachineMemory;
   /** Every OOM kill, oldest first (the kernel log's "Killed process"). */
   readonly oomEvents: OomEvent[] = [];
-  /** Called after each kill (the broker tells the session; the load test notes the first). */
-  onOomKill: ((event: OomEvent) => void) | undefined;
+  /** Told of each kill before the victim exits (the broker tells its session; the load test notes the first). */
+  private readonly oomListeners = new Set<(event: OomEvent) => void>();
   /** The process whose call is running (0: none, as at Spawn): the OOM killer's allocating task. */
   private current = 0;
   private readonly now: () => bigint;
@@ -113,6 +113,12 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
 
   // ---- machine memory and the OOM killer ---------------------------------------------------
 
+  /** Calls `listener` on every OOM kill, before the victim exits; returns its removal. */
+  onOomKill(listener: (event: OomEvent) => void): () => void {
+    this.oomListeners.add(listener);
+    return () => this.oomListeners.delete(listener);
+  }
+
   /** Whether the machine has panicked out of memory: every allocating call is then ENOMEM. */
   get panicked(): boolean {
     return this.memory.panicked;
@@ -137,7 +143,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   private kill(victim: Process, allocatingPid: number): void {
     const event = oomEvent(victim, allocatingPid, this.now());
     this.oomEvents.push(event);
-    this.onOomKill?.(event); // before the exit: a listener still sees the victim
+    for (const listener of this.oomListeners) listener(event); // before the exit: the victim is still there
     this.exit(victim.pid);
   }
 

@@ -12,6 +12,8 @@ import type { GetAccountingRequest as _mshare_v1_GetAccountingRequest, GetAccoun
 import type { GetAccountingResponse as _mshare_v1_GetAccountingResponse, GetAccountingResponse__Output as _mshare_v1_GetAccountingResponse__Output } from '../../mshare/v1/GetAccountingResponse.js';
 import type { GetGeometryRequest as _mshare_v1_GetGeometryRequest, GetGeometryRequest__Output as _mshare_v1_GetGeometryRequest__Output } from '../../mshare/v1/GetGeometryRequest.js';
 import type { GetGeometryResponse as _mshare_v1_GetGeometryResponse, GetGeometryResponse__Output as _mshare_v1_GetGeometryResponse__Output } from '../../mshare/v1/GetGeometryResponse.js';
+import type { ListOomEventsRequest as _mshare_v1_ListOomEventsRequest, ListOomEventsRequest__Output as _mshare_v1_ListOomEventsRequest__Output } from '../../mshare/v1/ListOomEventsRequest.js';
+import type { ListOomEventsResponse as _mshare_v1_ListOomEventsResponse, ListOomEventsResponse__Output as _mshare_v1_ListOomEventsResponse__Output } from '../../mshare/v1/ListOomEventsResponse.js';
 import type { ListRegionsRequest as _mshare_v1_ListRegionsRequest, ListRegionsRequest__Output as _mshare_v1_ListRegionsRequest__Output } from '../../mshare/v1/ListRegionsRequest.js';
 import type { ListRegionsResponse as _mshare_v1_ListRegionsResponse, ListRegionsResponse__Output as _mshare_v1_ListRegionsResponse__Output } from '../../mshare/v1/ListRegionsResponse.js';
 import type { MmapRequest as _mshare_v1_MmapRequest, MmapRequest__Output as _mshare_v1_MmapRequest__Output } from '../../mshare/v1/MmapRequest.js';
@@ -122,6 +124,21 @@ export interface BrokerClient extends grpc.Client {
   getGeometry(argument: _mshare_v1_GetGeometryRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_GetGeometryResponse__Output>): grpc.ClientUnaryCall;
   getGeometry(argument: _mshare_v1_GetGeometryRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_GetGeometryResponse__Output>): grpc.ClientUnaryCall;
   getGeometry(argument: _mshare_v1_GetGeometryRequest, callback: grpc.requestCallback<_mshare_v1_GetGeometryResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Every OOM kill since the broker started, oldest first (also GET /oom). No errors.
+   */
+  ListOomEvents(argument: _mshare_v1_ListOomEventsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_ListOomEventsResponse__Output>): grpc.ClientUnaryCall;
+  ListOomEvents(argument: _mshare_v1_ListOomEventsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_ListOomEventsResponse__Output>): grpc.ClientUnaryCall;
+  ListOomEvents(argument: _mshare_v1_ListOomEventsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_ListOomEventsResponse__Output>): grpc.ClientUnaryCall;
+  ListOomEvents(argument: _mshare_v1_ListOomEventsRequest, callback: grpc.requestCallback<_mshare_v1_ListOomEventsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Every OOM kill since the broker started, oldest first (also GET /oom). No errors.
+   */
+  listOomEvents(argument: _mshare_v1_ListOomEventsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_ListOomEventsResponse__Output>): grpc.ClientUnaryCall;
+  listOomEvents(argument: _mshare_v1_ListOomEventsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_ListOomEventsResponse__Output>): grpc.ClientUnaryCall;
+  listOomEvents(argument: _mshare_v1_ListOomEventsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_ListOomEventsResponse__Output>): grpc.ClientUnaryCall;
+  listOomEvents(argument: _mshare_v1_ListOomEventsRequest, callback: grpc.requestCallback<_mshare_v1_ListOomEventsResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * The msharefs namespace: every named region. No errors.
@@ -371,6 +388,11 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
   GetGeometry: grpc.handleUnaryCall<_mshare_v1_GetGeometryRequest__Output, _mshare_v1_GetGeometryResponse>;
   
   /**
+   * Every OOM kill since the broker started, oldest first (also GET /oom). No errors.
+   */
+  ListOomEvents: grpc.handleUnaryCall<_mshare_v1_ListOomEventsRequest__Output, _mshare_v1_ListOomEventsResponse>;
+  
+  /**
    * The msharefs namespace: every named region. No errors.
    */
   ListRegions: grpc.handleUnaryCall<_mshare_v1_ListRegionsRequest__Output, _mshare_v1_ListRegionsResponse>;
@@ -458,6 +480,7 @@ export interface BrokerDefinition extends grpc.ServiceDefinition {
   Exit: MethodDefinition<_mshare_v1_ExitRequest, _mshare_v1_ExitResponse, _mshare_v1_ExitRequest__Output, _mshare_v1_ExitResponse__Output>
   GetAccounting: MethodDefinition<_mshare_v1_GetAccountingRequest, _mshare_v1_GetAccountingResponse, _mshare_v1_GetAccountingRequest__Output, _mshare_v1_GetAccountingResponse__Output>
   GetGeometry: MethodDefinition<_mshare_v1_GetGeometryRequest, _mshare_v1_GetGeometryResponse, _mshare_v1_GetGeometryRequest__Output, _mshare_v1_GetGeometryResponse__Output>
+  ListOomEvents: MethodDefinition<_mshare_v1_ListOomEventsRequest, _mshare_v1_ListOomEventsResponse, _mshare_v1_ListOomEventsRequest__Output, _mshare_v1_ListOomEventsResponse__Output>
   ListRegions: MethodDefinition<_mshare_v1_ListRegionsRequest, _mshare_v1_ListRegionsResponse, _mshare_v1_ListRegionsRequest__Output, _mshare_v1_ListRegionsResponse__Output>
   Mmap: MethodDefinition<_mshare_v1_MmapRequest, _mshare_v1_MmapResponse, _mshare_v1_MmapRequest__Output, _mshare_v1_MmapResponse__Output>
   Mprotect: MethodDefinition<_mshare_v1_MprotectRequest, _mshare_v1_MprotectResponse, _mshare_v1_MprotectRequest__Output, _mshare_v1_MprotectResponse__Output>

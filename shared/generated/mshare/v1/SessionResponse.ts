@@ -2,15 +2,24 @@
 
 import type { SessionOpened as _mshare_v1_SessionOpened, SessionOpened__Output as _mshare_v1_SessionOpened__Output } from '../../mshare/v1/SessionOpened.js';
 import type { SessionPong as _mshare_v1_SessionPong, SessionPong__Output as _mshare_v1_SessionPong__Output } from '../../mshare/v1/SessionPong.js';
+import type { SessionKilled as _mshare_v1_SessionKilled, SessionKilled__Output as _mshare_v1_SessionKilled__Output } from '../../mshare/v1/SessionKilled.js';
 
 export interface SessionResponse {
   'opened'?: (_mshare_v1_SessionOpened | null);
   'pong'?: (_mshare_v1_SessionPong | null);
-  'msg'?: "opened"|"pong";
+  /**
+   * Sent unasked when the OOM killer killed one of the session's processes.
+   */
+  'killed'?: (_mshare_v1_SessionKilled | null);
+  'msg'?: "opened"|"pong"|"killed";
 }
 
 export interface SessionResponse__Output {
   'opened'?: (_mshare_v1_SessionOpened__Output | null);
   'pong'?: (_mshare_v1_SessionPong__Output | null);
-  'msg'?: "opened"|"pong";
+  /**
+   * Sent unasked when the OOM killer killed one of the session's processes.
+   */
+  'killed'?: (_mshare_v1_SessionKilled__Output | null);
+  'msg'?: "opened"|"pong"|"killed";
 }

@@ -12,7 +12,12 @@ export interface SpawnRequest {
    * From Session's first reply: the process exits when that session ends.
    */
   'session_id'?: (string);
+  /**
+   * oom_score_adj: -1000 (never chosen by the OOM killer) .. 1000; unset: 0.
+   */
+  'oom_score_adj'?: (number);
   '_session_id'?: "session_id";
+  '_oom_score_adj'?: "oom_score_adj";
 }
 
 export interface SpawnRequest__Output {
@@ -26,5 +31,10 @@ export interface SpawnRequest__Output {
    * From Session's first reply: the process exits when that session ends.
    */
   'session_id'?: (string);
+  /**
+   * oom_score_adj: -1000 (never chosen by the OOM killer) .. 1000; unset: 0.
+   */
+  'oom_score_adj'?: (number);
   '_session_id'?: "session_id";
+  '_oom_score_adj'?: "oom_score_adj";
 }
