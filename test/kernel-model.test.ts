@@ -236,7 +236,7 @@ function run(sharing: boolean, ops: Op[]): void {
       case 'limit':
         // A few pages of room (op.stride: 1, 3, 512, 700) beyond what is in use.
         model.limit = model.usedPages() + op.stride;
-        k.memory.setLimit(model.limit * PAGE);
+        k.setMachineMemory(model.limit * PAGE);
         break;
       case 'touch': {
         let want;
@@ -294,7 +294,7 @@ function run(sharing: boolean, ops: Op[]): void {
     assert.equal(a.unsharedPagetableBytes / PAGE, unshared);
     assert.equal(a.savedBytes, a.unsharedPagetableBytes - a.pagetableBytes);
     assert.equal(k.memory.pages.reduce((x, y) => x + y, 0), actual - 3 + (sharing ? model.host.vmptePages() : 0), 'table memory ledger');
-    assert.equal(k.memory.used / PAGE, model.usedPages(), `machine memory after ${JSON.stringify(op)}`);
+    assert.equal(k.memoryUsedBytes() / PAGE, model.usedPages(), `machine memory after ${JSON.stringify(op)}`);
     assert.equal(k.panicked, model.panicked, 'panicked');
   }
 }

@@ -147,7 +147,7 @@ export function createMetrics(sources: MetricsSources): BrokerMetrics {
     name: 'mshare_memory_bytes', help: 'Machine memory in use by kind: pagetables (PGDs included), shared (once), private, base, hugetlb.',
     labelNames: ['kind'] as const, registers,
     collect() {
-      const byKind = kernel.memory.byKind();
+      const byKind = kernel.memoryByKind();
       for (const kind of MEMORY_KINDS) this.set({ kind }, byKind[kind]);
     },
   });

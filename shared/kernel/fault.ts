@@ -71,24 +71,48 @@ export interface FaultContext {
  * A minor fault's page, charged to machine memory before it is mapped in `tree` (absent there):
  * with sharing, a window's page goes in the host's tree and is shared memory; without, in the
  * process's tree, and is shared memory only the first time any process maps it (the region's
- * resident pages); anything else is the process's private page. The page and the tables on its
- * path are reserved together first, so a refusal leaves nothing half-made.
+ * resident pages); anything else is the process's private page. On a machine with a limit the
+ * page and the tables on its path are reserved together first, so a refusal leaves nothing
+ * half-made. Returns whether the page was absent (a minor fault).
  */
-export function faultIn(ctx: FaultContext, proc: Process, tree: PageTree, page: number, region: Region | null): void {
+export function faultIn(ctx: FaultContext, proc: Process, tree: PageTree, page: number, region: Region | null): boolean {
   const memory = ctx.memory;
-  const resident = region !== null && !ctx.sharing ? region.resident ??= new PageTree(ctx.geometry, COUNTERFACTUAL) : null;
-  const data = resident === null || !resident.isPresent(page) ? 1 : 0;
-  // Room for the page and every table on its path at once (the OOM killer may run here), so that
-  // the allocations below cannot fail half-way.
-  if (memory.limited || memory.panicked) memory.reserve((data + tree.missingTables(page)) * PAGE_SIZE);
-  if (region === null) {
-    memory.chargePrivate(1);
-    proc.privatePages++;
-  } else if (data === 1) {
-    memory.chargeShared(1);
-    resident?.populate(page);
+  if (!memory.limited) {
+    // Nothing can be refused: populate, then count. Without sharing a window's pages are shared
+    // memory counted once, which the kernel recounts on a read (Kernel.memoryByKind).
+    if (!tree.populate(page)) return false;
+    if (region === null) {
+      memory.privatePages++;
+      memory.used += PAGE_SIZE;
+      proc.privatePages++;
+    } else if (ctx.sharing) {
+      memory.sharedPages++;
+      memory.used += PAGE_SIZE;
+    }
+    return true;
+  }
+  if (tree.isPresent(page)) return false;
+  if (region !== null && !ctx.sharing) {
+    const resident = region.resident ??= new PageTree(ctx.geometry, COUNTERFACTUAL);
+    const data = resident.isPresent(page) ? 0 : 1;
+    // Room for the page and every table on its path at once (the OOM killer may run here), so
+    // that the allocations below cannot fail half-way.
+    memory.reserve((data + tree.missingTables(page)) * PAGE_SIZE);
+    if (data === 1) {
+      memory.chargeShared(1);
+      resident.populate(page);
+    }
+  } else {
+    memory.reserve((1 + tree.missingTables(page)) * PAGE_SIZE);
+    if (region === null) {
+      memory.chargePrivate(1);
+      proc.privatePages++;
+    } else {
+      memory.chargeShared(1);
+    }
   }
   tree.populate(page);
+  return true;
 }
 
 /**
@@ -139,9 +163,7 @@ export class AccessPath {
         tc.linkEpoch = region.links.epoch;
       }
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc) | synced;
-      const host = region.host.tree;
-      newly = !host.isPresent(page);
-      if (newly) faultIn(ctx, proc, host, page, region);
+      newly = faultIn(ctx, proc, region.host.tree, page, region);
       // A fault into an empty slot allocated the host's link table: a new identity, so the next
       // access finds this process's entry stale and syncs.
       if (newly) ctx.links.allocated(region, ctx.links.slotOf(page));
@@ -149,9 +171,7 @@ export class AccessPath {
     } else {
       // Private tables: outside windows, and inside them when nothing is shared.
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
-      const tree = proc.mm.tree;
-      newly = !tree.isPresent(page);
-      if (newly) faultIn(ctx, proc, tree, page, region);
+      newly = faultIn(ctx, proc, proc.mm.tree, page, region);
       unsharedNewly = newly;
     }
     if (unsharedNewly) {

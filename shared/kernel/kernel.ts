@@ -15,10 +15,10 @@ import { mmap, munmap } from './mmap.js';
 import { mprotect } from './mprotect.js';
 import { exitMshare, mshare, mshareUnlink, type MshareContext } from './mshare.js';
 import { Msharefs } from './msharefs.js';
-import { MachineMemory } from './memory.js';
+import { MachineMemory, type MemoryKind } from './memory.js';
 import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, OomKilled, oomEvent, selectVictim, type OomEvent } from './oom.js';
 import { COUNTERFACTUAL } from './pagetable/ledger.js';
-import { countPresent, freeAllTables } from './pagetable/range.js';
+import { countPresent, fill, forEachPresentRun, freeAllTables } from './pagetable/range.js';
 import { PageTree } from './pagetable/tree.js';
 import { accessBatch, touchRange } from './touch.js';
 import type { AccessResult, KernelOptions, ProcStatus, RegionInfo, SpawnOptions, SystemAccounting } from './types.js';
@@ -179,10 +179,50 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     proc.privatePages = now;
   }
 
+  /**
+   * Machine memory in use by kind. Without sharing on an unlimited machine the shared pages (a
+   * window's pages, once however many processes map them) are not tracked on the fault path:
+   * they are recounted here, as the union of the mappers' pages.
+   */
+  memoryByKind(): Record<MemoryKind, number> {
+    const kinds = this.memory.byKind();
+    if (!this.sharing && !this.memory.limited) {
+      let pages = 0;
+      for (const r of this.hosts) pages += this.residentOf(r).present;
+      kinds.shared = pages * PAGE_SIZE;
+    }
+    return kinds;
+  }
+
+  /** Bytes in use: the kinds summed. */
+  memoryUsedBytes(): number {
+    const k = this.memoryByKind();
+    return k.pagetables + k.shared + k.private + k.base + k.hugetlb;
+  }
+
+  /**
+   * Sets the machine's memory (a test's memory hot-unplug; Infinity: unlimited). Without sharing
+   * the shared pages are tracked from then on, starting from their recount.
+   */
+  setMachineMemory(bytes: number): void {
+    if (!this.sharing && !this.memory.limited && bytes !== Infinity) {
+      for (const r of this.hosts) r.resident = this.residentOf(r);
+    }
+    this.memory.setLimit(bytes);
+    this.resyncShared();
+  }
+
+  /** Without sharing: a window's pages any mapper has, as one tree (tables uncounted). */
+  private residentOf(region: Region): PageTree {
+    const tree = new PageTree(this.geometry, COUNTERFACTUAL);
+    for (const p of region.mappers) forEachPresentRun(p.mm.tree, region.start, region.end, (a, b) => fill(tree, a, b, 1));
+    return tree;
+  }
+
   /** Re-reads the shared pages (and host PGDs) after a host may have gone or gained pages. */
   private resyncShared(): void {
     let pages = 0;
-    for (const r of this.hosts) pages += this.sharing ? r.host.tree.present : (r.resident?.present ?? 0);
+    for (const r of this.hosts) pages += this.sharing ? r.host.tree.present : this.memory.limited ? (r.resident?.present ?? 0) : 0;
     this.memory.setPages('shared', pages);
     this.memory.setPgdPages(this.processes.size + (this.sharing ? this.hosts.size : 0));
   }

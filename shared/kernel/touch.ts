@@ -200,9 +200,13 @@ interface Filling {
   shadow: FillCounts | undefined;
 }
 
-/** The pages of `tree` (or, without sharing, of the region's resident set) a fill's data lands in. */
-function dataTree(ctx: FaultContext, tree: PageTree, region: Region | null): PageTree {
+/**
+ * Where a fill's data pages are counted: `tree` itself, or without sharing the region's resident
+ * pages (tracked when the machine has a limit); null when they are not counted here.
+ */
+function dataTree(ctx: FaultContext, tree: PageTree, region: Region | null): PageTree | null {
   if (region === null || ctx.sharing) return tree;
+  if (!ctx.memory.limited) return null;
   return region.resident ??= new PageTree(ctx.geometry, COUNTERFACTUAL);
 }
 
@@ -211,7 +215,7 @@ function fillPiece(f: Filling, s: number, e: number): void {
   const memory = ctx.memory;
   const data = dataTree(ctx, tree, region);
   let charged = 0;
-  if (data !== tree) charged = fill(data, s, e, stride).newly;
+  if (data !== null && data !== tree) charged = fill(data, s, e, stride).newly;
   const r = fill(tree, s, e, stride);
   if (data === tree) charged = r.newly;
   counts.newly += r.newly;
@@ -236,11 +240,8 @@ function fillWithin(f: Filling, start: number, from: number, end: number, level:
   for (let a = first; a < end;) {
     const b = Math.min(end, Math.floor(a / piece) * piece + piece);
     if (level === 1) {
-      if (tree.isPresent(a)) counts.already++;
-      else {
-        faultIn(ctx, proc, tree, a, region);
-        counts.newly++;
-      }
+      if (faultIn(ctx, proc, tree, a, region)) counts.newly++;
+      else counts.already++;
       if (f.shadow !== undefined && proc.counterfactual.populate(a)) f.shadow.newly++;
     } else if (ctx.memory.fits(worstCase(ctx, tree, a, b, stride, region) * PAGE_SIZE)) {
       fillPiece(f, a, b);
@@ -254,7 +255,7 @@ function fillWithin(f: Filling, start: number, from: number, end: number, level:
 /** Pages a fill of [a, b) may allocate at most: its new data pages and every table on its paths. */
 function worstCase(ctx: FaultContext, tree: PageTree, a: number, b: number, stride: number, region: Region | null): number {
   const touched = Math.floor((b - 1 - a) / stride) + 1;
-  const data = stride === 1 ? touched - countPresent(dataTree(ctx, tree, region), a, b) : touched;
+  const data = stride === 1 ? touched - countPresent(dataTree(ctx, tree, region) ?? tree, a, b) : touched;
   let tables = 0;
   for (let l = 1; l < tree.top; l++) tables += Math.floor((b - 1) / tree.span[l + 1]) - Math.floor(a / tree.span[l + 1]) + 1;
   return data + tables;

@@ -297,3 +297,45 @@ function countPmd(pmd: PmdTable, base: number, start: number, end: number): numb
   }
   return n;
 }
+
+/** Calls fn(a, b) for each run [a, b) of present pages of [start, end), in order (a walk of the tables). */
+export function forEachPresentRun(tree: PageTree, start: number, end: number, fn: (a: number, b: number) => void): void {
+  if (end <= start) return;
+  let runStart = -1;
+  let runEnd = -1;
+  const emit = (a: number, b: number): void => {
+    if (a === runEnd) {
+      runEnd = b;
+      return;
+    }
+    if (runStart >= 0) fn(runStart, runEnd);
+    runStart = a;
+    runEnd = b;
+  };
+  runsAt(tree, tree.root, tree.top, 0, start, end, emit);
+  if (runStart >= 0) fn(runStart, runEnd);
+}
+
+function runsAt(tree: PageTree, node: DirTable, level: number, base: number, start: number, end: number,
+  emit: (a: number, b: number) => void): void {
+  const span = tree.span[level];
+  const lo = Math.max(0, Math.floor((start - base) / span));
+  const hi = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / span));
+  for (let i = lo; i <= hi; i++) {
+    const child = node.children[i];
+    if (child === null) continue;
+    const cb = base + i * span;
+    const from = Math.max(cb, start);
+    const to = Math.min(cb + span, end);
+    if (child === FULL) emit(from, to);
+    else if (child instanceof PmdTable) {
+      for (let p = from - cb; p < to - cb; p++) {
+        if (child.counts[p >>> 9] === NO_TABLE) {
+          p |= 511; // the whole PTE table is absent
+          continue;
+        }
+        if ((child.bits[p >>> 5] >>> (p & 31)) & 1) emit(cb + p, cb + p + 1);
+      }
+    } else runsAt(tree, child, level - 1, cb, from, to, emit);
+  }
+}
