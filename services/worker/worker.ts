@@ -239,6 +239,8 @@ export class Worker {
             return;
           }
           this.count(c, AccessCounts.total(c));
+          // Its session may have heard of its kill (after the touch) before this answer came.
+          if (this.killed.has(pid)) return;
           this.completed.add(pid);
           this.progress.done++;
         });

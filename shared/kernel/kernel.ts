@@ -15,10 +15,10 @@ import { mmap, munmap } from './mmap.js';
 import { mprotect } from './mprotect.js';
 import { exitMshare, mshare, mshareUnlink, type MshareContext } from './mshare.js';
 import { Msharefs } from './msharefs.js';
-import { MachineMemory, type MemoryKind } from './memory.js';
+import { MachineMemory, privatePagesOf, residentOf, type MemoryKind } from './memory.js';
 import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, OomKilled, oomEvent, selectVictim, type OomEvent } from './oom.js';
 import { COUNTERFACTUAL } from './pagetable/ledger.js';
-import { countPresent, fill, forEachPresentRun, freeAllTables } from './pagetable/range.js';
+import { freeAllTables } from './pagetable/range.js';
 import { PageTree } from './pagetable/tree.js';
 import { accessBatch, touchRange } from './touch.js';
 import type { AccessResult, KernelOptions, ProcStatus, RegionInfo, SpawnOptions, SystemAccounting } from './types.js';
@@ -165,16 +165,9 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     }
   }
 
-  /** A process's own pages outside shared regions, read from its tables. */
-  private privatePagesOf(proc: Process): number {
-    let pages = proc.mm.tree.present;
-    if (!this.sharing) for (const w of proc.windows) pages -= countPresent(proc.mm.tree, w.start, w.end);
-    return pages;
-  }
-
   /** Re-reads a process's private pages after a layout change (munmap, mshare) freed or moved some. */
   private resyncPrivate(proc: Process): void {
-    const now = this.privatePagesOf(proc);
+    const now = privatePagesOf(proc, this.sharing);
     this.memory.chargePrivate(now - proc.privatePages);
     proc.privatePages = now;
   }
@@ -186,18 +179,9 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
    */
   memoryByKind(): Record<MemoryKind, number> {
     const kinds = this.memory.byKind();
-    if (!this.sharing && !this.memory.limited) {
-      let pages = 0;
-      for (const r of this.hosts) pages += this.residentOf(r).present;
-      kinds.shared = pages * PAGE_SIZE;
-    }
+    if (this.sharing || this.memory.limited) return kinds;
+    kinds.shared = [...this.hosts].reduce((n, r) => n + residentOf(this.geometry, r).present, 0) * PAGE_SIZE;
     return kinds;
-  }
-
-  /** Bytes in use: the kinds summed. */
-  memoryUsedBytes(): number {
-    const k = this.memoryByKind();
-    return k.pagetables + k.shared + k.private + k.base + k.hugetlb;
   }
 
   /**
@@ -206,17 +190,10 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
    */
   setMachineMemory(bytes: number): void {
     if (!this.sharing && !this.memory.limited && bytes !== Infinity) {
-      for (const r of this.hosts) r.resident = this.residentOf(r);
+      for (const r of this.hosts) r.resident = residentOf(this.geometry, r);
     }
     this.memory.setLimit(bytes);
     this.resyncShared();
-  }
-
-  /** Without sharing: a window's pages any mapper has, as one tree (tables uncounted). */
-  private residentOf(region: Region): PageTree {
-    const tree = new PageTree(this.geometry, COUNTERFACTUAL);
-    for (const p of region.mappers) forEachPresentRun(p.mm.tree, region.start, region.end, (a, b) => fill(tree, a, b, 1));
-    return tree;
   }
 
   /** Re-reads the shared pages (and host PGDs) after a host may have gone or gained pages. */

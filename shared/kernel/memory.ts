@@ -14,7 +14,11 @@
  */
 import { KernelError } from './errors.js';
 import { PAGE_SIZE } from './geometry.js';
-import { TableMemory } from './pagetable/ledger.js';
+import type { Geometry } from './geometry.js';
+import type { Process, Region } from './mm.js';
+import { COUNTERFACTUAL, TableMemory } from './pagetable/ledger.js';
+import { countPresent, fill, forEachPresentRun } from './pagetable/range.js';
+import { PageTree } from './pagetable/tree.js';
 
 export const MEMORY_KINDS = ['pagetables', 'shared', 'private', 'base', 'hugetlb'] as const;
 export type MemoryKind = (typeof MEMORY_KINDS)[number];
@@ -152,4 +156,18 @@ export class MachineMemory extends TableMemory {
       hugetlb: this.hugetlbBytes,
     };
   }
+}
+
+/** A process's own pages outside shared regions, read from its tables (without sharing its tree holds its windows' pages too). */
+export function privatePagesOf(proc: Process, sharing: boolean): number {
+  let pages = proc.mm.tree.present;
+  if (!sharing) for (const w of proc.windows) pages -= countPresent(proc.mm.tree, w.start, w.end);
+  return pages;
+}
+
+/** Without sharing: a region's pages any mapper has (shared memory, once), as one tree whose tables are uncounted. */
+export function residentOf(geometry: Geometry, region: Region): PageTree {
+  const tree = new PageTree(geometry, COUNTERFACTUAL);
+  for (const p of region.mappers) forEachPresentRun(p.mm.tree, region.start, region.end, (a, b) => fill(tree, a, b, 1));
+  return tree;
 }
