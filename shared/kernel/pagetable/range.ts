@@ -256,25 +256,38 @@ export function freeAllTables(tree: PageTree): void {
   for (let i = 0; i < ENTRIES; i++) freeEntry(tree, tree.root, i, tree.top - 1);
 }
 
-/** Present pages of [start, end) (a walk of the tables, not of the pages, where they are FULL). */
-export function countPresent(tree: PageTree, start: number, end: number): number {
-  return end <= start ? 0 : countAt(tree, tree.root, tree.top, 0, start, end);
+/** What a walk of the present pages of a range meets: FULL spans, and PMD tables with their part of the range. */
+interface PresentVisitor {
+  full(from: number, to: number): void;
+  pmd(pmd: PmdTable, base: number, from: number, to: number): void;
 }
 
-function countAt(tree: PageTree, node: DirTable, level: number, base: number, start: number, end: number): number {
+/** Walks the tables under [start, end) of `node` (a table of `level` >= 3 covering from `base`), in address order. */
+function walkPresent(tree: PageTree, node: DirTable, level: number, base: number, start: number, end: number,
+  v: PresentVisitor): void {
   const span = tree.span[level];
   const lo = Math.max(0, Math.floor((start - base) / span));
   const hi = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / span));
-  let n = 0;
   for (let i = lo; i <= hi; i++) {
     const child = node.children[i];
     if (child === null) continue;
     const cb = base + i * span;
     const from = Math.max(cb, start);
     const to = Math.min(cb + span, end);
-    if (child === FULL) n += to - from;
-    else if (child instanceof PmdTable) n += countPmd(child, cb, from, to);
-    else n += countAt(tree, child, level - 1, cb, from, to);
+    if (child === FULL) v.full(from, to);
+    else if (child instanceof PmdTable) v.pmd(child, cb, from, to);
+    else walkPresent(tree, child, level - 1, cb, from, to, v);
+  }
+}
+
+/** Present pages of [start, end) (a walk of the tables, not of the pages, where they are FULL). */
+export function countPresent(tree: PageTree, start: number, end: number): number {
+  let n = 0;
+  if (end > start) {
+    walkPresent(tree, tree.root, tree.top, 0, start, end, {
+      full: (from, to) => { n += to - from; },
+      pmd: (pmd, base, from, to) => { n += countPmd(pmd, base, from, to); },
+    });
   }
   return n;
 }
@@ -312,30 +325,17 @@ export function forEachPresentRun(tree: PageTree, start: number, end: number, fn
     runStart = a;
     runEnd = b;
   };
-  runsAt(tree, tree.root, tree.top, 0, start, end, emit);
-  if (runStart >= 0) fn(runStart, runEnd);
-}
-
-function runsAt(tree: PageTree, node: DirTable, level: number, base: number, start: number, end: number,
-  emit: (a: number, b: number) => void): void {
-  const span = tree.span[level];
-  const lo = Math.max(0, Math.floor((start - base) / span));
-  const hi = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / span));
-  for (let i = lo; i <= hi; i++) {
-    const child = node.children[i];
-    if (child === null) continue;
-    const cb = base + i * span;
-    const from = Math.max(cb, start);
-    const to = Math.min(cb + span, end);
-    if (child === FULL) emit(from, to);
-    else if (child instanceof PmdTable) {
-      for (let p = from - cb; p < to - cb; p++) {
-        if (child.counts[p >>> 9] === NO_TABLE) {
+  walkPresent(tree, tree.root, tree.top, 0, start, end, {
+    full: emit,
+    pmd(pmd, base, from, to) {
+      for (let p = from - base; p < to - base; p++) {
+        if (pmd.counts[p >>> 9] === NO_TABLE) {
           p |= 511; // the whole PTE table is absent
           continue;
         }
-        if ((child.bits[p >>> 5] >>> (p & 31)) & 1) emit(cb + p, cb + p + 1);
+        if ((pmd.bits[p >>> 5] >>> (p & 31)) & 1) emit(base + p, base + p + 1);
       }
-    } else runsAt(tree, child, level - 1, cb, from, to, emit);
-  }
+    },
+  });
+  if (runStart >= 0) fn(runStart, runEnd);
 }
