@@ -73,14 +73,14 @@ export interface FaultContext {
  * process's tree, and is shared memory only the first time any process maps it (the region's
  * resident pages); anything else is the process's private page. On a machine with a limit the
  * page and the tables on its path are reserved together first, so a refusal leaves nothing
- * half-made. Returns whether the page was absent (a minor fault).
+ * half-made. The page is absent: tree.isPresent(page) has just answered false.
  */
-export function faultIn(ctx: FaultContext, proc: Process, tree: PageTree, page: number, region: Region | null): boolean {
+export function faultIn(ctx: FaultContext, proc: Process, tree: PageTree, page: number, region: Region | null): true {
   const memory = ctx.memory;
   if (!memory.limited) {
     // Nothing can be refused: populate, then count. Without sharing a window's pages are shared
     // memory counted once, which the kernel recounts on a read (Kernel.memoryByKind).
-    if (!tree.populate(page)) return false;
+    tree.populateAbsent(page);
     if (region === null) {
       memory.privatePages++;
       memory.used += PAGE_SIZE;
@@ -91,7 +91,6 @@ export function faultIn(ctx: FaultContext, proc: Process, tree: PageTree, page: 
     }
     return true;
   }
-  if (tree.isPresent(page)) return false;
   if (region !== null && !ctx.sharing) {
     const resident = region.resident ??= new PageTree(ctx.geometry, COUNTERFACTUAL);
     const data = resident.isPresent(page) ? 0 : 1;
@@ -163,7 +162,8 @@ export class AccessPath {
         tc.linkEpoch = region.links.epoch;
       }
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc) | synced;
-      newly = faultIn(ctx, proc, region.host.tree, page, region);
+      const host = region.host.tree;
+      newly = !host.isPresent(page) && faultIn(ctx, proc, host, page, region);
       // A fault into an empty slot allocated the host's link table: a new identity, so the next
       // access finds this process's entry stale and syncs.
       if (newly) ctx.links.allocated(region, ctx.links.slotOf(page));
@@ -171,7 +171,8 @@ export class AccessPath {
     } else {
       // Private tables: outside windows, and inside them when nothing is shared.
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
-      newly = faultIn(ctx, proc, proc.mm.tree, page, region);
+      const tree = proc.mm.tree;
+      newly = !tree.isPresent(page) && faultIn(ctx, proc, tree, page, region);
       unsharedNewly = newly;
     }
     if (unsharedNewly) {

@@ -240,7 +240,7 @@ function fillWithin(f: Filling, start: number, from: number, end: number, level:
   for (let a = first; a < end;) {
     const b = Math.min(end, Math.floor(a / piece) * piece + piece);
     if (level === 1) {
-      if (faultIn(ctx, proc, tree, a, region)) counts.newly++;
+      if (!tree.isPresent(a) && faultIn(ctx, proc, tree, a, region)) counts.newly++;
       else counts.already++;
       if (f.shadow !== undefined && proc.counterfactual.populate(a)) f.shadow.newly++;
     } else if (ctx.memory.fits(worstCase(ctx, tree, a, b, stride, region) * PAGE_SIZE)) {

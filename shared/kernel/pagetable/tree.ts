@@ -188,6 +188,12 @@ export class PageTree {
   /** Makes `page` present. Returns true when it was not (a minor fault populated it). */
   populate(page: number): boolean {
     if (this.isPresent(page)) return false;
+    this.populateAbsent(page);
+    return true;
+  }
+
+  /** Makes an absent page present: isPresent(page) has just answered false (its caches are used). */
+  populateAbsent(page: number): void {
     // isPresent left the cache on the PMD table covering `page` if there is one: set the bit
     // there, unless it would make the PMD table full (its parent's entry must then become FULL,
     // which takes the walk from the root).
@@ -199,7 +205,6 @@ export class PageTree {
       this.populateAt(this.root, this.top, page);
     }
     this.present++;
-    return true;
   }
 
   /**
