@@ -3,10 +3,18 @@
  * One parser for every service and tool, so a size means the same bytes everywhere.
  */
 
-/** Binary units only: the seed's figures (300 GiB, 878.9 GiB) are powers of two. */
-export const SIZE_UNITS: Readonly<Record<string, number>> = Object.freeze({
-  '': 1, B: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40, PiB: 2 ** 50,
-});
+/**
+ * Units by lower-case name, all powers of 1024: K, KB and KiB alike (the memory convention,
+ * JEDEC, and the RFC's own usage: its "300GB" SGA is 300 GiB, its "512 GB" machine 512 GiB).
+ * No unit, or B, is bytes.
+ */
+export const SIZE_UNITS: Readonly<Record<string, number>> = Object.freeze(Object.fromEntries([
+  ['', 1], ['b', 1],
+  ...['k', 'm', 'g', 't', 'p'].flatMap((p, i) => [[p, 1024 ** (i + 1)], [`${p}b`, 1024 ** (i + 1)], [`${p}ib`, 1024 ** (i + 1)]]),
+]) as Record<string, number>);
+
+/** What parseSize accepts, for --help and error messages. */
+export const SIZE_UNITS_HELP = 'bytes, or a number with K, M, G, T, P, KB..PB or KiB..PiB (any case), all powers of 1024';
 
 export class SizeError extends Error {
   constructor(readonly value: string, message: string) {
@@ -16,14 +24,14 @@ export class SizeError extends Error {
 }
 
 /**
- * Bytes, with an optional binary unit: 4096, 300GiB, 1.5TiB, "512 MiB". The result must be a
+ * Bytes, with an optional unit: 4096, 300GiB, 300GB, 300g, 1.5TiB, "512 MiB". The result must be a
  * positive whole number of bytes below 2^53. Throws SizeError; callers add the variable or flag.
  */
 export function parseSize(value: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([A-Za-z]*)$/.exec(value.trim());
-  const unit = m ? SIZE_UNITS[m[2]] : undefined;
+  const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
   if (!m || unit === undefined) {
-    throw new SizeError(value, `'${value}' is not a size (bytes, or a number with B, KiB, MiB, GiB, TiB, PiB)`);
+    throw new SizeError(value, `'${value}' is not a size (${SIZE_UNITS_HELP})`);
   }
   const bytes = Number(m[1]) * unit;
   if (!Number.isSafeInteger(bytes) || bytes <= 0) {

@@ -152,6 +152,23 @@ describe('errnos per RPC (shared/grpc/errnos.ts)', () => {
       assert.deepEqual([grpc.status[err.code], err.metadata.get(ERRNO_METADATA_KEY)], [grpc.status[ERRNO_TO_STATUS[errno]], [errno]]);
     };
 
+    /**
+     * The call on a machine that has panicked out of memory (nothing killable): every allocating
+     * request is ENOMEM. The panic is the kernel's flag, set for this call only.
+     */
+    const panicked = (call: Call): Call => async (errno) => {
+      const memory = t.broker.kernel.memory;
+      memory.panicked = true;
+      try {
+        await call(errno);
+      } finally {
+        memory.panicked = false;
+      }
+    };
+    /** A page of 'sga' no call touches otherwise: its fault must allocate. */
+    const FRESH = SGA + (1n << 30n);
+    const fresh = Buffer.alloc(8);
+    fresh.writeBigUInt64LE(FRESH);
     const sga = (pid: number, name: string, oflags: number) => ({ pid, name, addr: u64(SGA), length: u64(WINDOW), oflags, mode: 0o600 });
     const cases: Record<RpcName, Partial<Record<ErrnoName, Call>>> = {
       GetGeometry: {},
@@ -160,6 +177,7 @@ describe('errnos per RPC (shared/grpc/errnos.ts)', () => {
         EINVAL: unaryCase('Spawn', () => ({ gid: 0 })),
         EPERM: (errno) => expectStatus(t.client, 'Spawn', { uid: 0, gid: 5000 }, ERRNO_TO_STATUS[errno], errno, limited),
         EAGAIN: unaryCase('Spawn', () => ({ uid: 1000, gid: 1000 })),
+        ENOMEM: panicked(unaryCase('Spawn', () => ({ uid: 1, gid: 1 }))),
       },
       Exit: {
         ESRCH: unaryCase('Exit', () => ({ pid: 999 })),
@@ -193,6 +211,7 @@ describe('errnos per RPC (shared/grpc/errnos.ts)', () => {
         EINVAL: unaryCase('Mshare', () => sga(pids.stranger, 'a/b', O_RDWR)),
         ENAMETOOLONG: unaryCase('Mshare', () => sga(pids.stranger, nameTooLong, O_RDWR)),
         ENOSPC: unaryCase('Mshare', () => ({ ...sga(pids.splitter, 'fourth', O_CREAT | O_RDWR), addr: '0', length: u64(WINDOW) })),
+        ENOMEM: panicked(unaryCase('Mshare', () => sga(pids.stranger, 'fresh', O_CREAT | O_RDWR))),
       },
       MshareUnlink: {
         ESRCH: unaryCase('MshareUnlink', () => ({ pid: 999, name: 'sga' })),
@@ -213,14 +232,17 @@ describe('errnos per RPC (shared/grpc/errnos.ts)', () => {
       Access: {
         ESRCH: unaryCase('Access', () => ({ pid: 999, addr: u64(SGA), kind: 'ACCESS_KIND_READ' })),
         EINVAL: unaryCase('Access', () => ({ pid: pids.donor, addr: u64(SGA) })),
+        ENOMEM: panicked(unaryCase('Access', () => ({ pid: pids.donor, addr: u64(FRESH), kind: 'ACCESS_KIND_WRITE' }))),
       },
       Touch: {
         ESRCH: unaryCase('Touch', () => ({ pid: 999, addr: u64(SGA), length: '4096', kind: 'ACCESS_KIND_READ' })),
         EINVAL: unaryCase('Touch', () => ({ pid: pids.donor, addr: u64(SGA), length: '4096', kind: 'ACCESS_KIND_READ', stride_pages: '9007199254740993' })),
+        ENOMEM: panicked(unaryCase('Touch', () => ({ pid: pids.donor, addr: u64(FRESH), length: '4096', kind: 'ACCESS_KIND_WRITE' }))),
       },
       AccessStream: {
         ESRCH: streamCase('AccessStream', () => ({ pid: 999, kind: 'ACCESS_KIND_READ', addrs: Buffer.alloc(8) })),
         EINVAL: streamCase('AccessStream', () => ({ pid: pids.donor, kind: 'ACCESS_KIND_READ', addrs: Buffer.alloc(15) })),
+        ENOMEM: panicked(streamCase('AccessStream', () => ({ pid: pids.donor, kind: 'ACCESS_KIND_WRITE', addrs: fresh }))),
       },
       ProcStatus: {
         ESRCH: unaryCase('ProcStatus', () => ({ pid: 999 })),
@@ -238,6 +260,7 @@ describe('errnos per RPC (shared/grpc/errnos.ts)', () => {
           }
         },
       },
+      ListOomEvents: {},
     };
 
     it('has one case for each pair of the table, and none besides', () => {

@@ -210,7 +210,8 @@ describe('Grafana dashboard against a real broker, worker and Prometheus', funct
   let ticker: NodeJS.Timeout | undefined;
 
   before(async () => {
-    t = await startBroker();
+    // A machine memory, so that the memory row's limit series exists (it is absent when unlimited).
+    t = await startBroker({ MSHARE_MACHINE_MEMORY: '64GiB' });
     const common = { brokerAddress: t.grpcAddress, region: 'sga', sgaBytes: 2 ** 30 };
     donor = new Worker({ ...common, role: 'donor', processes: 1, pattern: 'sequential' });
     await donor.start();
@@ -291,5 +292,19 @@ describe('Grafana dashboard against a real broker, worker and Prometheus', funct
     assert.equal(mine.result[0]?.value[1], '5');
     const saved = await p.query('mshare_pagetable_saved_ratio');
     assert.ok(Number(saved.result[0]?.value[1]) > 0);
+  });
+
+  it('shows machine memory by kind against the machine, and no OOM kill on a roomy machine', async () => {
+    const p = prom as PrometheusHandle;
+    const machine = await p.query('mshare_machine_memory_bytes');
+    assert.equal(machine.result[0]?.value[1], String(64 * 2 ** 30));
+    const kinds = await p.query('sum by (kind) (mshare_memory_bytes)');
+    const byKind = Object.fromEntries(kinds.result.map((r) => [r.metric.kind, Number(r.value[1])]));
+    assert.deepEqual(Object.keys(byKind).sort(), ['base', 'hugetlb', 'pagetables', 'private', 'shared']);
+    // The hot set has touched SGA pages (shared memory) and every mm holds a PGD (6 mms at least).
+    assert.ok(byKind.shared > 0, 'shared pages');
+    assert.ok(byKind.pagetables >= 6 * 4096, 'page tables');
+    const kills = await p.query('sum(mshare_oom_kills_total)');
+    assert.equal(kills.result[0]?.value[1], '0');
   });
 });

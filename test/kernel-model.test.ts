@@ -2,6 +2,10 @@
  * Property-based check: random mmap/munmap/mprotect/touch sequences, by several processes inside
  * and outside an mshare'd window, keep the kernel's accounting equal to a direct recount by a naive
  * model (a set of present pages and a set of table pages per mm, no collapsing, no caches).
+ * A `limit` command shrinks the machine's memory to what is in use plus a few pages; every process
+ * is unkillable (pid 1, oom_score_adj -1000), so the next allocation that does not fit panics the
+ * machine: the touch stops at that page (the model predicts which) and every later allocation is
+ * ENOMEM, while machine memory by kind stays equal to the model's recount.
  */
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
@@ -71,9 +75,21 @@ class ModelMm {
 
 const tableKey = (level: number, index: number) => level * 2 ** 44 + index;
 
+/** Runs whose machine panicked: the limit command must really be exercised. */
+let panics = 0;
+
+/** Thrown by the model where the kernel must refuse with ENOMEM. */
+class ModelPanic extends Error {}
+
 class Model {
   host = new ModelMm();
   procs: Array<{ own: ModelMm; shadow: ModelMm }> = [];
+  /** Without sharing: the window's pages any process has, counted once (shared memory). */
+  resident = new Set<number>();
+  limit = Infinity;
+  panicked = false;
+  /** usedPages() at the start of the running touch, plus what it charged since. */
+  private used = 0;
   constructor(readonly sharing: boolean, n: number) {
     for (let i = 0; i < n; i++) this.procs.push({ own: new ModelMm(), shadow: new ModelMm() });
   }
@@ -93,10 +109,12 @@ class Model {
     }
     if (!this.host.removeVmas(s, e)) return;
     if (this.sharing) this.host.zap(s, e, (a, b) => this.host.overlaps(a, b));
+    for (const p of [...this.resident]) if (p >= s && p < e) this.resident.delete(p);
     this.procs.forEach((_, j) => this.windowTree(j).zap(s, e, (a, b) => this.viewHasVma(j, a, b)));
   }
   touch(i: number, first: number, end: number, stride: number, write: boolean) {
     const c = { present: 0, minorFault: 0, sigsegv: 0, sigbus: 0 };
+    this.used = this.limit === Infinity ? 0 : this.usedPages();
     for (let p = first; p < end; p += stride) {
       const inWindow = p >= WINDOW && p < WINDOW + WINDOW_PAGES;
       const v = inWindow ? this.host.find(p) : this.procs[i].own.find(p);
@@ -106,7 +124,10 @@ class Model {
         continue;
       }
       if (write && !(v.prot & PROT_WRITE)) { c.sigsegv++; continue; }
+      const mm = inWindow && this.sharing ? this.host : this.procs[i].own;
+      if (!mm.pages.has(p)) this.charge(mm, p, inWindow);
       let newly: boolean;
+      if (inWindow && !this.sharing) this.resident.add(p);
       if (inWindow && this.sharing) {
         newly = this.host.populate(p);
         this.procs[i].shadow.populate(p);
@@ -118,6 +139,26 @@ class Model {
     }
     return c;
   }
+  /** Machine memory in use, in pages: tables and PGDs, shared pages once, private pages. */
+  usedPages(): number {
+    let pages = this.procs.length + (this.sharing ? 1 + this.host.tables.size + this.host.pages.size : this.resident.size);
+    for (const { own } of this.procs) {
+      pages += own.tables.size;
+      for (const p of own.pages) if (p < WINDOW || p >= WINDOW + WINDOW_PAGES) pages++;
+    }
+    return pages;
+  }
+  /** A new page of `mm` and the tables on its path fit, or the machine panics (nothing killable). */
+  charge(mm: ModelMm, p: number, inWindow: boolean): void {
+    let cost = inWindow && !this.sharing && this.resident.has(p) ? 0 : 1;
+    for (let level = 1; level <= 3; level++) if (!mm.tables.has(tableKey(level, Math.floor(p / 512 ** level)))) cost++;
+    if (this.panicked || this.used + cost > this.limit) {
+      if (!this.panicked) panics++;
+      this.panicked = true;
+      throw new ModelPanic();
+    }
+    this.used += cost;
+  }
   unsharedVmptePages(i: number): number {
     const { own, shadow } = this.procs[i];
     return new Set([...own.tables, ...shadow.tables]).size;
@@ -125,10 +166,10 @@ class Model {
 }
 
 type Op =
-  | { kind: 'mmap' | 'munmap' | 'mprotect' | 'touch' | 'access'; proc: number; zone: number; off: number; len: number; stride: number; write: boolean; prot: number };
+  | { kind: 'mmap' | 'munmap' | 'mprotect' | 'touch' | 'access' | 'limit'; proc: number; zone: number; off: number; len: number; stride: number; write: boolean; prot: number };
 
 const opArb: fc.Arbitrary<Op> = fc.record({
-  kind: fc.constantFrom('mmap', 'munmap', 'mprotect', 'touch', 'touch', 'access'),
+  kind: fc.constantFrom('mmap', 'munmap', 'mprotect', 'touch', 'touch', 'access', 'limit'),
   proc: fc.integer({ min: 0, max: 2 }),
   zone: fc.integer({ min: 0, max: ZONES.length - 1 }),
   off: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 15 }).map((i) => i * 512), fc.integer({ min: 0, max: 8191 })),
@@ -141,7 +182,7 @@ const opArb: fc.Arbitrary<Op> = fc.record({
 function run(sharing: boolean, ops: Op[]): void {
   const k = new Kernel({ sharing });
   const model = new Model(sharing, 3);
-  const pids = [0, 1, 2].map(() => k.spawn({ uid: 1, gid: 1 }));
+  const pids = [0, 1, 2].map(() => k.spawn({ uid: 1, gid: 1, oomScoreAdj: -1000 }));
   // The creator maps one page in the window, shares it, and every process attaches.
   const seed = { s: WINDOW, e: WINDOW + 1, prot: RW };
   k.mmap(pids[0], BigInt(WINDOW) * 4096n, 4096n, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
@@ -192,9 +233,21 @@ function run(sharing: boolean, ops: Op[]): void {
         });
         break;
       }
+      case 'limit':
+        // A few pages of room (op.stride: 1, 3, 512, 700) beyond what is in use.
+        model.limit = model.usedPages() + op.stride;
+        k.setMachineMemory(model.limit * PAGE);
+        break;
       case 'touch': {
+        let want;
+        try {
+          want = model.touch(op.proc, s, e, op.stride, op.write);
+        } catch (err) {
+          if (!(err instanceof ModelPanic)) throw err;
+          assert.throws(() => k.touch(pid, addr, length, op.write ? 'write' : 'read', op.stride), /ENOMEM/);
+          break;
+        }
         const got = k.touch(pid, addr, length, op.write ? 'write' : 'read', op.stride);
-        const want = model.touch(op.proc, s, e, op.stride, op.write);
         assert.deepEqual({ present: got.present, minorFault: got.minorFault, sigsegv: got.sigsegv, sigbus: got.sigbus }, want, `touch ${JSON.stringify(op)}`);
         break;
       }
@@ -206,12 +259,21 @@ function run(sharing: boolean, ops: Op[]): void {
         const view = new DataView(buf.buffer);
         pages.forEach((p, i) => view.setBigUint64(i * 8, BigInt(p) * 4096n + 123n, true));
         const out = new Uint8Array(pages.length);
-        k.accessBatch(pid, op.write ? 'write' : 'read', buf, out);
-        const want = pages.map((p) => {
-          const c = model.touch(op.proc, p, p + 1, 1, op.write);
-          return c.present ? 0 : c.minorFault ? 1 : c.sigsegv ? 2 : 3;
-        });
-        assert.deepEqual([...out], want, `access ${JSON.stringify(op)}`);
+        const want: number[] = [];
+        let refused = false;
+        for (const p of pages) {
+          try {
+            const c = model.touch(op.proc, p, p + 1, 1, op.write);
+            want.push(c.present ? 0 : c.minorFault ? 1 : c.sigsegv ? 2 : 3);
+          } catch (err) {
+            if (!(err instanceof ModelPanic)) throw err;
+            refused = true;
+            break;
+          }
+        }
+        if (refused) assert.throws(() => k.accessBatch(pid, op.write ? 'write' : 'read', buf, out), /ENOMEM/);
+        else k.accessBatch(pid, op.write ? 'write' : 'read', buf, out);
+        assert.deepEqual([...out.subarray(0, want.length)], want, `access ${JSON.stringify(op)}`);
         break;
       }
     }
@@ -232,18 +294,22 @@ function run(sharing: boolean, ops: Op[]): void {
     assert.equal(a.unsharedPagetableBytes / PAGE, unshared);
     assert.equal(a.savedBytes, a.unsharedPagetableBytes - a.pagetableBytes);
     assert.equal(k.memory.pages.reduce((x, y) => x + y, 0), actual - 3 + (sharing ? model.host.vmptePages() : 0), 'table memory ledger');
+    assert.equal(Object.values(k.memoryByKind()).reduce((a, b) => a + b, 0) / PAGE, model.usedPages(), `machine memory after ${JSON.stringify(op)}`);
+    assert.equal(k.panicked, model.panicked, 'panicked');
   }
 }
 
 describe('accounting equals a direct recount (fast-check)', function () {
   this.timeout(120_000);
   for (const sharing of [true, false]) {
-    it(`random mmap/munmap/mprotect/touch sequences, ${sharing ? 'shared' : 'unshared'} mode`, () => {
+    it(`random mmap/munmap/mprotect/touch/limit sequences, ${sharing ? 'shared' : 'unshared'} mode`, () => {
+      panics = 0;
       fc.assert(fc.property(fc.array(opArb, { minLength: 1, maxLength: 25 }), (ops) => run(sharing, ops)), {
         numRuns: 40,
         // A failure reports its first counterexample: shrinking these sequences can take minutes.
         endOnFailure: true,
       });
+      assert.ok(panics > 0, 'some runs reached a panic');
     });
   }
 });

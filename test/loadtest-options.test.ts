@@ -26,7 +26,7 @@ describe('load test flag table', () => {
     assert.deepEqual({ ...DEFAULT_OPTIONS }, {
       clients: 1500, workers: 15, sgaBytes: 300 * GiB, pattern: 'sequential', sparseFraction: 0.01, hotsetRate: 100_000,
       hotsetFraction: 0.01, durationS: 10, hotsetAccesses: 0, geometry: 'x86_64-4level', sharing: true,
-      machineMemoryBytes: 512 * GiB, seed: 1,
+      machineMemoryBytes: 512 * GiB, processBaseBytes: 0, unsharedRun: true, seed: 1,
     });
   });
 

@@ -28,6 +28,9 @@ function fieldCase(): ReportInputs {
   });
   return {
     clients: 1500, workers: 15, sgaBytes: 300 * GiB, pattern: 'sequential', machineMemoryBytes: 512 * GiB,
+    processBaseBytes: 0, machineLimited: true,
+    oom: { kills: 0, first_kill_at_clients: null, clients_completed: 1500, clients_killed: 0, panicked: false },
+    oomUnshared: { kills: 1139, first_kill_at_clients: 361, clients_completed: 361, clients_killed: 1139, panicked: false },
     geometry: { name: 'x86_64-4level', sharing: true }, broker: 'embedded', region: 'sga',
     usage: [
       { pattern: NONE, creator: figures(1, PAGE, PAGE, 0, 0) },
@@ -62,6 +65,7 @@ describe('load test report (buildReport, pure)', () => {
     // Without: fixed = 4096; each client 630,382,592: floor(227,633,262,592 / 630,382,592) = 361.
     assert.deepEqual(r.capacity, {
       machine_memory_bytes: 549_755_813_888,
+      process_base_bytes: 0,
       available_bytes: 227_633_266_688,
       with_sharing: { fixed_bytes: 630_386_688, per_client_bytes: 4096, clients: 55_420_625, fits: true },
       without_sharing: { fixed_bytes: 4096, per_client_bytes: 630_382_592, clients: 361, fits: false },

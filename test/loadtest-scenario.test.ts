@@ -147,5 +147,25 @@ describe('load test runner (runScenario, real gRPC, embedded broker)', function 
     assert.equal(r.baseline_pte_bytes, 943_718_400_000); // the RFC's 878.9 GiB
     assert.equal(r.capacity.without_sharing.fits, false);
     assert.equal(r.capacity.with_sharing.fits, true);
+    // The 512 GiB machine: with mshare every client runs; without, it falls over where the
+    // capacity estimate says, and each later client's touch kills the newest completed one.
+    assert.deepEqual(r.oom, { kills: 0, first_kill_at_clients: null, clients_completed: 1500, clients_killed: 0, panicked: false });
+    assert.equal(r.capacity.without_sharing.clients, 361);
+    assert.deepEqual(r.oom_unshared, {
+      kills: 1139, first_kill_at_clients: r.capacity.without_sharing.clients, clients_completed: 361, clients_killed: 1139, panicked: false,
+    });
+  });
+
+  // The closed form through gRPC: a 9 GiB machine, an 8 GiB SGA, 100 clients in one
+  // worker, base cost 0. The donor spawns, maps and shares; the clients spawn and attach; then
+  // their touches run (the broker runs each whole, one at a time). Without sharing each client
+  // needs 4,105 table pages beside the 101 PGDs: floor((1 GiB - 101 x 4 KiB) / 16,814,080) = 63 fit.
+  it('9 GiB machine, 8 GiB SGA, 100 clients: 63 complete without sharing, all 100 with mshare', async () => {
+    const r = await runScenario({ clients: 100, workers: 1, sgaBytes: 8 * GiB, machineMemoryBytes: 9 * GiB });
+    assert.equal(Math.floor((GiB - 101 * PAGE) / (4105 * PAGE)), 63);
+    assert.deepEqual(r.oom, { kills: 0, first_kill_at_clients: null, clients_completed: 100, clients_killed: 0, panicked: false });
+    assert.deepEqual(r.oom_unshared, { kills: 37, first_kill_at_clients: 63, clients_completed: 63, clients_killed: 37, panicked: false });
+    assert.equal(r.capacity.without_sharing.clients, 63);
+    assertClosedForm(r, 100, 8 * GiB); // the figures still come from the mshare run
   });
 });

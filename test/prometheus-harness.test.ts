@@ -35,6 +35,13 @@ function brokerRegistry(): Registry {
   new Gauge({ name: 'mshare_region_mapped_processes', help: 'x', labelNames: ['region'], registers: r }).set({ region: 'sga' }, 1501);
   new Gauge({ name: 'mshare_region_pagetable_bytes', help: 'x', labelNames: ['region'], registers: r }).set({ region: 'sga' }, 629_145_600);
   new Gauge({ name: 'mshare_processes', help: 'x', registers: r }).set(1501);
+  const memory = new Gauge({ name: 'mshare_memory_bytes', help: 'x', labelNames: ['kind'], registers: r });
+  for (const [kind, bytes] of [['pagetables', 636_530_688], ['shared', 322_122_547_200], ['private', 0], ['base', 0], ['hugetlb', 0]] as const) {
+    memory.set({ kind }, bytes);
+  }
+  new Gauge({ name: 'mshare_machine_memory_bytes', help: 'x', registers: r }).set(549_755_813_888);
+  new Counter({ name: 'mshare_oom_kills_total', help: 'x', registers: r }).inc(0);
+  new Gauge({ name: 'mshare_oom_panicked', help: 'x', registers: r }).set(0);
   // Traffic between scrapes, so rates are not all zero.
   const rpc = { grpc_type: 'unary', grpc_service: 'mshare.v1.Broker', grpc_method: 'Touch' };
   const stream = { grpc_type: 'bidi_stream', grpc_service: 'mshare.v1.Broker', grpc_method: 'AccessStream' };

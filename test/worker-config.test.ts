@@ -13,8 +13,21 @@ describe('shared/units', () => {
     assert.equal(parseSize(' 2 KiB '), 2048);
   });
 
+  it('reads K..P, KB..PB and KiB..PiB in any case, all as powers of 1024 (the RFC\'s "300GB" is 300 GiB)', () => {
+    assert.equal(parseSize('300GB'), 300 * 2 ** 30);
+    assert.equal(parseSize('300gb'), 300 * 2 ** 30);
+    assert.equal(parseSize('512G'), 512 * 2 ** 30);
+    assert.equal(parseSize('512gib'), 512 * 2 ** 30);
+    assert.equal(parseSize('4k'), 4096);
+    assert.equal(parseSize('4KB'), 4096);
+    assert.equal(parseSize('2M'), 2 * 2 ** 20);
+    assert.equal(parseSize('1T'), 2 ** 40);
+    assert.equal(parseSize('1pb'), 2 ** 50);
+    assert.equal(parseSize('7b'), 7);
+  });
+
   it('refuses what is not a positive whole number of bytes', () => {
-    for (const bad of ['', 'GiB', '12XB', '300GB', '-1', '0', '0.5', '1.5B', '9PiB9']) {
+    for (const bad of ['', 'GiB', '12XB', '300GiBB', '3Gi', '1EB', '-1', '0', '0.5', '1.5B', '9PiB9']) {
       assert.throws(() => parseSize(bad), SizeError, bad);
     }
   });

@@ -25,6 +25,10 @@ export interface Config {
   /** Parameters of the seed baseline series. */
   readonly baselineClients: number;
   readonly baselineSgaBytes: number;
+  /** The simulated machine's memory (MSHARE_MACHINE_MEMORY); Infinity when unset (unlimited). */
+  readonly machineMemoryBytes: number;
+  /** Charged per process at Spawn (MSHARE_PROCESS_BASE_BYTES), default 0. */
+  readonly processBaseBytes: number;
   readonly logLevel: LogLevel;
   /** PEM files: both set, or neither (no TLS: loopback only unless `insecure`). */
   readonly tls?: { readonly cert: string; readonly key: string; readonly clientCa?: string };
@@ -82,6 +86,9 @@ export const DEFAULTS = Object.freeze({
   MSHARE_MAX_SESSIONS_PER_PRINCIPAL: '1024',
   MSHARE_MAX_BATCH_ADDRESSES: '65536',
   MSHARE_PID_MAX: '4194304',
+  /** Unset (''): unlimited. */
+  MSHARE_MACHINE_MEMORY: '',
+  MSHARE_PROCESS_BASE_BYTES: '0',
 });
 
 export function loadConfig(env: Env): Config {
@@ -129,6 +136,8 @@ export function loadConfig(env: Env): Config {
     shutdownGraceMs: parseInteger('MSHARE_SHUTDOWN_GRACE_MS', get('MSHARE_SHUTDOWN_GRACE_MS'), 0, 3600_000),
     baselineClients: parseInteger('MSHARE_BASELINE_CLIENTS', get('MSHARE_BASELINE_CLIENTS'), 1, 1_000_000),
     baselineSgaBytes: parseSize('MSHARE_BASELINE_SGA', get('MSHARE_BASELINE_SGA')),
+    machineMemoryBytes: get('MSHARE_MACHINE_MEMORY') === '' ? Infinity : parseSize('MSHARE_MACHINE_MEMORY', get('MSHARE_MACHINE_MEMORY')),
+    processBaseBytes: get('MSHARE_PROCESS_BASE_BYTES') === '0' ? 0 : parseSize('MSHARE_PROCESS_BASE_BYTES', get('MSHARE_PROCESS_BASE_BYTES')),
     logLevel: parseOneOf('MSHARE_LOG_LEVEL', get('MSHARE_LOG_LEVEL'), LOG_LEVELS),
   });
 }

@@ -11,7 +11,7 @@ import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { addHealthRoute, addMetricsRoute, addReadyRoute, createHttpApp, type HttpAppOptions } from '../../shared/http.js';
 import type { LogLevel } from '../../shared/log.js';
 import type { BrokerMetrics } from './metrics.js';
-import { encodeRegion, encodeRegionPage } from '../../shared/grpc/wire.js';
+import { encodeOomEvent, encodeRegion, encodeRegionPage } from '../../shared/grpc/wire.js';
 
 export const BROKER_SERVICE = 'mshare-broker';
 
@@ -22,7 +22,7 @@ export interface HttpDeps {
   logLevel: LogLevel;
   isReady: () => boolean;
   https?: NonNullable<HttpAppOptions['https']>;
-  /** With TLS: may this caller read /metrics and /msharefs (admins only)? */
+  /** With TLS: may this caller read /metrics, /msharefs and /oom (admins only)? */
   admin?: (authorization: string | undefined, certificate: PeerCertificate | undefined) => 'ok' | 'forbidden' | 'unauthenticated';
 }
 
@@ -61,6 +61,8 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
   addMetricsRoute(app, metrics);
   addHealthRoute(app);
   addReadyRoute(app, deps.isReady, () => 'shutting down');
+
+  app.get('/oom', async () => ({ events: kernel.oomEvents.map(encodeOomEvent), panicked: kernel.panicked }));
 
   app.get<{ Querystring: { page_size?: string; page_token?: string } }>('/msharefs', async (req, reply) => {
     try {

@@ -12,6 +12,7 @@
  * every status code), so rate() and increase() see the first event, and dashboards show 0, not
  * "no data", for what has not happened.
  */
+import { MEMORY_KINDS } from '../../shared/kernel/memory.js';
 import * as grpc from '@grpc/grpc-js';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Kernel } from '../../shared/kernel/kernel.js';
@@ -145,6 +146,30 @@ export function createMetrics(sources: MetricsSources): BrokerMetrics {
   new Counter({
     name: 'mshare_unshared_minor_faults_total', help: 'Minor faults the unshared counterfactual takes.', registers,
     collect() { this.reset(); this.inc(accounting().unsharedMinorFaults); },
+  });
+
+  // Machine memory (shared/kernel/memory.ts) and the OOM killer.
+  new Gauge({
+    name: 'mshare_memory_bytes', help: 'Machine memory in use by kind: pagetables (PGDs included), shared (once), private, base, hugetlb.',
+    labelNames: ['kind'] as const, registers,
+    collect() {
+      const byKind = kernel.memoryByKind();
+      for (const kind of MEMORY_KINDS) this.set({ kind }, byKind[kind]);
+    },
+  });
+  if (kernel.memory.limited) {
+    new Gauge({
+      name: 'mshare_machine_memory_bytes', help: "The simulated machine's memory (MSHARE_MACHINE_MEMORY); absent when unlimited.",
+      registers, collect() { this.set(kernel.memory.limitBytes); },
+    });
+  }
+  new Counter({
+    name: 'mshare_oom_kills_total', help: 'Processes killed by the OOM killer.', registers,
+    collect() { this.reset(); this.inc(kernel.oomEvents.length); },
+  });
+  new Gauge({
+    name: 'mshare_oom_panicked', help: '1 once the machine panicked out of memory (no killable process): every allocation is then ENOMEM.',
+    registers, collect() { this.set(kernel.panicked ? 1 : 0); },
   });
 
   if (sources.sessions) {

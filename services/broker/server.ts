@@ -30,10 +30,12 @@ import type { RpcName } from '../../shared/grpc/errnos.js';
 import { AuthError, statusFromError } from '../../shared/grpc/status.js';
 import {
   decodeBatch, decodeBits, decodeKind, decodePid, decodeStride, decodeU64, encodeAccessResult, encodeAccounting,
-  encodeBatchResult, encodeGeometry, encodeProcStatus, encodeRegion, encodeRegionPage, encodeTouchResult, encodeU64,
+  encodeBatchResult, encodeGeometry, encodeOomEvent, encodeProcStatus, encodeRegion, encodeRegionPage, encodeTouchResult, encodeU64,
+  oomKillReason,
 } from '../../shared/grpc/wire.js';
 import { checkingUtf8, invalidUtf8Field } from '../../shared/grpc/utf8.js';
 import type { BrokerHandlers } from '../../shared/generated/mshare/v1/Broker.js';
+import type { SessionResponse } from '../../shared/generated/mshare/v1/SessionResponse.js';
 import { MAX_SESSION_NAME_BYTES, type Config } from './config.js';
 import { authenticate, readTls, type Policy, type Principal } from './auth.js';
 import { createMetrics, type BrokerMetrics } from './metrics.js';
@@ -112,7 +114,8 @@ export function buildBroker(deps: BrokerDeps): Broker {
   const { config } = deps;
   const { limits } = config;
   const kernel = deps.kernel ?? new Kernel({
-    geometry: config.geometry, sharing: config.sharing,
+    geometry: config.geometry, sharing: config.sharing, machineMemoryBytes: config.machineMemoryBytes,
+    processBaseBytes: config.processBaseBytes,
     limits: {
       maxMapCount: limits.maxMapCount, maxProcessesPerUid: limits.maxProcessesPerUid,
       maxRegions: limits.maxRegions, pidMax: limits.pidMax,
@@ -168,6 +171,18 @@ export function buildBroker(deps: BrokerDeps): Broker {
       }
       logger().info({ session: session.id, client: session.clientName, exited }, 'session expired');
     },
+  });
+  // The OOM killer's kills, told to the session of the victim (SessionResponse.killed).
+  const sessionStreams = new Map<string, (res: SessionResponse) => void>();
+  /** Each OOM event's victim's principal (owners forgets a pid when it goes). */
+  const oomEventOwners = new WeakMap<object, string>();
+  kernel.onOomKill((event) => {
+    oomEventOwners.set(event, owners.get(event.pid) ?? '');
+    owners.delete(event.pid);
+    const id = sessions.sessionOf(event.pid);
+    sessions.forgetProcess(event.pid);
+    if (id !== undefined) sessionStreams.get(id)?.({ killed: { pid: event.pid, reason: oomKillReason(event) } });
+    logger().warn({ pid: event.pid, comm: event.comm, allocatingPid: event.allocatingPid }, 'out of memory: process killed');
   });
   const metrics = createMetrics({
     kernel, baseline, sessions: () => sessions.counts(), defaultMetrics: deps.defaultMetrics,
@@ -235,7 +250,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
    */
   function bidi<Req, Res>(
     method: RpcName, syscall: string | null,
-    open: (principal: Principal) => { reply(req: Req): Res; ended?(): void },
+    open: (principal: Principal, push: (res: Res) => void) => { reply(req: Req): Res; ended?(): void },
   ): grpc.handleBidiStreamingCall<Req, Res> {
     return (call) => {
       const end = metrics.startRpc('bidi_stream', method);
@@ -248,7 +263,8 @@ export function buildBroker(deps: BrokerDeps): Broker {
         call.emit('error', status);
         return;
       }
-      const stream = open(principal);
+      // A reply the stream sends unasked (Session's `killed`).
+      const stream = open(principal, (res) => { if (!finished) call.write(res); });
       let finished = false;
       const finish = (code: grpc.status) => {
         if (finished) return;
@@ -320,7 +336,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
       if (uid === undefined || gid === undefined) throw new KernelError('EINVAL', 'uid and gid are required (no default uid)');
       if (!principal.mayUseUid(uid)) throw new KernelError('EPERM', `principal '${principal.name}' may not spawn as uid ${uid}`);
       if (!principal.mayUseGid(gid)) throw new KernelError('EPERM', `principal '${principal.name}' may not spawn as gid ${gid}`);
-      const pid = kernel.spawn({ uid, gid, comm: req.comm });
+      const pid = kernel.spawn({ uid, gid, comm: req.comm, oomScoreAdj: req.oom_score_adj ?? 0 });
       owners.set(pid, principal.name);
       if (sessionId !== undefined) sessions.addProcess(sessionId, pid);
       return { pid };
@@ -393,6 +409,11 @@ export function buildBroker(deps: BrokerDeps): Broker {
 
     GetAccounting: unary('GetAccounting', null, () => encodeAccounting({ ...kernel.accounting(), baseline }, kernel.exactCounters())),
 
+    // Other principals' victims are visible to admins only, as their pids are.
+    ListOomEvents: unary('ListOomEvents', null, (_req, principal) => ({
+      events: kernel.oomEvents.filter((e) => principal.admin || oomEventOwners.get(e) === principal.name).map(encodeOomEvent),
+    })),
+
     AccessStream: bidi('AccessStream', 'access_batch', (principal) => ({
       reply(req) {
         const { pid, kind, addrs } = decodeBatch(req, limits.maxBatchAddresses);
@@ -402,7 +423,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
       },
     })),
 
-    Session: bidi('Session', null, (principal) => {
+    Session: bidi('Session', null, (principal, push) => {
       let sessionId: string | undefined;
       return {
         reply(req) {
@@ -413,6 +434,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
             }
             const session = sessions.open(name, principal.name, limits.maxSessionsPerPrincipal);
             sessionId = session.id;
+            sessionStreams.set(session.id, push);
             logger().info({ session: session.id, client: session.clientName }, 'session opened');
             return { opened: { session_id: session.id, grace_ms: sessions.graceMs } };
           }
@@ -420,7 +442,10 @@ export function buildBroker(deps: BrokerDeps): Broker {
           throw new KernelError('EINVAL', sessionId === undefined ? 'the first Session request must be open' : 'a session is opened once');
         },
         ended() {
-          if (sessionId) sessions.end(sessionId);
+          if (sessionId) {
+            sessionStreams.delete(sessionId);
+            sessions.end(sessionId);
+          }
         },
       };
     }),

@@ -68,6 +68,11 @@ export class Sessions {
     this.byPid.set(pid, session);
   }
 
+  /** The id of the open session `pid` belongs to, if any. */
+  sessionOf(pid: number): string | undefined {
+    return this.byPid.get(pid)?.id;
+  }
+
   /** The process exited by other means (Exit): forget it. */
   forgetProcess(pid: number): void {
     const session = this.byPid.get(pid);

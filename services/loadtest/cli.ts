@@ -5,9 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, parseHostPort, parseNumber, parseRegionName, parseSize } from '../../shared/config.js';
-import { formatBytes, formatCount } from '../../shared/units.js';
+import { formatBytes, formatCount, SIZE_UNITS_HELP } from '../../shared/units.js';
 import { DEFAULT_OPTIONS, EMBEDDED_REGION, OPTION_FLAGS, type ScenarioOptions } from './options.js';
-import type { Report } from './report.js';
+import type { OomFigures, Report } from './report.js';
 
 export class UsageError extends Error {
   constructor(readonly flag: string, message: string) {
@@ -72,6 +72,8 @@ ${row('--max-wall-seconds S', 'fail unless wall_seconds <= S')}
 ${row('--max-p99-ms MS', "fail unless each unary method's client-side p99 latency <= MS")}
 ${row('--min-rate-ratio R', 'hotset: fail unless achieved / requested access rate >= R')}
   --help
+
+Sizes (SIZE): ${SIZE_UNITS_HELP}: 300GB = 300G = 300GiB.
 
 Exit status: 0 all thresholds pass, 1 a threshold failed, 2 bad flags, 3 the run failed.`;
 
@@ -224,6 +226,35 @@ function formatLoad(r: Report): string[] {
   return lines;
 }
 
+/** One run's OOM figures in words. */
+function oomSummary(o: OomFigures, clients: number): string {
+  if (o.kills === 0 && !o.panicked) return `all ${formatCount(clients)} clients ran, no OOM kill`;
+  const first = o.first_kill_at_clients === null ? '' : `first kill after ${formatCount(o.first_kill_at_clients)} clients completed; `;
+  return `${first}${formatCount(o.kills)} OOM kill${o.kills === 1 ? '' : 's'} in all, ${formatCount(o.clients_completed)} clients completed`
+    + `${o.panicked ? '; the machine PANICKED (out of memory and no killable processes)' : ''}`;
+}
+
+/** Where the machine fell over (issue 10): the run's OOM figures and those of the run without sharing. */
+function oomLines(r: Report): string[] {
+  const c = r.capacity;
+  const machine = `${formatBytes(c.machine_memory_bytes)} machine, process base ${formatBytes(c.process_base_bytes)}`;
+  if (r.broker !== 'embedded') {
+    return [`Out of memory: the broker at ${r.broker} has its own memory (MSHARE_MACHINE_MEMORY); --machine-memory only sizes the capacity figures`,
+      `  this run          ${oomSummary(r.oom, r.clients)}`];
+  }
+  const lines = [`Out of memory on the ${machine} (the OOM killer, as mm/oom_kill.c)`,
+    `  ${r.sharing ? 'with sharing   ' : 'without sharing'}    ${oomSummary(r.oom, r.clients)}`];
+  const u = r.oom_unshared;
+  if (u !== null && r.sharing) {
+    lines.push(`  without sharing    ${oomSummary(u, r.clients)}`);
+    if (u.first_kill_at_clients !== null) {
+      const tables = c.without_sharing.fixed_bytes + u.first_kill_at_clients * c.without_sharing.per_client_bytes;
+      lines.push(`                     fell over at client ${formatCount(u.first_kill_at_clients + 1)}: page tables then ${both(tables)}; capacity estimate ${formatCount(c.without_sharing.clients)}`);
+    }
+  }
+  return lines;
+}
+
 /** The human report. */
 export function formatReport(r: Report, verdicts: Verdict[]): string {
   const c = r.capacity;
@@ -246,6 +277,7 @@ export function formatReport(r: Report, verdicts: Verdict[]): string {
     `Capacity on a ${formatBytes(c.machine_memory_bytes)} machine: clients whose page tables fit in the ${formatBytes(c.available_bytes)} beside the SGA`,
     `  with sharing       ${formatCount(c.with_sharing.clients)} (fixed ${formatBytes(c.with_sharing.fixed_bytes)} + ${formatBytes(c.with_sharing.per_client_bytes)} per client)${c.with_sharing.fits ? '' : ` -- ${formatCount(r.clients)} do not fit`}`,
     `  without sharing    ${formatCount(c.without_sharing.clients)} (fixed ${formatBytes(c.without_sharing.fixed_bytes)} + ${formatBytes(c.without_sharing.per_client_bytes)} per client)${c.without_sharing.fits ? '' : ` -- ${formatCount(r.clients)} do not fit`}`,
+    ...oomLines(r),
     `Time: ${r.wall_seconds.toFixed(2)} s (setup ${r.setup_seconds.toFixed(2)} s, pattern ${r.run_seconds.toFixed(2)} s)`,
     ...formatLoad(r),
     ...formatWarnings(r),

@@ -35,6 +35,10 @@ export interface ScenarioOptions {
   /** Region name; default the worker's ('sga') embedded, a name unique to the run against an external broker. */
   region?: string;
   machineMemoryBytes: number;
+  /** Charged per process at Spawn by the embedded brokers (kernel stack, mm, session memory). */
+  processBaseBytes: number;
+  /** With sharing on an embedded broker: also run without sharing, for oom_unshared (default true). */
+  unsharedRun: boolean;
   seed: number;
   /** Progress lines (stderr in main.ts). */
   onProgress?: (line: string) => void;
@@ -95,7 +99,12 @@ export const OPTION_FLAGS: Readonly<Record<string, OptionFlag>> = Object.freeze(
     parse: (f, v) => parseInteger(f, v, 0, 2 ** 32 - 1),
   }),
   'machine-memory': flag({
-    option: 'machineMemoryBytes', arg: 'SIZE', help: 'the machine of the capacity figures', default: '512GiB', parse: parseSize,
+    option: 'machineMemoryBytes', arg: 'SIZE', help: 'the machine: its memory limits the embedded brokers (OOM killer) and sizes the capacity figures',
+    default: '512GiB', parse: parseSize,
+  }),
+  'process-base': flag({
+    option: 'processBaseBytes', arg: 'SIZE', help: 'memory each process costs beside its pages and tables (kernel stack, mm, session)',
+    default: '0', parse: (f, v) => (v.trim() === '0' ? 0 : parseSize(f, v)),
   }),
   geometry: flag({
     option: 'geometry', arg: 'G', help: `embedded broker: ${GEOMETRY_NAMES.join(' | ')}`, default: BROKER_DEFAULTS.MSHARE_GEOMETRY,
@@ -106,6 +115,7 @@ export const OPTION_FLAGS: Readonly<Record<string, OptionFlag>> = Object.freeze(
 export const DEFAULT_OPTIONS: Readonly<ScenarioOptions> = Object.freeze({
   ...Object.fromEntries(Object.entries(OPTION_FLAGS).map(([name, f]) => [f.option, f.parse(`--${name}`, f.default)])),
   sharing: parseBoolean('MSHARE_SHARING', BROKER_DEFAULTS.MSHARE_SHARING),
+  unsharedRun: true,
 } as ScenarioOptions);
 
 /** The region of an embedded run: the worker's default. */

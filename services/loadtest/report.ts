@@ -36,6 +36,18 @@ export interface CapacityFigures {
   fits: boolean;
 }
 
+/** What the OOM killer did in one run (issue 10). */
+export interface OomFigures {
+  kills: number;
+  /** Clients whose pattern had finished when the first kill happened; null when none happened. */
+  first_kill_at_clients: number | null;
+  /** Clients finished and alive at the end. */
+  clients_completed: number;
+  clients_killed: number;
+  /** Out of memory with nothing killable: the machine refused every allocation after. */
+  panicked: boolean;
+}
+
 /** The field case's figures, then the load test's (load.ts: phases, RPC latency, errors, warnings). */
 export interface Report extends LoadFigures {
   clients: number;
@@ -63,6 +75,8 @@ export interface Report extends LoadFigures {
   accesses: { present: number; minor_fault: number; sigsegv: number; sigbus: number };
   capacity: {
     machine_memory_bytes: number;
+    /** Each process's base cost (--process-base), counted in fixed and per-client bytes. */
+    process_base_bytes: number;
     /** machine - SGA: what page tables may use. */
     available_bytes: number;
     with_sharing: CapacityFigures;
@@ -71,6 +85,10 @@ export interface Report extends LoadFigures {
   /** GetAccounting's broker-wide figures (equal to ours on an embedded broker). */
   system_pagetable_bytes: number;
   system_unshared_pagetable_bytes: number;
+  /** The run the figures come from (with mshare by default), on the machine's memory. */
+  oom: OomFigures;
+  /** The same run without sharing beside it; null against an external broker. */
+  oom_unshared: OomFigures | null;
   setup_seconds: number;
   run_seconds: number;
   wall_seconds: number;
@@ -84,6 +102,11 @@ export interface ReportInputs {
   sgaBytes: number;
   pattern: Pattern;
   machineMemoryBytes: number;
+  processBaseBytes: number;
+  /** Whether the machine memory limited the broker (embedded) or only sizes the capacity figures. */
+  machineLimited: boolean;
+  oom: OomFigures;
+  oomUnshared: OomFigures | null;
   /** The broker's geometry name and whether it shares (GetGeometry). */
   geometry: { name: string; sharing: boolean };
   /** 'embedded', or the address of the broker used. */
@@ -119,8 +142,9 @@ export function buildReport(i: ReportInputs): Report {
   const pagetable = pattern.pagetableBytes + creator.pagetableBytes + host;
   const unshared = pattern.unsharedPagetableBytes + creator.unsharedPagetableBytes;
   const baseline = seedBaseline(i.clients, i.sgaBytes);
-  const fixedShared = host + creator.pagetableBytes;
-  const fixedUnshared = creator.unsharedPagetableBytes;
+  const base = i.processBaseBytes;
+  const fixedShared = host + creator.pagetableBytes + base;
+  const fixedUnshared = creator.unsharedPagetableBytes + base;
   const machine = i.machineMemoryBytes;
   return {
     clients: i.clients,
@@ -147,11 +171,14 @@ export function buildReport(i: ReportInputs): Report {
     capacity: {
       machine_memory_bytes: machine,
       available_bytes: Math.max(0, machine - i.sgaBytes),
-      with_sharing: capacity(machine, i.sgaBytes, fixedShared, (pagetable - fixedShared) / i.clients, i.clients),
-      without_sharing: capacity(machine, i.sgaBytes, fixedUnshared, (unshared - fixedUnshared) / i.clients, i.clients),
+      process_base_bytes: base,
+      with_sharing: capacity(machine, i.sgaBytes, fixedShared, (pagetable + base - fixedShared) / i.clients + base, i.clients),
+      without_sharing: capacity(machine, i.sgaBytes, fixedUnshared, (unshared + base - fixedUnshared) / i.clients + base, i.clients),
     },
     system_pagetable_bytes: i.system.pagetableBytes,
     system_unshared_pagetable_bytes: i.system.unsharedPagetableBytes,
+    oom: i.oom,
+    oom_unshared: i.oomUnshared,
     setup_seconds: i.seconds.setup,
     run_seconds: i.seconds.run,
     wall_seconds: i.seconds.wall,

@@ -17,7 +17,7 @@ import { buildBroker, type Broker } from '../broker/server.js';
 import { shutdown } from '../broker/lifecycle.js';
 import { Worker } from '../worker/worker.js';
 import { DEFAULT_OPTIONS, EMBEDDED_REGION, type ScenarioOptions } from './options.js';
-import { buildReport, type Report } from './report.js';
+import { buildReport, type OomFigures, type Report, type ReportInputs } from './report.js';
 import type { Phase, PhasedSample } from './load.js';
 
 /** Clients spread over workers: the first (clients mod workers) get one more. */
@@ -32,12 +32,17 @@ export interface Embedded {
 }
 
 /** A broker in this process with gRPC on 127.0.0.1:0 (the run's, or `--replay`'s target). */
-export async function startEmbeddedBroker(o: Pick<ScenarioOptions, 'geometry' | 'sharing' | 'clients' | 'sgaBytes'>): Promise<Embedded> {
+export async function startEmbeddedBroker(
+  o: Pick<ScenarioOptions, 'geometry' | 'sharing' | 'clients' | 'sgaBytes' | 'machineMemoryBytes' | 'processBaseBytes'>,
+  sharing = o.sharing,
+): Promise<Embedded> {
   const config = loadBrokerConfig({
+    MSHARE_MACHINE_MEMORY: String(o.machineMemoryBytes),
+    MSHARE_PROCESS_BASE_BYTES: String(o.processBaseBytes),
     MSHARE_GRPC_ADDR: '127.0.0.1:0',
     MSHARE_HTTP_ADDR: '127.0.0.1:0',
     MSHARE_GEOMETRY: o.geometry,
-    MSHARE_SHARING: String(o.sharing),
+    MSHARE_SHARING: String(sharing),
     MSHARE_BASELINE_CLIENTS: String(o.clients),
     MSHARE_BASELINE_SGA: String(o.sgaBytes),
     MSHARE_LOG_LEVEL: 'silent',
@@ -48,13 +53,30 @@ export async function startEmbeddedBroker(o: Pick<ScenarioOptions, 'geometry' | 
   return { broker, address: `127.0.0.1:${port}` };
 }
 
+/**
+ * The field case: the run the figures come from (with mshare unless --no-sharing) and, on an
+ * embedded broker with sharing, the same run beside it without sharing, both on the machine
+ * memory given, where only its OOM figures are kept (oom_unshared): the machine falling over.
+ */
 export async function runScenario(options: Partial<ScenarioOptions> = {}): Promise<Report> {
   const o: ScenarioOptions = { ...DEFAULT_OPTIONS, ...options };
   if (!Number.isInteger(o.clients) || o.clients < 1) throw new Error(`clients ${o.clients} must be a whole number >= 1`);
   if (!Number.isInteger(o.workers) || o.workers < 1) throw new Error(`workers ${o.workers} must be a whole number >= 1`);
+  const main = await runOnce(o, o.sharing, '');
+  let unshared: OomFigures | null = null;
+  if (o.broker === undefined) unshared = o.sharing && o.unsharedRun ? (await runOnce(o, false, ' (without sharing)')).oom : main.oom;
+  return buildReport({ ...main.inputs, oom: main.oom, oomUnshared: unshared });
+}
+
+interface RunResult {
+  inputs: Omit<ReportInputs, 'oom' | 'oomUnshared'>;
+  oom: OomFigures;
+}
+
+async function runOnce(o: ScenarioOptions, sharing: boolean, label: string): Promise<RunResult> {
   const say = o.onProgress ?? (() => {});
   const t0 = performance.now();
-  const embedded = o.broker === undefined ? await startEmbeddedBroker(o) : undefined;
+  const embedded = o.broker === undefined ? await startEmbeddedBroker(o, sharing) : undefined;
   const address = embedded?.address ?? (o.broker as string);
   const region = o.region ?? (embedded ? EMBEDDED_REGION : `loadtest-${process.pid}-${Date.now().toString(36)}`);
   // Every worker RPC, with the phase it fell in: the report's latency and error figures.
@@ -72,16 +94,27 @@ export async function runScenario(options: Partial<ScenarioOptions> = {}): Promi
   }));
   const all = [donor, ...clients];
   const client = new BrokerClient(address);
+  // The first OOM kill, seen in the embedded kernel before the victim exits: how many clients had
+  // finished their pattern then. A process's counters are added when its touch returns, so for
+  // `sequential` these are exactly the clients whose one Touch had finished.
+  let firstKillAt: number | null = null;
+  const kernel = embedded?.broker.kernel;
+  const stopListening = kernel?.onOomKill(() => {
+    if (firstKillAt !== null) return;
+    const creator = donor.creatorPid;
+    firstKillAt = kernel.pids().filter((p) => p !== creator && kernel.procStatus(p).unsharedMinorFaults > 0).length;
+  });
   let phase = 'starting';
   const progressLine = () => {
     const sum = (k: 'spawned' | 'attached' | 'done' | 'accesses') => clients.reduce((s, w) => s + w.progress[k], 0);
-    return `[${((performance.now() - t0) / 1000).toFixed(1)}s] ${phase}: attached ${sum('attached')}/${o.clients}, `
-      + `pattern done ${sum('done')}/${o.clients}, accesses ${sum('accesses').toLocaleString('en-US')}`;
+    const kills = kernel ? `, OOM kills ${kernel.oomEvents.length}` : '';
+    return `[${((performance.now() - t0) / 1000).toFixed(1)}s] ${phase}${label}: attached ${sum('attached')}/${o.clients}, `
+      + `pattern done ${sum('done')}/${o.clients}, accesses ${sum('accesses').toLocaleString('en-US')}${kills}`;
   };
   const ticker = setInterval(() => say(progressLine()), o.progressIntervalMs ?? 1000);
   ticker.unref();
   try {
-    say(`broker ${embedded ? `embedded at ${address} (${o.geometry}, sharing ${o.sharing ? 'on' : 'off'})` : address}; `
+    say(`broker ${embedded ? `embedded at ${address} (${o.geometry}, sharing ${sharing ? 'on' : 'off'}, machine memory ${o.machineMemoryBytes} bytes)` : address}; `
       + `region '${region}', SGA ${o.sgaBytes} bytes, ${o.clients} clients in ${clients.length} workers, pattern ${o.pattern}`);
     phase = 'donor creating the region';
     await donor.start();
@@ -102,31 +135,45 @@ export async function runScenario(options: Partial<ScenarioOptions> = {}): Promi
     const system = await client.accounting();
     const accesses = AccessCounts.zero();
     for (const w of clients) AccessCounts.add(accesses, w.totals);
+    const killed = clients.reduce((n, w) => n + w.killed.size, 0);
+    const oom: OomFigures = {
+      kills: kernel ? kernel.oomEvents.length : killed,
+      first_kill_at_clients: firstKillAt,
+      clients_completed: clients.reduce((n, w) => n + w.completedAlive, 0),
+      clients_killed: killed,
+      panicked: kernel?.panicked ?? false,
+    };
 
     phase = 'stopping';
     // Clients first: the donor's creator drops the last reference and the name goes with it.
     await Promise.all(clients.map((w) => w.stop()));
     await donor.stop();
     const wall = (performance.now() - t0) / 1000;
-    return buildReport({
-      clients: o.clients,
-      workers: clients.length,
-      sgaBytes: o.sgaBytes,
-      pattern: o.pattern,
-      machineMemoryBytes: o.machineMemoryBytes,
-      geometry: donor.geometry!,
-      broker: embedded ? 'embedded' : address,
-      region,
-      usage,
-      hostPagetableBytes: regionInfo.pagetableBytes,
-      accesses,
-      system,
-      seconds: { setup: (t1 - t0) / 1000, run: (t2 - t1) / 1000, wall },
-      // hotset paces each client worker at hotsetRate; the other patterns go as fast as they can.
-      load: { requestedRatePerS: o.pattern === 'hotset' ? o.hotsetRate * clients.length : null, samples },
-    });
+    return {
+      oom,
+      inputs: {
+        clients: o.clients,
+        workers: clients.length,
+        sgaBytes: o.sgaBytes,
+        pattern: o.pattern,
+        machineMemoryBytes: o.machineMemoryBytes,
+        processBaseBytes: o.processBaseBytes,
+        machineLimited: embedded !== undefined,
+        geometry: donor.geometry!,
+        broker: embedded ? 'embedded' : address,
+        region,
+        usage,
+        hostPagetableBytes: regionInfo.pagetableBytes,
+        accesses,
+        system,
+        seconds: { setup: (t1 - t0) / 1000, run: (t2 - t1) / 1000, wall },
+        // hotset paces each client worker at hotsetRate; the other patterns go as fast as they can.
+        load: { requestedRatePerS: o.pattern === 'hotset' ? o.hotsetRate * clients.length : null, samples },
+      },
+    };
   } finally {
     clearInterval(ticker);
+    stopListening?.();
     await Promise.allSettled(clients.map((w) => w.stop()));
     await donor.stop().catch(() => {});
     client.close();

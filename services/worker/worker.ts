@@ -145,6 +145,10 @@ export function windowFor(geometry: Pick<GeometryInfo, 'mshareAlignment' | 'user
 export class Worker {
   readonly metrics: WorkerMetrics;
   readonly progress: WorkerProgress = { spawned: 0, attached: 0, done: 0, accesses: 0 };
+  /** Pattern processes whose pattern finished (less those killed since). */
+  readonly completed = new Set<number>();
+  /** Processes the OOM killer ended (learnt from ESRCH or the session). */
+  readonly killed = new Set<number>();
   /** What the broker answered this worker's accesses. */
   readonly totals: AccessCounts = AccessCounts.zero();
   geometry: GeometryInfo | undefined;
@@ -205,6 +209,7 @@ export class Worker {
       this.checkRunning();
     }
     this.session = session;
+    session.onKilled((pid) => this.markKilled(pid));
     // The broker ends a session's processes when its stream ends: a worker that did not close it
     // itself has nothing left to run (the broker restarted or went away).
     void session.ended.then(() => {
@@ -250,8 +255,20 @@ export class Worker {
       case 'sequential':
         await pool(this.patternPids.length, this.opts.concurrency, async (i) => {
           this.checkRunning();
-          const c = await this.rpc('Touch', () => this.client.touch(this.patternPids[i], window.start, BigInt(spanBytes), 'write'));
+          const pid = this.patternPids[i];
+          let c;
+          try {
+            c = await this.rpc('Touch', () => this.client.touch(pid, window.start, BigInt(spanBytes), 'write'));
+          } catch (err) {
+            // The OOM killer chose this process during its own touch: not completed; the others go on.
+            if (!isKilled(err)) throw err;
+            this.markKilled(pid);
+            return;
+          }
           this.count(c, AccessCounts.total(c));
+          // Its session may have heard of its kill (after the touch) before this answer came.
+          if (this.killed.has(pid)) return;
+          this.completed.add(pid);
           this.progress.done++;
         });
         break;
@@ -265,12 +282,32 @@ export class Worker {
     return this.totals;
   }
 
+  /** A process the OOM killer ended: not completed, no longer live. */
+  markKilled(pid: number): void {
+    if (!this.live.delete(pid)) return;
+    this.killed.add(pid);
+    this.completed.delete(pid);
+    this.metrics.processes.set(this.live.size);
+  }
+
+  /** Pattern processes that finished and are alive (as far as this worker has learnt). */
+  get completedAlive(): number {
+    return this.completed.size;
+  }
+
   /** ProcStatus of every live process, summed: the creator apart from the pattern processes. */
   async usage(): Promise<WorkerUsage> {
     const out: WorkerUsage = { pattern: UsageFigures.zero(), creator: UsageFigures.zero() };
     const pids = this.pids;
     await pool(pids.length, this.opts.concurrency, async (i) => {
-      const s = await this.rpc('ProcStatus', () => this.client.procStatus(pids[i]));
+      let s;
+      try {
+        s = await this.rpc('ProcStatus', () => this.client.procStatus(pids[i]));
+      } catch (err) {
+        if (!isKilled(err)) throw err;
+        this.markKilled(pids[i]); // killed by the OOM killer after it finished
+        return;
+      }
       UsageFigures.add(pids[i] === this.creatorPid ? out.creator : out.pattern, {
         processes: 1,
         pagetableBytes: s.vmpteBytes + s.pgdBytes,
@@ -516,6 +553,11 @@ function outcomeOf(err: unknown): { code: string; errno?: string } {
   if (err instanceof KernelError) return { code: grpc.status[statusFromError(err).code], errno: err.errno };
   const code = (err as { code?: unknown } | null)?.code;
   return { code: typeof code === 'number' && grpc.status[code] !== undefined ? grpc.status[code] : 'UNKNOWN' };
+}
+
+/** ESRCH from a call on a process this worker still thought live: the OOM killer ended it. */
+function isKilled(err: unknown): boolean {
+  return err instanceof KernelError && err.errno === 'ESRCH';
 }
 
 function ignoreKernelError(err: unknown): void {

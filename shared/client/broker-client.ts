@@ -103,8 +103,17 @@ export class BrokerClient {
     const r = await this.unary('Spawn', {
       uid: opts.uid, gid: opts.gid, comm: opts.comm ?? '',
       ...(opts.sessionId !== undefined ? { session_id: opts.sessionId } : {}),
+      ...(opts.oomScoreAdj !== undefined ? { oom_score_adj: opts.oomScoreAdj } : {}),
     });
     return r.pid;
+  }
+
+  /** Every OOM kill since the broker started, oldest first. */
+  async oomEvents(): Promise<{ pid: number; comm: string; allocatingPid: number; residentBytes: number; pagetableBytes: number }[]> {
+    const r = await this.unary('ListOomEvents', {});
+    return r.events.map((e) => ({
+      pid: e.pid, comm: e.comm, allocatingPid: e.allocating_pid, residentBytes: Number(e.resident_bytes), pagetableBytes: Number(e.pagetable_bytes),
+    }));
   }
 
   async exit(pid: number): Promise<void> {

@@ -68,6 +68,13 @@ export class BrokerSession {
    */
   readonly ended: Promise<void>;
 
+  /** Calls `listener` with each of the session's processes the OOM killer kills (SessionResponse.killed). */
+  onKilled(listener: (pid: number, reason: string) => void): void {
+    this.call.on('data', (m: { msg?: string; killed?: { pid: number; reason: string } | null }) => {
+      if (m.msg === 'killed' && m.killed) listener(m.killed.pid, m.killed.reason);
+    });
+  }
+
   spawn(opts: SpawnOptions): Promise<number> {
     return this.client.spawn({ ...opts, sessionId: this.id });
   }

@@ -12,6 +12,8 @@ import type { GetAccountingRequest as _mshare_v1_GetAccountingRequest, GetAccoun
 import type { GetAccountingResponse as _mshare_v1_GetAccountingResponse, GetAccountingResponse__Output as _mshare_v1_GetAccountingResponse__Output } from './mshare/v1/GetAccountingResponse.js';
 import type { GetGeometryRequest as _mshare_v1_GetGeometryRequest, GetGeometryRequest__Output as _mshare_v1_GetGeometryRequest__Output } from './mshare/v1/GetGeometryRequest.js';
 import type { GetGeometryResponse as _mshare_v1_GetGeometryResponse, GetGeometryResponse__Output as _mshare_v1_GetGeometryResponse__Output } from './mshare/v1/GetGeometryResponse.js';
+import type { ListOomEventsRequest as _mshare_v1_ListOomEventsRequest, ListOomEventsRequest__Output as _mshare_v1_ListOomEventsRequest__Output } from './mshare/v1/ListOomEventsRequest.js';
+import type { ListOomEventsResponse as _mshare_v1_ListOomEventsResponse, ListOomEventsResponse__Output as _mshare_v1_ListOomEventsResponse__Output } from './mshare/v1/ListOomEventsResponse.js';
 import type { ListRegionsRequest as _mshare_v1_ListRegionsRequest, ListRegionsRequest__Output as _mshare_v1_ListRegionsRequest__Output } from './mshare/v1/ListRegionsRequest.js';
 import type { ListRegionsResponse as _mshare_v1_ListRegionsResponse, ListRegionsResponse__Output as _mshare_v1_ListRegionsResponse__Output } from './mshare/v1/ListRegionsResponse.js';
 import type { MmapRequest as _mshare_v1_MmapRequest, MmapRequest__Output as _mshare_v1_MmapRequest__Output } from './mshare/v1/MmapRequest.js';
@@ -24,12 +26,14 @@ import type { MshareUnlinkRequest as _mshare_v1_MshareUnlinkRequest, MshareUnlin
 import type { MshareUnlinkResponse as _mshare_v1_MshareUnlinkResponse, MshareUnlinkResponse__Output as _mshare_v1_MshareUnlinkResponse__Output } from './mshare/v1/MshareUnlinkResponse.js';
 import type { MunmapRequest as _mshare_v1_MunmapRequest, MunmapRequest__Output as _mshare_v1_MunmapRequest__Output } from './mshare/v1/MunmapRequest.js';
 import type { MunmapResponse as _mshare_v1_MunmapResponse, MunmapResponse__Output as _mshare_v1_MunmapResponse__Output } from './mshare/v1/MunmapResponse.js';
+import type { OomEvent as _mshare_v1_OomEvent, OomEvent__Output as _mshare_v1_OomEvent__Output } from './mshare/v1/OomEvent.js';
 import type { OutcomeCounts as _mshare_v1_OutcomeCounts, OutcomeCounts__Output as _mshare_v1_OutcomeCounts__Output } from './mshare/v1/OutcomeCounts.js';
 import type { ProcStatusRequest as _mshare_v1_ProcStatusRequest, ProcStatusRequest__Output as _mshare_v1_ProcStatusRequest__Output } from './mshare/v1/ProcStatusRequest.js';
 import type { ProcStatusResponse as _mshare_v1_ProcStatusResponse, ProcStatusResponse__Output as _mshare_v1_ProcStatusResponse__Output } from './mshare/v1/ProcStatusResponse.js';
 import type { ReadRegionRequest as _mshare_v1_ReadRegionRequest, ReadRegionRequest__Output as _mshare_v1_ReadRegionRequest__Output } from './mshare/v1/ReadRegionRequest.js';
 import type { ReadRegionResponse as _mshare_v1_ReadRegionResponse, ReadRegionResponse__Output as _mshare_v1_ReadRegionResponse__Output } from './mshare/v1/ReadRegionResponse.js';
 import type { SeedBaseline as _mshare_v1_SeedBaseline, SeedBaseline__Output as _mshare_v1_SeedBaseline__Output } from './mshare/v1/SeedBaseline.js';
+import type { SessionKilled as _mshare_v1_SessionKilled, SessionKilled__Output as _mshare_v1_SessionKilled__Output } from './mshare/v1/SessionKilled.js';
 import type { SessionOpen as _mshare_v1_SessionOpen, SessionOpen__Output as _mshare_v1_SessionOpen__Output } from './mshare/v1/SessionOpen.js';
 import type { SessionOpened as _mshare_v1_SessionOpened, SessionOpened__Output as _mshare_v1_SessionOpened__Output } from './mshare/v1/SessionOpened.js';
 import type { SessionPing as _mshare_v1_SessionPing, SessionPing__Output as _mshare_v1_SessionPing__Output } from './mshare/v1/SessionPing.js';
@@ -67,6 +71,8 @@ export interface ProtoGrpcType {
       GetAccountingResponse: MessageTypeDefinition<_mshare_v1_GetAccountingResponse, _mshare_v1_GetAccountingResponse__Output>
       GetGeometryRequest: MessageTypeDefinition<_mshare_v1_GetGeometryRequest, _mshare_v1_GetGeometryRequest__Output>
       GetGeometryResponse: MessageTypeDefinition<_mshare_v1_GetGeometryResponse, _mshare_v1_GetGeometryResponse__Output>
+      ListOomEventsRequest: MessageTypeDefinition<_mshare_v1_ListOomEventsRequest, _mshare_v1_ListOomEventsRequest__Output>
+      ListOomEventsResponse: MessageTypeDefinition<_mshare_v1_ListOomEventsResponse, _mshare_v1_ListOomEventsResponse__Output>
       ListRegionsRequest: MessageTypeDefinition<_mshare_v1_ListRegionsRequest, _mshare_v1_ListRegionsRequest__Output>
       ListRegionsResponse: MessageTypeDefinition<_mshare_v1_ListRegionsResponse, _mshare_v1_ListRegionsResponse__Output>
       MmapRequest: MessageTypeDefinition<_mshare_v1_MmapRequest, _mshare_v1_MmapRequest__Output>
@@ -79,12 +85,14 @@ export interface ProtoGrpcType {
       MshareUnlinkResponse: MessageTypeDefinition<_mshare_v1_MshareUnlinkResponse, _mshare_v1_MshareUnlinkResponse__Output>
       MunmapRequest: MessageTypeDefinition<_mshare_v1_MunmapRequest, _mshare_v1_MunmapRequest__Output>
       MunmapResponse: MessageTypeDefinition<_mshare_v1_MunmapResponse, _mshare_v1_MunmapResponse__Output>
+      OomEvent: MessageTypeDefinition<_mshare_v1_OomEvent, _mshare_v1_OomEvent__Output>
       OutcomeCounts: MessageTypeDefinition<_mshare_v1_OutcomeCounts, _mshare_v1_OutcomeCounts__Output>
       ProcStatusRequest: MessageTypeDefinition<_mshare_v1_ProcStatusRequest, _mshare_v1_ProcStatusRequest__Output>
       ProcStatusResponse: MessageTypeDefinition<_mshare_v1_ProcStatusResponse, _mshare_v1_ProcStatusResponse__Output>
       ReadRegionRequest: MessageTypeDefinition<_mshare_v1_ReadRegionRequest, _mshare_v1_ReadRegionRequest__Output>
       ReadRegionResponse: MessageTypeDefinition<_mshare_v1_ReadRegionResponse, _mshare_v1_ReadRegionResponse__Output>
       SeedBaseline: MessageTypeDefinition<_mshare_v1_SeedBaseline, _mshare_v1_SeedBaseline__Output>
+      SessionKilled: MessageTypeDefinition<_mshare_v1_SessionKilled, _mshare_v1_SessionKilled__Output>
       SessionOpen: MessageTypeDefinition<_mshare_v1_SessionOpen, _mshare_v1_SessionOpen__Output>
       SessionOpened: MessageTypeDefinition<_mshare_v1_SessionOpened, _mshare_v1_SessionOpened__Output>
       SessionPing: MessageTypeDefinition<_mshare_v1_SessionPing, _mshare_v1_SessionPing__Output>

@@ -9,6 +9,8 @@
  * so it changes nothing. Reply decoders trust the broker. Encoders write uint64 values as decimal
  * strings, so the same objects serve gRPC replies and the HTTP side's JSON.
  */
+import type { OomEvent } from '../kernel/oom.js';
+import type { OomEvent as OomEventWire } from '../generated/mshare/v1/OomEvent.js';
 import { endianness } from 'node:os';
 import type { AccessCounts, ExactCounters } from '../kernel/counts.js';
 import { KernelError, LimitError } from '../kernel/errors.js';
@@ -439,4 +441,17 @@ export function decodeAccounting(r: GetAccountingResponse__Output): BrokerAccoun
       pteWithUpperBytes: Number(b?.pte_with_upper_bytes ?? 0),
     },
   };
+}
+
+/** One OOM kill on the wire (ListOomEvents, GET /oom): u64 fields as decimal strings. */
+export function encodeOomEvent(e: OomEvent): Required<OomEventWire> {
+  return {
+    pid: e.pid, comm: e.comm, uid: e.uid, resident_bytes: String(e.residentBytes), pagetable_bytes: String(e.pagetableBytes),
+    unix_time_ns: String(e.unixTimeNs), allocating_pid: e.allocatingPid,
+  };
+}
+
+/** The kernel log's line for a kill: what SessionResponse.killed.reason says. */
+export function oomKillReason(e: OomEvent): string {
+  return `Out of memory: Killed process ${e.pid} (${e.comm}) total-vm rss ${e.residentBytes} B, pgtables ${e.pagetableBytes} B, oom invoked by pid ${e.allocatingPid}`;
 }

@@ -17,9 +17,12 @@
  * an instruction fetch needs PROT_EXEC (NX).
  */
 import type { FaultCounters } from './counts.js';
-import type { Geometry } from './geometry.js';
+import { PAGE_SIZE, type Geometry } from './geometry.js';
 import type { Links } from './links.js';
+import type { MachineMemory } from './memory.js';
 import type { Process, Region } from './mm.js';
+import { COUNTERFACTUAL } from './pagetable/ledger.js';
+import { PageTree } from './pagetable/tree.js';
 import { Outcome, PROT_EXEC, PROT_WRITE, type AccessKind } from './uapi.js';
 
 // Locals, for the hot path (imported bindings cost a load and a check per use).
@@ -60,6 +63,55 @@ export interface FaultContext {
   readonly totals: FaultCounters;
   /** Bumped by every change of any address space's layout (VMAs, windows, processes). */
   readonly layoutEpoch: number;
+  /** Machine memory: every new page and table is charged to it (memory.ts). */
+  readonly memory: MachineMemory;
+}
+
+/**
+ * A minor fault's page, charged to machine memory before it is mapped in `tree` (absent there):
+ * with sharing, a window's page goes in the host's tree and is shared memory; without, in the
+ * process's tree, and is shared memory only the first time any process maps it (the region's
+ * resident pages); anything else is the process's private page. On a machine with a limit the
+ * page and the tables on its path are reserved together first, so a refusal leaves nothing
+ * half-made. The page is absent: tree.isPresent(page) has just answered false.
+ */
+export function faultIn(ctx: FaultContext, proc: Process, tree: PageTree, page: number, region: Region | null): true {
+  const memory = ctx.memory;
+  if (!memory.limited) {
+    // Nothing can be refused: populate, then count. Without sharing a window's pages are shared
+    // memory counted once, which the kernel recounts on a read (Kernel.memoryByKind).
+    tree.populateAbsent(page);
+    if (region === null) {
+      memory.privatePages++;
+      memory.used += PAGE_SIZE;
+      proc.privatePages++;
+    } else if (ctx.sharing) {
+      memory.sharedPages++;
+      memory.used += PAGE_SIZE;
+    }
+    return true;
+  }
+  if (region !== null && !ctx.sharing) {
+    const resident = region.resident ??= new PageTree(ctx.geometry, COUNTERFACTUAL);
+    const data = resident.isPresent(page) ? 0 : 1;
+    // Room for the page and every table on its path at once (the OOM killer may run here), so
+    // that the allocations below cannot fail half-way.
+    memory.reserve((data + tree.missingTables(page)) * PAGE_SIZE);
+    if (data === 1) {
+      memory.chargeShared(1);
+      resident.populate(page);
+    }
+  } else {
+    memory.reserve((1 + tree.missingTables(page)) * PAGE_SIZE);
+    if (region === null) {
+      memory.chargePrivate(1);
+      proc.privatePages++;
+    } else {
+      memory.chargeShared(1);
+    }
+  }
+  tree.populate(page);
+  return true;
 }
 
 /**
@@ -110,7 +162,8 @@ export class AccessPath {
         tc.linkEpoch = region.links.epoch;
       }
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc) | synced;
-      newly = region.host.tree.populate(page);
+      const host = region.host.tree;
+      newly = !host.isPresent(page) && faultIn(ctx, proc, host, page, region);
       // A fault into an empty slot allocated the host's link table: a new identity, so the next
       // access finds this process's entry stale and syncs.
       if (newly) ctx.links.allocated(region, ctx.links.slotOf(page));
@@ -118,7 +171,8 @@ export class AccessPath {
     } else {
       // Private tables: outside windows, and inside them when nothing is shared.
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
-      newly = proc.mm.tree.populate(page);
+      const tree = proc.mm.tree;
+      newly = !tree.isPresent(page) && faultIn(ctx, proc, tree, page, region);
       unsharedNewly = newly;
     }
     if (unsharedNewly) {

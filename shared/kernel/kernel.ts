@@ -8,14 +8,16 @@ import { processStatus, regionInfo, systemAccounting, type AccountingSource } fr
 import { AccessCounts, ExactCounters, FaultCounters } from './counts.js';
 import { KernelError, LimitError, einval } from './errors.js';
 import { AccessPath, OUTCOME_MASK, SYNCED, type FaultContext } from './fault.js';
-import { PAGE_SHIFT, geometry as geometryOf, type Geometry } from './geometry.js';
+import { PAGE_SHIFT, PAGE_SIZE, geometry as geometryOf, type Geometry } from './geometry.js';
 import { Links } from './links.js';
 import { Mm, Process, type Region } from './mm.js';
 import { mmap, munmap } from './mmap.js';
 import { mprotect } from './mprotect.js';
 import { exitMshare, mshare, mshareUnlink, type MshareContext } from './mshare.js';
 import { Msharefs } from './msharefs.js';
-import { COUNTERFACTUAL, TableMemory } from './pagetable/ledger.js';
+import { MachineMemory, privatePagesOf, residentOf, type MemoryKind } from './memory.js';
+import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, OomKilled, oomEvent, selectVictim, type OomEvent } from './oom.js';
+import { COUNTERFACTUAL } from './pagetable/ledger.js';
 import { freeAllTables } from './pagetable/range.js';
 import { PageTree } from './pagetable/tree.js';
 import { accessBatch, touchRange } from './touch.js';
@@ -39,8 +41,18 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   readonly totals = FaultCounters.zero();
   /** The exact totals (64-bit): `totals` is folded into them once per call. */
   readonly exactTotals = ExactCounters.zero();
-  /** Every table page the machine holds (private + host), by level; PGDs not included. */
-  readonly memory: TableMemory;
+  /**
+   * The machine's memory by kind (memory.ts); its table ledger holds every table page (private +
+   * host) by level, PGDs counted apart.
+   */
+  readonly memory: MachineMemory;
+  /** Every OOM kill, oldest first (the kernel log's "Killed process"). */
+  readonly oomEvents: OomEvent[] = [];
+  /** Told of each kill before the victim exits (the broker tells its session; the load test notes the first). */
+  private readonly oomListeners = new Set<(event: OomEvent) => void>();
+  /** The process whose call is running (0: none, as at Spawn): the OOM killer's allocating task. */
+  private current = 0;
+  private readonly now: () => bigint;
   readonly msharefs = new Msharefs();
   readonly hosts = new Set<Region>();
   private readonly processes = new Map<number, Process>();
@@ -55,7 +67,9 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     this.geometry = geometryOf(options.geometry ?? 'x86_64-4level');
     this.sharing = options.sharing ?? true;
     this.links = new Links(this.geometry, checkLinkLevel(options.linkLevel ?? this.geometry.levels, this.geometry));
-    this.memory = new TableMemory(this.geometry.levels);
+    this.memory = new MachineMemory(this.geometry.levels, options.machineMemoryBytes ?? Infinity, options.processBaseBytes ?? 0);
+    this.memory.outOfMemory = () => this.outOfMemory();
+    this.now = options.now ?? (() => BigInt(Date.now()) * 1_000_000n);
     this.path = new AccessPath(this);
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...options.limits });
   }
@@ -78,15 +92,23 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   /** Creates a process with an empty address space (one PGD page). Returns its pid. */
   spawn(opts: SpawnOptions): number {
     const { uid, gid, comm } = spawnArgs(opts);
+    const adj = opts.oomScoreAdj ?? 0;
+    if (!Number.isInteger(adj) || adj < OOM_SCORE_ADJ_MIN || adj > OOM_SCORE_ADJ_MAX) {
+      throw einval(`oom_score_adj ${adj} is not a whole number in [-1000, 1000]`);
+    }
     const count = this.perUid.get(uid) ?? 0;
     if (uid !== 0 && count >= this.limits.maxProcessesPerUid) {
       throw new LimitError('EAGAIN', 'processes_per_uid', `uid ${uid} has ${count} processes (RLIMIT_NPROC ${this.limits.maxProcessesPerUid})`);
     }
     const pid = this.allocPid();
-    this.perUid.set(uid, count + 1);
+    this.current = 0;
+    this.memory.chargeMm(true); // its PGD and base cost: may invoke the OOM killer
+    this.perUid.set(uid, (this.perUid.get(uid) ?? 0) + 1); // a victim of that uid changed the count
     const mm = new Mm(this.geometry, this.memory);
     const counterfactual = this.sharing ? new PageTree(this.geometry, COUNTERFACTUAL) : mm.tree;
-    this.processes.set(pid, new Process(pid, uid, gid, comm, mm, counterfactual));
+    const proc = new Process(pid, uid, gid, comm, mm, counterfactual);
+    proc.oomScoreAdj = adj;
+    this.processes.set(pid, proc);
     return pid;
   }
 
@@ -95,12 +117,16 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     this.layoutEpoch++; // harmless if the call fails
     const proc = this.process(pid);
     exitMshare(this, proc);
+    this.resyncPrivate(proc);
+    this.memory.chargePrivate(-proc.privatePages);
     freeAllTables(proc.mm.tree);
     if (this.sharing) freeAllTables(proc.counterfactual);
+    this.memory.unchargeMm(true);
     this.processes.delete(pid);
     const left = (this.perUid.get(proc.uid) ?? 1) - 1;
     if (left > 0) this.perUid.set(proc.uid, left);
     else this.perUid.delete(proc.uid);
+    this.resyncShared();
   }
 
   /**
@@ -121,6 +147,100 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     throw new LimitError('EAGAIN', 'pid_max', `no free pid below pid_max ${max}`);
   }
 
+  // ---- machine memory and the OOM killer ---------------------------------------------------
+
+  /** Calls `listener` on every OOM kill, before the victim exits; returns its removal. */
+  onOomKill(listener: (event: OomEvent) => void): () => void {
+    this.oomListeners.add(listener);
+    return () => this.oomListeners.delete(listener);
+  }
+
+  /** Whether the machine has panicked out of memory: every allocating call is then ENOMEM. */
+  get panicked(): boolean {
+    return this.memory.panicked;
+  }
+
+  /**
+   * out_of_memory(): kills the process with the highest oom_badness and returns (the allocation is
+   * retried); when that process is the caller the call unwinds (OomKilled, answered ESRCH); with
+   * nothing killable the machine panics and the allocation is refused (ENOMEM).
+   */
+  private outOfMemory(): void {
+    const victim = selectVictim(this.processes.values(), this.memory.limitBytes / PAGE_SIZE);
+    if (victim === undefined) {
+      this.memory.panicked = true;
+      throw new KernelError('ENOMEM', 'Out of memory and no killable processes... System is deadlocked on memory');
+    }
+    if (victim.pid === this.current) throw new OomKilled(victim.pid);
+    this.kill(victim, this.current);
+  }
+
+  /** The victim exits: its mappings and private tables go; shared memory and references stay. */
+  private kill(victim: Process, allocatingPid: number): void {
+    const event = oomEvent(victim, allocatingPid, this.now());
+    this.oomEvents.push(event);
+    for (const listener of this.oomListeners) listener(event); // before the exit: the victim is still there
+    this.exit(victim.pid);
+  }
+
+  /**
+   * Runs a call of `pid` that may allocate. If the OOM killer chose the caller itself, the kill is
+   * finished here (the process exits) and the call answers ESRCH.
+   */
+  private allocating<T>(proc: Process, call: () => T): T {
+    this.current = proc.pid;
+    try {
+      return call();
+    } catch (err) {
+      if (!(err instanceof OomKilled)) throw err;
+      const victim = this.processes.get(err.pid);
+      if (victim !== undefined) this.kill(victim, err.pid);
+      throw new KernelError('ESRCH', `pid ${err.pid} was killed by the OOM killer`);
+    } finally {
+      this.current = 0;
+      this.fold(proc); // the counts the call made, killed or not, into the exact totals
+    }
+  }
+
+  /** Re-reads a process's private pages after a layout change (munmap, mshare) freed or moved some. */
+  private resyncPrivate(proc: Process): void {
+    const now = privatePagesOf(proc, this.sharing);
+    this.memory.chargePrivate(now - proc.privatePages);
+    proc.privatePages = now;
+  }
+
+  /**
+   * Machine memory in use by kind. Without sharing on an unlimited machine the shared pages (a
+   * window's pages, once however many processes map them) are not tracked on the fault path:
+   * they are recounted here, as the union of the mappers' pages.
+   */
+  memoryByKind(): Record<MemoryKind, number> {
+    const kinds = this.memory.byKind();
+    if (this.sharing || this.memory.limited) return kinds;
+    kinds.shared = [...this.hosts].reduce((n, r) => n + residentOf(this.geometry, r).present, 0) * PAGE_SIZE;
+    return kinds;
+  }
+
+  /**
+   * Sets the machine's memory (a test's memory hot-unplug; Infinity: unlimited). Without sharing
+   * the shared pages are tracked from then on, starting from their recount.
+   */
+  setMachineMemory(bytes: number): void {
+    if (!this.sharing && !this.memory.limited && bytes !== Infinity) {
+      for (const r of this.hosts) r.resident = residentOf(this.geometry, r);
+    }
+    this.memory.setLimit(bytes);
+    this.resyncShared();
+  }
+
+  /** Re-reads the shared pages (and host PGDs) after a host may have gone or gained pages. */
+  private resyncShared(): void {
+    let pages = 0;
+    for (const r of this.hosts) pages += this.sharing ? r.host.tree.present : this.memory.limited ? (r.resident?.present ?? 0) : 0;
+    this.memory.setPages('shared', pages);
+    this.memory.setPgdPages(this.processes.size + (this.sharing ? this.hosts.size : 0));
+  }
+
   hasProcess(pid: number): boolean {
     return this.processes.has(pid);
   }
@@ -135,7 +255,9 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   mmap(pid: number, addr: bigint, length: bigint, prot: number, flags: number, file = ''): bigint {
     this.layoutEpoch++;
     const proc = this.process(pid);
-    return mmap(this, proc, mmapArgs(this.geometry, addr, length, prot, flags, file));
+    const at = this.allocating(proc, () => mmap(this, proc, mmapArgs(this.geometry, addr, length, prot, flags, file)));
+    this.resyncLayout(proc, at, length); // MAP_FIXED over a mapping unmaps it first
+    return at;
   }
 
   munmap(pid: number, addr: bigint, length: bigint): void {
@@ -144,6 +266,24 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     const [start, end] = userRange(this.geometry, addr, length, 'munmap');
     if (start === end) throw einval('length is 0');
     munmap(this, proc, start, end);
+    this.resyncLayout(proc, addr, length);
+  }
+
+  /**
+   * After a layout change: the caller's private pages, those of every mapper of a window the
+   * change fell in (addr, length), and the shared pages.
+   */
+  private resyncLayout(proc: Process, addr?: bigint, length?: bigint): void {
+    this.resyncPrivate(proc);
+    if (addr !== undefined && length !== undefined && !this.sharing) {
+      const start = Number(addr >> BigInt(PAGE_SHIFT));
+      const end = start + Number((length + BigInt(PAGE_SIZE) - 1n) >> BigInt(PAGE_SHIFT));
+      for (const w of proc.windows) {
+        if (w.end <= start || w.start >= end) continue;
+        for (const p of w.window.mappers) if (p !== proc) this.resyncPrivate(p);
+      }
+    }
+    this.resyncShared();
   }
 
   mprotect(pid: number, addr: bigint, length: bigint, prot: number): void {
@@ -164,13 +304,21 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     if ((oflags & O_CREAT) !== 0 && this.msharefs.size >= this.limits.maxRegions && this.msharefs.lookup(name) === undefined) {
       throw new LimitError('ENOSPC', 'regions', `msharefs holds ${this.msharefs.size} regions, the limit (MSHARE_MAX_REGIONS)`);
     }
-    mshare(this, proc, name, args);
+    this.allocating(proc, () => {
+      // Room for a new host mm's PGD (with sharing; without, the host never gets tables), counted
+      // by resyncLayout once the host exists.
+      if (this.sharing && (oflags & O_CREAT) !== 0) this.memory.reserve(PAGE_SIZE);
+      mshare(this, proc, name, args);
+    });
+    this.resyncLayout(proc);
   }
 
   /** mshare_unlink(name): drops one reference (mshare.ts). */
   mshareUnlink(pid: number, name: string): void {
     this.layoutEpoch++;
-    mshareUnlink(this, this.process(pid), name);
+    const proc = this.process(pid);
+    mshareUnlink(this, proc, name);
+    this.resyncLayout(proc);
   }
 
   /** The msharefs read: start and size, with owner, mode and reference count. */
@@ -189,12 +337,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     checkU64(addr, 'addr');
     const code = checkKind(kind);
     const page = addr >= this.geometry.userLimitBytes ? this.geometry.userLimitPages : pageOf(addr);
-    let r: number;
-    try {
-      r = this.path.access(proc, page, code);
-    } finally {
-      this.fold(proc);
-    }
+    const r = this.allocating(proc, () => this.path.access(proc, page, code));
     return { outcome: OUTCOME_NAMES[r & OUTCOME_MASK], synced: (r & SYNCED) !== 0 };
   }
 
@@ -205,11 +348,8 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   accessBatch(pid: number, kind: AccessKind, addrs: Uint8Array, out?: Uint8Array): AccessCounts {
     const proc = this.process(pid);
     const code = checkKind(kind);
-    try {
-      return accessBatch(this.path, proc, code, addrs, batchLength(addrs, out), out);
-    } finally {
-      this.fold(proc);
-    }
+    const n = batchLength(addrs, out);
+    return this.allocating(proc, () => accessBatch(this.path, proc, code, addrs, n, out));
   }
 
   /** Accesses every stride-th page of [addr, addr+length). Cost grows with tables, not pages. */
@@ -220,11 +360,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     const code = checkKind(kind);
     const pages = touchPages(addr, length, stridePages);
     if (pages === null) return AccessCounts.zero();
-    try {
-      return touchRange(this, proc, pages[0], pages[1], code, stridePages);
-    } finally {
-      this.fold(proc);
-    }
+    return this.allocating(proc, () => touchRange(this, proc, pages[0], pages[1], code, stridePages));
   }
 
   /** The exact counters of a process, or of the whole machine: 64-bit, exact past 2^53. */

@@ -44,6 +44,10 @@ export class Process {
   readonly exact = ExactCounters.zero();
   /** The fault path's translation cache (a software TLB, fault.ts). */
   readonly tc = new TranslationCache();
+  /** oom_score_adj: -1000 (never killed) .. 1000. */
+  oomScoreAdj = 0;
+  /** Its own pages outside shared regions, as charged to machine memory (memory.ts). */
+  privatePages = 0;
 
   constructor(pid: number, uid: number, gid: number, comm: string, mm: Mm, counterfactual: PageTree) {
     this.pid = pid;
@@ -76,6 +80,11 @@ export class Region {
   unlinked = false;
   /** Identities of the host's tables under link slots (links.ts). */
   readonly links = new HostLinks();
+  /**
+   * Without sharing: the region's resident pages (shared memory, counted once however many
+   * processes map them), tables uncounted. With sharing the host's tree is that.
+   */
+  resident: PageTree | null = null;
 
   constructor(name: string, start: number, end: number, uid: number, gid: number, mode: number,
     accessMode: number, host: Mm) {

@@ -157,6 +157,9 @@ export function unmapInHost(ctx: WindowContext, region: Region, start: number, e
   if (ctx.sharing) {
     zap(region.host.tree, start, end, (s, e) => hostVmas.overlaps(s, e));
     ctx.links.refresh(region, start, end);
+  } else if (region.resident !== null) {
+    // The shared-memory pages go with their mapping (memory.ts counts them from this set).
+    zap(region.resident, start, end, (s, e) => hostVmas.overlaps(s, e));
   }
   for (const proc of region.mappers) zap(proc.counterfactual, start, end, (s, e) => viewHasVma(proc, s, e));
 }

@@ -4,10 +4,12 @@
  * tables touched rather than with the pages. Both give the same figures as single accesses would.
  */
 import { AccessCounts } from './counts.js';
-import { KIND_WRITE, OUTCOME_MASK, SYNCED, protAllows, type AccessPath, type FaultContext, type KindCode } from './fault.js';
-import { PAGE_SHIFT } from './geometry.js';
+import { KIND_WRITE, OUTCOME_MASK, SYNCED, faultIn, protAllows, type AccessPath, type FaultContext, type KindCode } from './fault.js';
+import { PAGE_SHIFT, PAGE_SIZE } from './geometry.js';
 import type { Process, Region } from './mm.js';
-import { fill } from './pagetable/range.js';
+import { COUNTERFACTUAL } from './pagetable/ledger.js';
+import { countPresent, fill, type FillCounts } from './pagetable/range.js';
+import { PageTree } from './pagetable/tree.js';
 import { Outcome, PROT_WRITE } from './uapi.js';
 import type { Vma } from './vma.js';
 
@@ -89,8 +91,8 @@ export function touchRange(ctx: FaultContext, proc: Process, first: number, last
  * too, since those tables are the same in both worlds.
  */
 function fillPrivate(ctx: FaultContext, proc: Process, from: number, end: number, stride: number,
-  counts: AccessCounts): void {
-  const r = fill(proc.mm.tree, from, end, stride);
+  counts: AccessCounts, region: Region | null = null): void {
+  const r = chargedFill(ctx, proc, proc.mm.tree, from, end, stride, region);
   counts.minorFault += r.newly;
   counts.present += r.already;
   proc.counters.unsharedMinorFaults += r.newly;
@@ -124,15 +126,19 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
         return;
       }
       if (ctx.sharing) {
-        const r = fill(region.host.tree, s, e, stride);
-        if (r.newly > 0 && hostIdBefore === 0 && allocatedAt < 0) allocatedAt = s;
-        counts.minorFault += r.newly;
-        counts.present += r.already;
-        const u = fill(proc.counterfactual, s, e, stride);
-        proc.counters.unsharedMinorFaults += u.newly;
-        ctx.totals.unsharedMinorFaults += u.newly;
+        // The counterfactual is filled piece by piece with the host, so a refusal stops both at one page.
+        const u = { newly: 0, already: 0 };
+        try {
+          const r = chargedFill(ctx, proc, region.host.tree, s, e, stride, region, u);
+          if (r.newly > 0 && hostIdBefore === 0 && allocatedAt < 0) allocatedAt = s;
+          counts.minorFault += r.newly;
+          counts.present += r.already;
+        } finally {
+          proc.counters.unsharedMinorFaults += u.newly;
+          ctx.totals.unsharedMinorFaults += u.newly;
+        }
       } else {
-        fillPrivate(ctx, proc, s, e, stride, counts);
+        fillPrivate(ctx, proc, s, e, stride, counts, region);
       }
     };
     const hole = (s: number, e: number): void => {
@@ -163,4 +169,94 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
     }
     p = c;
   }
+}
+
+/**
+ * fill() with every new page and table charged to machine memory, as faultIn charges one access
+ * (same placement rules). Unlimited, or where a piece's worst case fits, a piece is filled in one
+ * step; where it does not, it is split (1 GiB, then 2 MiB pieces) down to single pages, whose
+ * allocation may invoke the OOM killer. A refusal thus stops the touch between two pages: the pages
+ * before it are populated and counted, nothing after, no table half-made.
+ */
+function chargedFill(ctx: FaultContext, proc: Process, tree: PageTree, start: number, end: number, stride: number,
+  region: Region | null, shadow?: FillCounts): FillCounts {
+  const counts = { newly: 0, already: 0 };
+  const memory = ctx.memory;
+  const f: Filling = { ctx, proc, tree, stride, region, counts, shadow };
+  if (!memory.limited || memory.fits(worstCase(ctx, tree, start, end, stride, region) * PAGE_SIZE)) {
+    fillPiece(f, start, end);
+  } else fillWithin(f, start, start, end, 3);
+  return counts;
+}
+
+/** One charged fill: where it goes, and what it counted (`shadow`: the process's counterfactual too). */
+interface Filling {
+  ctx: FaultContext;
+  proc: Process;
+  tree: PageTree;
+  stride: number;
+  region: Region | null;
+  counts: FillCounts;
+  shadow: FillCounts | undefined;
+}
+
+/**
+ * Where a fill's data pages are counted: `tree` itself, or without sharing the region's resident
+ * pages (tracked when the machine has a limit); null when they are not counted here.
+ */
+function dataTree(ctx: FaultContext, tree: PageTree, region: Region | null): PageTree | null {
+  if (region === null || ctx.sharing) return tree;
+  if (!ctx.memory.limited) return null;
+  return region.resident ??= new PageTree(ctx.geometry, COUNTERFACTUAL);
+}
+
+function fillPiece(f: Filling, s: number, e: number): void {
+  const { ctx, proc, tree, stride, region, counts } = f;
+  const memory = ctx.memory;
+  const data = dataTree(ctx, tree, region);
+  let charged = 0;
+  if (data !== null && data !== tree) charged = fill(data, s, e, stride).newly;
+  const r = fill(tree, s, e, stride);
+  if (data === tree) charged = r.newly;
+  counts.newly += r.newly;
+  counts.already += r.already;
+  if (f.shadow !== undefined) f.shadow.newly += fill(proc.counterfactual, s, e, stride).newly;
+  if (region !== null) {
+    memory.chargeShared(charged);
+  } else {
+    memory.chargePrivate(charged);
+    proc.privatePages += charged;
+  }
+}
+
+/**
+ * Fills the series start, start+stride, ... within [from, end) in pieces aligned to the span of one
+ * table of `level` (3: a PMD table's 1 GiB, 2: a PTE table's 2 MiB, 1: a page).
+ */
+function fillWithin(f: Filling, start: number, from: number, end: number, level: number): void {
+  const { ctx, proc, tree, stride, region, counts } = f;
+  const piece = tree.span[level];
+  const first = start + Math.ceil((from - start) / stride) * stride;
+  for (let a = first; a < end;) {
+    const b = Math.min(end, Math.floor(a / piece) * piece + piece);
+    if (level === 1) {
+      if (!tree.isPresent(a) && faultIn(ctx, proc, tree, a, region)) counts.newly++;
+      else counts.already++;
+      if (f.shadow !== undefined && proc.counterfactual.populate(a)) f.shadow.newly++;
+    } else if (ctx.memory.fits(worstCase(ctx, tree, a, b, stride, region) * PAGE_SIZE)) {
+      fillPiece(f, a, b);
+    } else {
+      fillWithin(f, start, a, b, level - 1);
+    }
+    a = start + Math.ceil((b - start) / stride) * stride;
+  }
+}
+
+/** Pages a fill of [a, b) may allocate at most: its new data pages and every table on its paths. */
+function worstCase(ctx: FaultContext, tree: PageTree, a: number, b: number, stride: number, region: Region | null): number {
+  const touched = Math.floor((b - 1 - a) / stride) + 1;
+  const data = stride === 1 ? touched - countPresent(dataTree(ctx, tree, region) ?? tree, a, b) : touched;
+  let tables = 0;
+  for (let l = 1; l < tree.top; l++) tables += Math.floor((b - 1) / tree.span[l + 1]) - Math.floor(a / tree.span[l + 1]) + 1;
+  return data + tables;
 }

@@ -18,6 +18,12 @@ export interface KernelOptions {
   linkLevel?: number;
   /** Limits (README, "Limits"); each defaults to Linux's. */
   limits?: Partial<KernelLimits>;
+  /** The machine's memory in bytes (memory.ts); unset or Infinity: unlimited. */
+  machineMemoryBytes?: number;
+  /** Charged per process at spawn (kernel stack, task and mm, session memory); default 0. */
+  processBaseBytes?: number;
+  /** The clock of OOM events (ns since the epoch); default Date.now(). */
+  now?: () => bigint;
 }
 
 export interface KernelLimits {
@@ -39,6 +45,8 @@ export interface SpawnOptions {
   uid: number;
   gid: number;
   comm?: string;
+  /** oom_score_adj, -1000 (never chosen) .. 1000; default 0. */
+  oomScoreAdj?: number;
 }
 
 export interface AccessResult {

@@ -197,6 +197,12 @@ export class PageTree {
   /** Makes `page` present. Returns true when it was not (a minor fault populated it). */
   populate(page: number): boolean {
     if (this.isPresent(page)) return false;
+    this.populateAbsent(page);
+    return true;
+  }
+
+  /** Makes an absent page present: isPresent(page) has just answered false (its caches are used). */
+  populateAbsent(page: number): void {
     // isPresent left the cache on the PMD table covering `page` if there is one: set the bit
     // there, unless it would make the PMD table full (its parent's entry must then become FULL,
     // which takes the walk from the root).
@@ -208,7 +214,6 @@ export class PageTree {
       this.populateAt(this.root, this.top, page);
     }
     this.present++;
-    return true;
   }
 
   /**
@@ -268,6 +273,19 @@ export class PageTree {
       node = child;
     }
     return node.children[this.index(page, level)];
+  }
+
+  /** Table pages a populate of `page` would allocate: the missing tables on its path. */
+  missingTables(page: number): number {
+    let node = this.root;
+    for (let level = this.top; level > 2; level--) {
+      const child = node.children[this.index(page, level)];
+      if (isFull(child)) return 0;
+      if (child === null) return level - 1;
+      if (child instanceof PmdTable) return child.counts[this.index(page, 2)] === NO_TABLE ? 1 : 0;
+      node = child;
+    }
+    return 0;
   }
 
   /** The table of `level` (>= 2) on `page`'s path, allocating the path when `create`. */

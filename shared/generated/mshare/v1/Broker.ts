@@ -12,6 +12,8 @@ import type { GetAccountingRequest as _mshare_v1_GetAccountingRequest, GetAccoun
 import type { GetAccountingResponse as _mshare_v1_GetAccountingResponse, GetAccountingResponse__Output as _mshare_v1_GetAccountingResponse__Output } from '../../mshare/v1/GetAccountingResponse.js';
 import type { GetGeometryRequest as _mshare_v1_GetGeometryRequest, GetGeometryRequest__Output as _mshare_v1_GetGeometryRequest__Output } from '../../mshare/v1/GetGeometryRequest.js';
 import type { GetGeometryResponse as _mshare_v1_GetGeometryResponse, GetGeometryResponse__Output as _mshare_v1_GetGeometryResponse__Output } from '../../mshare/v1/GetGeometryResponse.js';
+import type { ListOomEventsRequest as _mshare_v1_ListOomEventsRequest, ListOomEventsRequest__Output as _mshare_v1_ListOomEventsRequest__Output } from '../../mshare/v1/ListOomEventsRequest.js';
+import type { ListOomEventsResponse as _mshare_v1_ListOomEventsResponse, ListOomEventsResponse__Output as _mshare_v1_ListOomEventsResponse__Output } from '../../mshare/v1/ListOomEventsResponse.js';
 import type { ListRegionsRequest as _mshare_v1_ListRegionsRequest, ListRegionsRequest__Output as _mshare_v1_ListRegionsRequest__Output } from '../../mshare/v1/ListRegionsRequest.js';
 import type { ListRegionsResponse as _mshare_v1_ListRegionsResponse, ListRegionsResponse__Output as _mshare_v1_ListRegionsResponse__Output } from '../../mshare/v1/ListRegionsResponse.js';
 import type { MmapRequest as _mshare_v1_MmapRequest, MmapRequest__Output as _mshare_v1_MmapRequest__Output } from '../../mshare/v1/MmapRequest.js';
@@ -42,7 +44,9 @@ import type { TouchResponse as _mshare_v1_TouchResponse, TouchResponse__Output a
 export interface BrokerClient extends grpc.Client {
   /**
    * One access by a process, following the fault path. The outcome is a result, not an error.
-   * Errors: ESRCH, EINVAL.
+   * A fault that needs memory the machine lacks runs the OOM killer; a caller it kills gets ESRCH.
+   * Errors: ESRCH (no such process, or the OOM killer chose the caller), EINVAL, ENOMEM (the
+   * machine has panicked out of memory).
    */
   Access(argument: _mshare_v1_AccessRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_AccessResponse__Output>): grpc.ClientUnaryCall;
   Access(argument: _mshare_v1_AccessRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_AccessResponse__Output>): grpc.ClientUnaryCall;
@@ -50,7 +54,9 @@ export interface BrokerClient extends grpc.Client {
   Access(argument: _mshare_v1_AccessRequest, callback: grpc.requestCallback<_mshare_v1_AccessResponse__Output>): grpc.ClientUnaryCall;
   /**
    * One access by a process, following the fault path. The outcome is a result, not an error.
-   * Errors: ESRCH, EINVAL.
+   * A fault that needs memory the machine lacks runs the OOM killer; a caller it kills gets ESRCH.
+   * Errors: ESRCH (no such process, or the OOM killer chose the caller), EINVAL, ENOMEM (the
+   * machine has panicked out of memory).
    */
   access(argument: _mshare_v1_AccessRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_AccessResponse__Output>): grpc.ClientUnaryCall;
   access(argument: _mshare_v1_AccessRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_AccessResponse__Output>): grpc.ClientUnaryCall;
@@ -62,7 +68,7 @@ export interface BrokerClient extends grpc.Client {
    * MSHARE_MAX_BATCH_ADDRESSES, 65,536 by default; more is EINVAL naming the limit), each reply
    * the outcome of every address of that batch, in order. A malformed batch or a kernel error
    * ends the stream with that error (errors as for Access); batches before it were applied.
-   * Errors: ESRCH, EINVAL.
+   * Errors: ESRCH, EINVAL, ENOMEM.
    */
   AccessStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessStreamRequest, _mshare_v1_AccessStreamResponse__Output>;
   AccessStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessStreamRequest, _mshare_v1_AccessStreamResponse__Output>;
@@ -71,7 +77,7 @@ export interface BrokerClient extends grpc.Client {
    * MSHARE_MAX_BATCH_ADDRESSES, 65,536 by default; more is EINVAL naming the limit), each reply
    * the outcome of every address of that batch, in order. A malformed batch or a kernel error
    * ends the stream with that error (errors as for Access); batches before it were applied.
-   * Errors: ESRCH, EINVAL.
+   * Errors: ESRCH, EINVAL, ENOMEM.
    */
   accessStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessStreamRequest, _mshare_v1_AccessStreamResponse__Output>;
   accessStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_AccessStreamRequest, _mshare_v1_AccessStreamResponse__Output>;
@@ -124,6 +130,21 @@ export interface BrokerClient extends grpc.Client {
   getGeometry(argument: _mshare_v1_GetGeometryRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_GetGeometryResponse__Output>): grpc.ClientUnaryCall;
   getGeometry(argument: _mshare_v1_GetGeometryRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_GetGeometryResponse__Output>): grpc.ClientUnaryCall;
   getGeometry(argument: _mshare_v1_GetGeometryRequest, callback: grpc.requestCallback<_mshare_v1_GetGeometryResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Every OOM kill since the broker started, oldest first (also GET /oom). No errors.
+   */
+  ListOomEvents(argument: _mshare_v1_ListOomEventsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_ListOomEventsResponse__Output>): grpc.ClientUnaryCall;
+  ListOomEvents(argument: _mshare_v1_ListOomEventsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_ListOomEventsResponse__Output>): grpc.ClientUnaryCall;
+  ListOomEvents(argument: _mshare_v1_ListOomEventsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_ListOomEventsResponse__Output>): grpc.ClientUnaryCall;
+  ListOomEvents(argument: _mshare_v1_ListOomEventsRequest, callback: grpc.requestCallback<_mshare_v1_ListOomEventsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Every OOM kill since the broker started, oldest first (also GET /oom). No errors.
+   */
+  listOomEvents(argument: _mshare_v1_ListOomEventsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_ListOomEventsResponse__Output>): grpc.ClientUnaryCall;
+  listOomEvents(argument: _mshare_v1_ListOomEventsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_ListOomEventsResponse__Output>): grpc.ClientUnaryCall;
+  listOomEvents(argument: _mshare_v1_ListOomEventsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_ListOomEventsResponse__Output>): grpc.ClientUnaryCall;
+  listOomEvents(argument: _mshare_v1_ListOomEventsRequest, callback: grpc.requestCallback<_mshare_v1_ListOomEventsResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * The msharefs namespace: the named regions in name order, one page at a time (AIP-158).
@@ -187,7 +208,8 @@ export interface BrokerClient extends grpc.Client {
    * name); EACCES (mode forbids the requested access); EPERM (more access than the creator
    * asked for); EINVAL (alignment, range, a VMA crossing the range's edge, an attacher with an
    * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes); ENOSPC (a new region
-   * over the broker's regions limit).
+   * over the broker's regions limit); ENOMEM (a new host's PGD after the machine has panicked out
+   * of memory).
    */
   Mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
   Mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
@@ -200,7 +222,8 @@ export interface BrokerClient extends grpc.Client {
    * name); EACCES (mode forbids the requested access); EPERM (more access than the creator
    * asked for); EINVAL (alignment, range, a VMA crossing the range's edge, an attacher with an
    * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes); ENOSPC (a new region
-   * over the broker's regions limit).
+   * over the broker's regions limit); ENOMEM (a new host's PGD after the machine has panicked out
+   * of memory).
    */
   mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
   mshare(argument: _mshare_v1_MshareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_MshareResponse__Output>): grpc.ClientUnaryCall;
@@ -303,10 +326,11 @@ export interface BrokerClient extends grpc.Client {
   /**
    * Creates a process with an empty address space, owned by the calling principal. With
    * session_id, the process belongs to that session and exits when the session's stream has
-   * ended (after the grace period).
+   * ended (after the grace period). oom_score_adj (-1000 .. 1000) weighs the process for the OOM
+   * killer; -1000: never chosen.
    * Errors: ENOENT (no open session with that id), EINVAL (uid or gid missing or out of range),
    * EPERM (the principal may not spawn as that uid or gid), EAGAIN (RLIMIT_NPROC of the uid
-   * reached, uid 0 exempt, or no free pid).
+   * reached, uid 0 exempt, or no free pid), ENOMEM (the machine has panicked out of memory).
    */
   Spawn(argument: _mshare_v1_SpawnRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
   Spawn(argument: _mshare_v1_SpawnRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
@@ -315,10 +339,11 @@ export interface BrokerClient extends grpc.Client {
   /**
    * Creates a process with an empty address space, owned by the calling principal. With
    * session_id, the process belongs to that session and exits when the session's stream has
-   * ended (after the grace period).
+   * ended (after the grace period). oom_score_adj (-1000 .. 1000) weighs the process for the OOM
+   * killer; -1000: never chosen.
    * Errors: ENOENT (no open session with that id), EINVAL (uid or gid missing or out of range),
    * EPERM (the principal may not spawn as that uid or gid), EAGAIN (RLIMIT_NPROC of the uid
-   * reached, uid 0 exempt, or no free pid).
+   * reached, uid 0 exempt, or no free pid), ENOMEM (the machine has panicked out of memory).
    */
   spawn(argument: _mshare_v1_SpawnRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
   spawn(argument: _mshare_v1_SpawnRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
@@ -326,16 +351,18 @@ export interface BrokerClient extends grpc.Client {
   spawn(argument: _mshare_v1_SpawnRequest, callback: grpc.requestCallback<_mshare_v1_SpawnResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Accesses every stride_pages-th page of [addr, addr + length). Counts per outcome.
-   * Errors: ESRCH, EINVAL.
+   * Accesses every stride_pages-th page of [addr, addr + length). Counts per outcome. A refusal
+   * stops it between two pages: those before stay populated and counted.
+   * Errors: ESRCH (as for Access), EINVAL, ENOMEM (as for Access).
    */
   Touch(argument: _mshare_v1_TouchRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_TouchResponse__Output>): grpc.ClientUnaryCall;
   Touch(argument: _mshare_v1_TouchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_TouchResponse__Output>): grpc.ClientUnaryCall;
   Touch(argument: _mshare_v1_TouchRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_TouchResponse__Output>): grpc.ClientUnaryCall;
   Touch(argument: _mshare_v1_TouchRequest, callback: grpc.requestCallback<_mshare_v1_TouchResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Accesses every stride_pages-th page of [addr, addr + length). Counts per outcome.
-   * Errors: ESRCH, EINVAL.
+   * Accesses every stride_pages-th page of [addr, addr + length). Counts per outcome. A refusal
+   * stops it between two pages: those before stay populated and counted.
+   * Errors: ESRCH (as for Access), EINVAL, ENOMEM (as for Access).
    */
   touch(argument: _mshare_v1_TouchRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mshare_v1_TouchResponse__Output>): grpc.ClientUnaryCall;
   touch(argument: _mshare_v1_TouchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mshare_v1_TouchResponse__Output>): grpc.ClientUnaryCall;
@@ -351,7 +378,9 @@ export interface BrokerClient extends grpc.Client {
 export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
   /**
    * One access by a process, following the fault path. The outcome is a result, not an error.
-   * Errors: ESRCH, EINVAL.
+   * A fault that needs memory the machine lacks runs the OOM killer; a caller it kills gets ESRCH.
+   * Errors: ESRCH (no such process, or the OOM killer chose the caller), EINVAL, ENOMEM (the
+   * machine has panicked out of memory).
    */
   Access: grpc.handleUnaryCall<_mshare_v1_AccessRequest__Output, _mshare_v1_AccessResponse>;
   
@@ -360,7 +389,7 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
    * MSHARE_MAX_BATCH_ADDRESSES, 65,536 by default; more is EINVAL naming the limit), each reply
    * the outcome of every address of that batch, in order. A malformed batch or a kernel error
    * ends the stream with that error (errors as for Access); batches before it were applied.
-   * Errors: ESRCH, EINVAL.
+   * Errors: ESRCH, EINVAL, ENOMEM.
    */
   AccessStream: grpc.handleBidiStreamingCall<_mshare_v1_AccessStreamRequest__Output, _mshare_v1_AccessStreamResponse>;
   
@@ -380,6 +409,11 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
    * The paging geometry of the simulated machine. No errors.
    */
   GetGeometry: grpc.handleUnaryCall<_mshare_v1_GetGeometryRequest__Output, _mshare_v1_GetGeometryResponse>;
+  
+  /**
+   * Every OOM kill since the broker started, oldest first (also GET /oom). No errors.
+   */
+  ListOomEvents: grpc.handleUnaryCall<_mshare_v1_ListOomEventsRequest__Output, _mshare_v1_ListOomEventsResponse>;
   
   /**
    * The msharefs namespace: the named regions in name order, one page at a time (AIP-158).
@@ -408,7 +442,8 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
    * name); EACCES (mode forbids the requested access); EPERM (more access than the creator
    * asked for); EINVAL (alignment, range, a VMA crossing the range's edge, an attacher with an
    * overlapping mapping, a bad name); ENAMETOOLONG (name over 255 bytes); ENOSPC (a new region
-   * over the broker's regions limit).
+   * over the broker's regions limit); ENOMEM (a new host's PGD after the machine has panicked out
+   * of memory).
    */
   Mshare: grpc.handleUnaryCall<_mshare_v1_MshareRequest__Output, _mshare_v1_MshareResponse>;
   
@@ -451,16 +486,18 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
   /**
    * Creates a process with an empty address space, owned by the calling principal. With
    * session_id, the process belongs to that session and exits when the session's stream has
-   * ended (after the grace period).
+   * ended (after the grace period). oom_score_adj (-1000 .. 1000) weighs the process for the OOM
+   * killer; -1000: never chosen.
    * Errors: ENOENT (no open session with that id), EINVAL (uid or gid missing or out of range),
    * EPERM (the principal may not spawn as that uid or gid), EAGAIN (RLIMIT_NPROC of the uid
-   * reached, uid 0 exempt, or no free pid).
+   * reached, uid 0 exempt, or no free pid), ENOMEM (the machine has panicked out of memory).
    */
   Spawn: grpc.handleUnaryCall<_mshare_v1_SpawnRequest__Output, _mshare_v1_SpawnResponse>;
   
   /**
-   * Accesses every stride_pages-th page of [addr, addr + length). Counts per outcome.
-   * Errors: ESRCH, EINVAL.
+   * Accesses every stride_pages-th page of [addr, addr + length). Counts per outcome. A refusal
+   * stops it between two pages: those before stay populated and counted.
+   * Errors: ESRCH (as for Access), EINVAL, ENOMEM (as for Access).
    */
   Touch: grpc.handleUnaryCall<_mshare_v1_TouchRequest__Output, _mshare_v1_TouchResponse>;
   
@@ -472,6 +509,7 @@ export interface BrokerDefinition extends grpc.ServiceDefinition {
   Exit: MethodDefinition<_mshare_v1_ExitRequest, _mshare_v1_ExitResponse, _mshare_v1_ExitRequest__Output, _mshare_v1_ExitResponse__Output>
   GetAccounting: MethodDefinition<_mshare_v1_GetAccountingRequest, _mshare_v1_GetAccountingResponse, _mshare_v1_GetAccountingRequest__Output, _mshare_v1_GetAccountingResponse__Output>
   GetGeometry: MethodDefinition<_mshare_v1_GetGeometryRequest, _mshare_v1_GetGeometryResponse, _mshare_v1_GetGeometryRequest__Output, _mshare_v1_GetGeometryResponse__Output>
+  ListOomEvents: MethodDefinition<_mshare_v1_ListOomEventsRequest, _mshare_v1_ListOomEventsResponse, _mshare_v1_ListOomEventsRequest__Output, _mshare_v1_ListOomEventsResponse__Output>
   ListRegions: MethodDefinition<_mshare_v1_ListRegionsRequest, _mshare_v1_ListRegionsResponse, _mshare_v1_ListRegionsRequest__Output, _mshare_v1_ListRegionsResponse__Output>
   Mmap: MethodDefinition<_mshare_v1_MmapRequest, _mshare_v1_MmapResponse, _mshare_v1_MmapRequest__Output, _mshare_v1_MmapResponse__Output>
   Mprotect: MethodDefinition<_mshare_v1_MprotectRequest, _mshare_v1_MprotectResponse, _mshare_v1_MprotectRequest__Output, _mshare_v1_MprotectResponse__Output>

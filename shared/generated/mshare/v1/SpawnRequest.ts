@@ -22,9 +22,14 @@ export interface SpawnRequest {
    * From Session's first reply: the process exits when that session ends.
    */
   'session_id'?: (string);
+  /**
+   * oom_score_adj: -1000 (never chosen by the OOM killer) .. 1000; unset: 0.
+   */
+  'oom_score_adj'?: (number);
   '_uid'?: "uid";
   '_gid'?: "gid";
   '_session_id'?: "session_id";
+  '_oom_score_adj'?: "oom_score_adj";
 }
 
 /**
@@ -48,7 +53,12 @@ export interface SpawnRequest__Output {
    * From Session's first reply: the process exits when that session ends.
    */
   'session_id'?: (string);
+  /**
+   * oom_score_adj: -1000 (never chosen by the OOM killer) .. 1000; unset: 0.
+   */
+  'oom_score_adj'?: (number);
   '_uid'?: "uid";
   '_gid'?: "gid";
   '_session_id'?: "session_id";
+  '_oom_score_adj'?: "oom_score_adj";
 }

@@ -1,0 +1,208 @@
+// Machine memory and the OOM killer (issue 10): the closed-form case, kills, ESRCH, panic, hugetlb.
+import { strict as assert } from 'node:assert';
+import {
+  Kernel, KernelError, MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, O_CREAT, O_EXCL, O_RDWR, PROT_READ,
+  PROT_WRITE, type ErrnoName,
+} from '../shared/kernel/index.js';
+import { countPresent } from '../shared/kernel/pagetable/range.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+const PAGE = 4 * KiB;
+const RW = PROT_READ | PROT_WRITE;
+const WINDOW = 2n * 2n ** 40n; // 2 TiB: PGDIR-aligned
+
+function throwsErrno(fn: () => unknown, errno: ErrnoName): void {
+  assert.throws(fn, (e: unknown) => e instanceof KernelError && e.errno === errno, `expected ${errno}`);
+}
+
+/** The donor (pid 1) maps an SGA of `sga` bytes at 2 TiB and shares it as 'sga' over one PGD entry. */
+function field(k: Kernel, sga: number, clients: number): number[] {
+  const donor = k.spawn({ uid: 1000, gid: 100, comm: 'donor' });
+  k.mmap(donor, WINDOW, BigInt(sga), RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+  k.mshare(donor, 'sga', WINDOW, 512n * 2n ** 30n, O_CREAT | O_EXCL | O_RDWR, 0o600);
+  const pids: number[] = [];
+  for (let i = 0; i < clients; i++) {
+    const pid = k.spawn({ uid: 1000, gid: 100, comm: `client-${i}` });
+    k.mshare(pid, 'sga', WINDOW, 512n * 2n ** 30n, O_RDWR, 0);
+    pids.push(pid);
+  }
+  return pids;
+}
+
+/** Touches the SGA with each client in turn (one request in flight); the pids whose touch finished. */
+function runClients(k: Kernel, pids: number[], sga: number): { completed: number[]; failed: number[] } {
+  const completed: number[] = [];
+  const failed: number[] = [];
+  for (const pid of pids) {
+    try {
+      k.touch(pid, WINDOW, BigInt(sga), 'write');
+      completed.push(pid);
+    } catch (err) {
+      if (!(err instanceof KernelError && err.errno === 'ESRCH')) throw err;
+      failed.push(pid);
+    }
+  }
+  return { completed, failed };
+}
+
+/** memory's page counts equal what the tables hold. */
+function assertWhole(k: Kernel): void {
+  const m = k.memory;
+  const tables = m.pages.reduce((a, b) => a + b, 0);
+  assert.equal(m.tablePages, tables, 'table pages = the ledger');
+  const kinds = m.byKind();
+  assert.equal(m.used, kinds.pagetables + kinds.shared + kinds.private + kinds.base + kinds.hugetlb, 'used = the kinds');
+  assert.ok(m.used <= m.limitBytes, 'within the machine');
+}
+
+describe('machine memory and the OOM killer', () => {
+  // The issue's closed form: 9 GiB machine, 8 GiB SGA, 100 clients, base cost 0. Order: the donor
+  // (pid 1) spawns, maps and shares; clients 2..101 spawn and attach; then each client in pid order
+  // touches the whole SGA (write), one touch at a time.
+  it('without sharing: 63 clients complete, the 64th touch kills the newest completed (client 63)', () => {
+    const sga = 8 * GiB;
+    const k = new Kernel({ sharing: false, machineMemoryBytes: 9 * GiB });
+    const pids = field(k, sga, 100);
+    const perClient = 4105 * PAGE;
+    assert.equal(perClient, 16_814_080);
+    const fit = Math.floor((GiB - 101 * PAGE) / perClient);
+    assert.equal(fit, 63);
+    let firstKill: { victim: number; allocating: number; completedBefore: number } | undefined;
+    let completedSoFar = 0;
+    k.onOomKill((e) => {
+      firstKill ??= { victim: e.pid, allocating: e.allocatingPid, completedBefore: completedSoFar };
+    });
+    const completed: number[] = [];
+    for (const pid of pids) {
+      k.touch(pid, WINDOW, BigInt(sga), 'write');
+      completed.push(pid);
+      completedSoFar++;
+    }
+    assert.deepEqual(firstKill, { victim: pids[62], allocating: pids[63], completedBefore: 63 });
+    // Each later client's touch kills the one before it: 37 kills, 63 clients alive at the end.
+    assert.equal(k.oomEvents.length, 37);
+    const alive = pids.filter((p) => k.hasProcess(p));
+    assert.equal(alive.length, 63);
+    assert.deepEqual(alive, [...pids.slice(0, 62), pids[99]]);
+    const e = k.oomEvents[0];
+    assert.equal(e.residentBytes, sga, 'get_mm_rss counts the shared-memory pages it maps');
+    assert.equal(e.pagetableBytes, 4105 * PAGE, 'mm_pgtables_bytes: PTE + PMD + PUD (4096 + 8 + 1; the PGD excluded)');
+    // The victims' private tables are freed exactly: 63 clients' tables and 64 PGDs remain.
+    const m = k.memory;
+    assert.equal(m.tablePages, 63 * 4105 + 0 * 1);
+    assert.deepEqual(m.byKind(), { pagetables: (63 * 4105 + 64) * PAGE, shared: sga, private: 0, base: 0, hugetlb: 0 });
+    assert.equal(k.panicked, false);
+    assertWhole(k);
+  });
+
+  it('with mshare: all 100 clients complete, no kill', () => {
+    const sga = 8 * GiB;
+    const k = new Kernel({ sharing: true, machineMemoryBytes: 9 * GiB });
+    const pids = field(k, sga, 100);
+    const { completed } = runClients(k, pids, sga);
+    assert.equal(completed.length, 100);
+    assert.equal(k.oomEvents.length, 0);
+    // One host's tables (PTE + PMD + PUD for 8 GiB) and 102 PGDs (101 processes + the host).
+    assert.deepEqual(k.memory.byKind(), { pagetables: (4105 + 102) * PAGE, shared: sga, private: 0, base: 0, hugetlb: 0 });
+    assertWhole(k);
+  });
+
+  // Private mappings on a 64 MiB machine: pid 1 (init, never chosen) spawns first, then A, then B;
+  // A touches first, then B.
+  const PRIVATE = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
+  function twoProcesses(adjB: number) {
+    const k = new Kernel({ machineMemoryBytes: 64 * MiB, now: () => 42n });
+    const init = k.spawn({ uid: 0, gid: 0, comm: 'init' });
+    const a = k.spawn({ uid: 1, gid: 1, comm: 'a' });
+    const b = k.spawn({ uid: 2, gid: 2, comm: 'b', oomScoreAdj: adjB });
+    const at = k.mmap(a, 1n << 30n, 40n * BigInt(MiB), RW, PRIVATE);
+    const bt = k.mmap(b, 2n << 30n, 32n * BigInt(MiB), RW, PRIVATE);
+    k.touch(a, at, 40n * BigInt(MiB), 'write');
+    return { k, init, a, b, bt };
+  }
+
+  it('kills the process with the highest badness and retries: the caller goes on', () => {
+    const { k, init, a, b, bt } = twoProcesses(0);
+    const counts = k.touch(b, bt, 32n * BigInt(MiB), 'write');
+    assert.equal(counts.minorFault, 8192);
+    assert.equal(k.hasProcess(a), false);
+    assert.deepEqual(k.pids(), [init, b]);
+    assert.deepEqual(k.oomEvents, [{
+      pid: a, comm: 'a', uid: 1, residentBytes: 40 * MiB, pagetableBytes: (20 + 1 + 1) * PAGE, unixTimeNs: 42n, allocatingPid: b,
+    }]);
+    assert.deepEqual(k.memory.byKind(), { pagetables: (16 + 2 + 2) * PAGE, shared: 0, private: 32 * MiB, base: 0, hugetlb: 0 });
+    assertWhole(k);
+  });
+
+  it('a caller that is itself the victim (oom_score_adj 1000) answers ESRCH and exits', () => {
+    const { k, init, a, b, bt } = twoProcesses(1000);
+    throwsErrno(() => k.touch(b, bt, 32n * BigInt(MiB), 'write'), 'ESRCH');
+    assert.deepEqual(k.pids(), [init, a]);
+    assert.equal(k.oomEvents.length, 1);
+    assert.equal(k.oomEvents[0].pid, b);
+    assert.equal(k.oomEvents[0].allocatingPid, b);
+    throwsErrno(() => k.procStatus(b), 'ESRCH');
+    assert.deepEqual(k.memory.byKind(), { pagetables: (20 + 2 + 2) * PAGE, shared: 0, private: 40 * MiB, base: 0, hugetlb: 0 });
+    assertWhole(k);
+  });
+
+  it('nothing killable: the machine panics mid-touch, the state stays whole, then every allocation is ENOMEM', () => {
+    // pid 1 and a process with oom_score_adj -1000 are never chosen. Order: init, then P touches
+    // 16 MiB on an 8 MiB machine.
+    const k = new Kernel({ machineMemoryBytes: 8 * MiB });
+    k.spawn({ uid: 0, gid: 0, comm: 'init' });
+    const p = k.spawn({ uid: 1, gid: 1, comm: 'p', oomScoreAdj: -1000 });
+    const at = k.mmap(p, 1n << 30n, 16n * BigInt(MiB), RW, PRIVATE);
+    throwsErrno(() => k.touch(p, at, 16n * BigInt(MiB), 'write'), 'ENOMEM');
+    assert.equal(k.panicked, true);
+    assert.equal(k.oomEvents.length, 0);
+    const status = k.procStatus(p);
+    // The pages before the refusal are populated and counted, nothing after, no table half-made:
+    // 8 MiB = 2048 pages = 2 PGDs + PMD + PUD + n PTE tables + the pages they map.
+    const present = countPresent((k as unknown as { processes: Map<number, { mm: { tree: Parameters<typeof countPresent>[0] } }> })
+      .processes.get(p)!.mm.tree, 0, 2 ** 40);
+    assert.equal(k.memory.privatePages, present);
+    assert.equal(k.memory.tablePages, status.tables.pte + status.tables.pmd + status.tables.pud);
+    assert.equal(status.tables.pte, Math.ceil(present / 512));
+    assert.equal(k.memory.used, k.memory.limitBytes - PAGE * (2048 - 2 - 2 - status.tables.pte - present),
+      'refused exactly at the page that did not fit');
+    assert.ok(2048 - 4 - status.tables.pte - present < 2, 'no room left for one more page');
+    assertWhole(k);
+    throwsErrno(() => k.spawn({ uid: 1, gid: 1 }), 'ENOMEM');
+    throwsErrno(() => k.access(p, at + 16n * BigInt(MiB) - 4096n, 'write'), 'ENOMEM');
+    assert.equal(k.access(p, at, 'read').outcome, 'present', 'no allocation: still answered');
+  });
+
+  it('hugetlb: beyond the machine is ENOMEM with nothing changed', () => {
+    const k = new Kernel({ machineMemoryBytes: 64 * MiB });
+    k.spawn({ uid: 0, gid: 0 });
+    k.memory.reserveHugetlb(32 * MiB);
+    const before = k.memory.byKind();
+    assert.equal(before.hugetlb, 32 * MiB);
+    throwsErrno(() => k.memory.reserveHugetlb(32 * MiB), 'ENOMEM');
+    assert.deepEqual(k.memory.byKind(), before);
+    assert.equal(k.oomEvents.length, 0, 'no kill for hugetlb');
+    k.memory.unreserveHugetlb(32 * MiB);
+    assert.equal(k.memory.byKind().hugetlb, 0);
+  });
+
+  it('charges the process base cost at spawn and gives it back at exit', () => {
+    const k = new Kernel({ machineMemoryBytes: 64 * MiB, processBaseBytes: 10 * MiB });
+    const pids = [1, 2, 3, 4, 5, 6].map(() => k.spawn({ uid: 0, gid: 0 }));
+    assert.equal(k.memory.byKind().base, 60 * MiB);
+    // The 7th does not fit: the newest (all tie) is killed to make room.
+    const seventh = k.spawn({ uid: 0, gid: 0 });
+    assert.equal(k.oomEvents[0].pid, pids[5]);
+    assert.equal(k.oomEvents[0].allocatingPid, 0);
+    assert.equal(k.hasProcess(seventh), true);
+    k.exit(seventh);
+    assert.deepEqual(k.memory.byKind(), { pagetables: 5 * PAGE, shared: 0, private: 0, base: 50 * MiB, hugetlb: 0 });
+  });
+
+  it('refuses an oom_score_adj outside [-1000, 1000]', () => {
+    const k = new Kernel();
+    throwsErrno(() => k.spawn({ uid: 0, gid: 0, oomScoreAdj: 1001 }), 'EINVAL');
+  });
+});
