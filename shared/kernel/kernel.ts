@@ -9,6 +9,7 @@ import { AccessCounts, FaultCounters } from './counts.js';
 import { KernelError, einval } from './errors.js';
 import { AccessPath, OUTCOME_MASK, SYNCED, type FaultContext } from './fault.js';
 import { PAGE_SHIFT, geometry as geometryOf, type Geometry } from './geometry.js';
+import { Hugetlb } from './huge.js';
 import { Links } from './links.js';
 import { Mm, Process, type Region } from './mm.js';
 import { mmap, munmap } from './mmap.js';
@@ -18,6 +19,7 @@ import { Msharefs } from './msharefs.js';
 import { COUNTERFACTUAL, TableMemory } from './pagetable/ledger.js';
 import { freeAllTables } from './pagetable/range.js';
 import { PageTree } from './pagetable/tree.js';
+import { scheme as schemeOf, type Scheme } from './schemes/index.js';
 import { accessBatch, touchRange } from './touch.js';
 import type { AccessResult, KernelOptions, ProcStatus, RegionInfo, SpawnOptions, SystemAccounting } from './types.js';
 import { OUTCOME_NAMES, type AccessKind } from './uapi.js';
@@ -28,7 +30,11 @@ import {
 
 export class Kernel implements FaultContext, AccountingSource, MshareContext {
   readonly geometry: Geometry;
+  /** Whether windows link to host mms' tables (mshare, ptshare). */
   readonly sharing: boolean;
+  readonly scheme: Scheme;
+  readonly pti: boolean;
+  readonly hugetlb: Hugetlb;
   readonly links: Links;
   /** Bumped by every call that may change a layout: every translation cache goes stale. */
   layoutEpoch = 0;
@@ -44,8 +50,16 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
 
   constructor(options: KernelOptions = {}) {
     this.geometry = geometryOf(options.geometry ?? 'x86_64-4level');
-    this.sharing = options.sharing ?? true;
-    this.links = new Links(this.geometry, checkLinkLevel(options.linkLevel ?? this.geometry.levels, this.geometry));
+    const byAlias = options.sharing === false ? 'none' : 'mshare';
+    if (options.scheme !== undefined && options.sharing !== undefined && (options.scheme === 'none') === options.sharing) {
+      throw einval(`scheme '${options.scheme}' contradicts sharing ${options.sharing}`);
+    }
+    this.scheme = schemeOf(options.scheme ?? byAlias);
+    this.sharing = this.scheme.linkLevel !== null;
+    this.pti = options.pti ?? false;
+    this.hugetlb = new Hugetlb(options.hugepages2m, options.hugepages1g);
+    const level = this.scheme.linkLevel === 'top' || this.scheme.linkLevel === null ? this.geometry.levels : this.scheme.linkLevel;
+    this.links = new Links(this.geometry, checkLinkLevel(options.linkLevel ?? level, this.geometry));
     this.memory = new TableMemory(this.geometry.levels);
     this.path = new AccessPath(this);
   }
@@ -56,6 +70,11 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
 
   get regionCount(): number {
     return this.msharefs.size;
+  }
+
+  /** PGD bytes of each mm: 8 KiB under PTI (an order-1 allocation), else 4 KiB. */
+  get pgdBytes(): number {
+    return (this.pti ? 2 : 1) * this.geometry.pageSize;
   }
 
   /** mshare's alignment in bytes (PGDIR_SIZE for the RFC's top-level link). */
@@ -70,7 +89,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     const { uid, gid, comm } = spawnArgs(opts);
     const pid = this.nextPid++;
     const mm = new Mm(this.geometry, this.memory);
-    const counterfactual = this.sharing ? new PageTree(this.geometry, COUNTERFACTUAL) : mm.tree;
+    const counterfactual = this.scheme.name !== 'none' ? new PageTree(this.geometry, COUNTERFACTUAL) : mm.tree;
     this.processes.set(pid, new Process(pid, uid, gid, comm, mm, counterfactual));
     return pid;
   }
@@ -81,7 +100,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     const proc = this.process(pid);
     exitMshare(this, proc);
     freeAllTables(proc.mm.tree);
-    if (this.sharing) freeAllTables(proc.counterfactual);
+    if (proc.counterfactual !== proc.mm.tree) freeAllTables(proc.counterfactual);
     this.processes.delete(pid);
   }
 
@@ -96,10 +115,10 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   // ---- mmap, munmap, mprotect ---------------------------------------------------------------
 
   /** mmap(addr, length, prot, flags, fd=file). Inside an mshare'd window (MAP_FIXED) it maps in the host. */
-  mmap(pid: number, addr: bigint, length: bigint, prot: number, flags: number, file = ''): bigint {
+  mmap(pid: number, addr: bigint, length: bigint, prot: number, flags: number, file = '', offset = 0n): bigint {
     this.layoutEpoch++;
     const proc = this.process(pid);
-    return mmap(this, proc, mmapArgs(this.geometry, addr, length, prot, flags, file));
+    return mmap(this, proc, mmapArgs(this.geometry, addr, length, prot, flags, file, offset));
   }
 
   munmap(pid: number, addr: bigint, length: bigint): void {

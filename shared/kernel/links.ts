@@ -102,7 +102,7 @@ export class Links {
     }
     proc.links.set(slot, hostId);
     // Below the top level the process needs private tables down to the one holding the link entry.
-    if (this.level < this.levels) proc.mm.tree.tableAt(this.level, slot * this.span, true);
+    if (this.level < this.levels) proc.mm.tree.tableAt(this.level, slot * this.span, true, true);
   }
 
   /** A fault allocated host tables under `slot`: the link table's identity, new if it had none. */

@@ -42,6 +42,8 @@ export class Process {
   readonly counters = FaultCounters.zero();
   /** The fault path's translation cache (a software TLB, fault.ts). */
   readonly tc = new TranslationCache();
+  /** Set once it maps huge pages of its own: its counterfactual is then compared down to PTE tables. */
+  hugeMapped = false;
 
   constructor(pid: number, uid: number, gid: number, comm: string, mm: Mm, counterfactual: PageTree) {
     this.pid = pid;
@@ -53,7 +55,11 @@ export class Process {
   }
 }
 
+let regionIds = 0;
+
 export class Region {
+  /** Unique for the kernel's life (a name can be reused after unlink). */
+  readonly id = ++regionIds;
   readonly name: string;
   /** Pages [start, end). */
   readonly start: number;

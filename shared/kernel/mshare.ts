@@ -156,14 +156,23 @@ export function unmapInHost(ctx: WindowContext, region: Region, start: number, e
     zap(region.host.tree, start, end, (s, e) => hostVmas.overlaps(s, e));
     ctx.links.refresh(region, start, end);
   }
-  for (const proc of region.mappers) zap(proc.counterfactual, start, end, (s, e) => viewHasVma(proc, s, e));
+  for (const proc of region.mappers) {
+    zap(proc.counterfactual, start, end, (s, e) => viewHasVma(proc, s, e));
+    // Schemes without host tables (hugetlb, THP): each mapper's own tables for the window.
+    if (!ctx.sharing && proc.counterfactual !== proc.mm.tree) zap(proc.mm.tree, start, end, (s, e) => viewHasVma(proc, s, e));
+  }
+}
+
+/** munmap of a whole window: the process detaches (its mapping and tables go; references stay). */
+export function detachWindow(ctx: MshareContext, proc: Process, region: Region): void {
+  unmapWindow(ctx, proc, region);
 }
 
 /**
  * Whether any mapping the process sees overlaps [s, e): its own VMAs outside windows, the
  * host's VMAs inside them. The rule for tables a process would hold privately.
  */
-function viewHasVma(proc: Process, s: number, e: number): boolean {
+export function viewHasVma(proc: Process, s: number, e: number): boolean {
   for (const v of proc.mm.vmas.overlapping(s, e)) {
     if (v.window === undefined) return true;
     if (v.window.host.vmas.overlaps(Math.max(s, v.start), Math.min(e, v.end))) return true;
@@ -188,7 +197,7 @@ function unmapWindow(ctx: MshareContext, proc: Process, region: Region): void {
   ctx.links.forget(proc, region);
   // Without sharing the counterfactual is the process's own tree, which held the window's pages.
   zap(proc.counterfactual, start, end, (s, e) => viewHasVma(proc, s, e));
-  if (ctx.sharing) zap(proc.mm.tree, start, end, (s, e) => proc.mm.vmas.overlaps(s, e));
+  if (proc.counterfactual !== proc.mm.tree) zap(proc.mm.tree, start, end, (s, e) => proc.mm.vmas.overlaps(s, e));
   releaseHostIfUnused(ctx, region);
 }
 

@@ -6,6 +6,7 @@
 import { AccessCounts } from './counts.js';
 import { KIND_WRITE, OUTCOME_MASK, SYNCED, protAllows, type AccessPath, type FaultContext, type KindCode } from './fault.js';
 import { PAGE_SHIFT } from './geometry.js';
+import { hugeFill, mappingOf, windowMapping, type HugeMapping } from './huge.js';
 import type { Process, Region } from './mm.js';
 import { fill } from './pagetable/range.js';
 import { Outcome, PROT_WRITE } from './uapi.js';
@@ -75,7 +76,7 @@ export function touchRange(ctx: FaultContext, proc: Process, first: number, last
     } else if (!protAllows(v.prot, kind)) {
       counts.sigsegv += countFrom(p, segEnd, stride);
     } else {
-      fillPrivate(ctx, proc, p, segEnd, stride, counts);
+      fillMapped(ctx, proc, mappingOf(v, ctx.scheme.thpAnon), p, segEnd, stride, counts);
     }
     p += countFrom(p, segEnd, stride) * stride;
   }
@@ -95,6 +96,23 @@ function fillPrivate(ctx: FaultContext, proc: Process, from: number, end: number
   counts.present += r.already;
   proc.counters.unsharedMinorFaults += r.newly;
   ctx.totals.unsharedMinorFaults += r.newly;
+}
+
+/** fillPrivate, for a mapping of huge pages when `m` says so: one fault per huge page. */
+function fillMapped(ctx: FaultContext, proc: Process, m: HugeMapping | null, from: number, end: number, stride: number,
+  counts: AccessCounts): void {
+  if (m === null) {
+    fillPrivate(ctx, proc, from, end, stride, counts);
+    return;
+  }
+  const r = { newly: 0, already: 0 };
+  hugeFill(ctx.hugetlb, proc.mm.tree, m, from, end, stride, r);
+  counts.minorFault += r.newly;
+  counts.present += r.already;
+  const cf = proc.counterfactual;
+  const unshared = cf === proc.mm.tree ? r.newly : fill(cf, from, end, stride).newly;
+  proc.counters.unsharedMinorFaults += unshared;
+  ctx.totals.unsharedMinorFaults += unshared;
 }
 
 /** The part of a touch inside a window, slot by slot (each link entry is synced on its own). */
@@ -132,7 +150,7 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
         proc.counters.unsharedMinorFaults += u.newly;
         ctx.totals.unsharedMinorFaults += u.newly;
       } else {
-        fillPrivate(ctx, proc, s, e, stride, counts);
+        fillMapped(ctx, proc, windowMapping(ctx.scheme.windowKind, region, hv, window.prot), s, e, stride, counts);
       }
     };
     const hole = (s: number, e: number): void => {

@@ -77,6 +77,7 @@ function fillAt(tree: PageTree, node: DirTable, level: number, base: number, sta
 /** fillAt for a PMD table covering [base, base + 2^18): its PTE tables are its own entries. */
 function fillPmd(tree: PageTree, pmd: PmdTable, base: number, start: number, end: number, stride: number,
   counts: FillCounts): boolean {
+  pmd.own();
   const bits = pmd.bits;
   const lo = Math.max(0, Math.floor((start - base) / ENTRIES));
   const hi = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / ENTRIES));
@@ -94,6 +95,7 @@ function fillPmd(tree: PageTree, pmd: PmdTable, base: number, start: number, end
     }
     if (c === NO_TABLE) {
       tree.allocate(1, 1);
+      pmd.own();
       c = 0;
     }
     let newly = 0;
@@ -137,6 +139,7 @@ function zapAt(tree: PageTree, node: DirTable, level: number, base: number, star
   const span = tree.span[level];
   const lo = Math.max(0, Math.floor((start - base) / span));
   const hi = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / span));
+  if (node.huge !== null) clearHuge(node.huge, lo, hi);
   for (let i = lo; i <= hi; i++) {
     let child = node.children[i];
     if (child === null) continue;
@@ -144,6 +147,12 @@ function zapAt(tree: PageTree, node: DirTable, level: number, base: number, star
     const ce = cb + span;
     if (!hasVma(cb, ce)) {
       freeEntry(tree, node, i, level - 1);
+      continue;
+    }
+    if (child instanceof PmdTable && child.sharers > 1) {
+      // huge_pmd_unshare: the caller drops the shared PMD table and refaults its own.
+      unshare(tree, child);
+      node.children[i] = null;
       continue;
     }
     if (child === FULL) {
@@ -160,6 +169,8 @@ function zapPmd(tree: PageTree, pmd: PmdTable, base: number, start: number, end:
   const bits = pmd.bits;
   const lo = Math.max(0, Math.floor((start - base) / ENTRIES));
   const hi = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / ENTRIES));
+  // A huge entry the range touches goes whole (hugetlb VMAs are aligned; a THP is split away).
+  if (pmd.huge !== null) clearHuge(pmd.huge, lo, hi);
   for (let i = lo; i <= hi; i++) {
     const c = pmd.counts[i];
     if (c === NO_TABLE) continue;
@@ -184,6 +195,18 @@ function zapPmd(tree: PageTree, pmd: PmdTable, base: number, start: number, end:
     tree.present -= cleared;
     if (c === ENTRIES && cleared > 0) pmd.fullCount--;
   }
+}
+
+/** Clears bits lo..hi of a 512-bit map of huge entries. */
+function clearHuge(huge: Int32Array, lo: number, hi: number): void {
+  for (let i = lo; i <= hi; i++) huge[i >>> 5] &= ~(1 << (i & 31));
+}
+
+/** A tree lets go of a PMD table other trees still share: it leaves this mm's VmPTE only. */
+function unshare(tree: PageTree, pmd: PmdTable): void {
+  pmd.sharers--;
+  tree.countShared(2, -1);
+  tree.invalidate();
 }
 
 /** Replaces a FULL entry by a materialised table of `level` (>= 2) whose entries are all FULL. */
@@ -216,9 +239,14 @@ export function releaseSubtree(tree: PageTree, entry: PmdTable | DirTable | Full
     for (let j = 1; j <= level; j++) tree.deallocate(j, row[j]);
     return tree.span[level + 1];
   }
+  if (entry instanceof PmdTable && entry.sharers > 1) {
+    unshare(tree, entry);
+    return 0;
+  }
   tree.deallocate(level, 1);
   let present = 0;
   if (entry instanceof PmdTable) {
+    if (entry.shareList !== null) entry.shareList.splice(entry.shareList.indexOf(entry), 1);
     for (const c of entry.counts) {
       if (c === NO_TABLE) continue;
       tree.deallocate(1, 1);

@@ -34,6 +34,9 @@ export class PteTable {
 /** counts[i] of a PmdTable where entry i holds no PTE table. */
 export const NO_TABLE = -1;
 
+const LEAN_BITS = new Int32Array(ENTRIES * 16);
+const LEAN_COUNTS = new Int16Array(ENTRIES).fill(NO_TABLE);
+
 /**
  * A PMD table with its 512 PTE tables inline: one flat bitmap and one count per entry, so a
  * lookup is two dependent loads from the PMD table (no object, no array per PTE table), and
@@ -45,11 +48,41 @@ export class PmdTable {
    * entry: 0 where there is no PTE table, all ones where it is FULL, so a lookup reads the bit
    * without looking at counts.
    */
-  readonly bits = new Int32Array(ENTRIES * 16);
+  bits: Int32Array;
   /** Present pages of entry i's PTE table: NO_TABLE where none, ENTRIES where it is FULL. */
-  readonly counts = new Int16Array(ENTRIES).fill(NO_TABLE);
+  counts: Int16Array;
+  /**
+   * `lean`: a table that holds no PTE table yet (huge entries, link entries) shares one all-zero
+   * bitmap and one all-NO_TABLE count array, and gets its own at its first PTE table (own()):
+   * 1500 processes x 300 such tables would otherwise hold 15 GB of zeros.
+   */
+  constructor(lean = false) {
+    this.bits = lean ? LEAN_BITS : new Int32Array(ENTRIES * 16);
+    this.counts = lean ? LEAN_COUNTS : new Int16Array(ENTRIES).fill(NO_TABLE);
+  }
+
+  /** True while it holds no PTE table (lean: see the constructor). */
+  get lean(): boolean {
+    return this.bits === LEAN_BITS;
+  }
+
+  /** Gives a lean table arrays of its own, before a PTE table is written into it. */
+  own(): void {
+    if (this.bits !== LEAN_BITS) return;
+    this.bits = new Int32Array(ENTRIES * 16);
+    this.counts = new Int16Array(ENTRIES).fill(NO_TABLE);
+  }
   /** Entries that are FULL: at 512 this table collapses into FULL in its parent. */
   fullCount = 0;
+  /**
+   * Entries that map a 2 MiB page directly (hugetlb, shmem THP): bit i of this 512-bit map. No PTE
+   * table under them (counts[i] stays NO_TABLE); null until the first one (huge.ts).
+   */
+  huge: Int32Array | null = null;
+  /** Trees whose PUD entry points at this table (hugetlbfs PMD sharing: huge_pmd_share). */
+  sharers = 1;
+  /** The list of shareable tables this one is in while it is shareable (huge.ts), else null. */
+  shareList: PmdTable[] | null = null;
 }
 
 /** Marker for a fully populated table (with all its subtables) in its parent's entry. */
@@ -64,6 +97,8 @@ export class DirTable {
   readonly children: DirEntry[] = new Array<DirEntry>(ENTRIES).fill(null);
   /** Children that are FULL: at 512 this table collapses into FULL in its parent. */
   fullCount = 0;
+  /** In a PUD table: entries that map a 1 GiB hugetlb page directly (bit i), or null (huge.ts). */
+  huge: Int32Array | null = null;
 }
 
 export type Table = PteTable | PmdTable | DirTable;
@@ -237,6 +272,7 @@ export class PageTree {
     let c = pmd.counts[j];
     if (c === NO_TABLE) {
       this.allocate(1, 1);
+      pmd.own();
       c = 0;
     }
     pmd.bits[(page >>> 5) & 8191] |= 1 << (page & 31);
@@ -262,9 +298,9 @@ export class PageTree {
   }
 
   /** The table of `level` (>= 2) on `page`'s path, allocating the path when `create`. */
-  tableAt(level: number, page: number, create: true): PmdTable | DirTable;
-  tableAt(level: number, page: number, create: boolean): PmdTable | DirTable | null;
-  tableAt(level: number, page: number, create: boolean): PmdTable | DirTable | null {
+  tableAt(level: number, page: number, create: true, lean?: boolean): PmdTable | DirTable;
+  tableAt(level: number, page: number, create: boolean, lean?: boolean): PmdTable | DirTable | null;
+  tableAt(level: number, page: number, create: boolean, lean = false): PmdTable | DirTable | null {
     let node = this.root;
     for (let l = this.top; l > level; l--) {
       const idx = this.index(page, l);
@@ -273,7 +309,7 @@ export class PageTree {
       if (child === null) {
         if (!create) return null;
         this.allocate(l - 1, 1);
-        child = l === 3 ? new PmdTable() : new DirTable();
+        child = l === 3 ? new PmdTable(lean) : new DirTable();
         node.children[idx] = child;
         this.invalidate();
       }
@@ -293,6 +329,14 @@ export class PageTree {
   deallocate(level: number, count: number): void {
     this.ledger.free(level, count);
     this.tables[level] -= count;
+  }
+
+  /**
+   * Counts a table another tree already pays for (a shared hugetlb PMD table): in this mm's VmPTE,
+   * not in the machine's memory. `delta` +1 on sharing, -1 on unsharing.
+   */
+  countShared(level: number, delta: number): void {
+    this.tables[level] += delta;
   }
 
   /** Charges the tables one FULL entry stands for: a full table of `level` and all below it. */
