@@ -21,11 +21,7 @@ const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter p
 const GIB_PAGES = 2 ** 18; // pages under one PUD entry (one PMD table)
 const PUD_TABLE_PAGES = 2 ** 27; // pages under one PUD table (512 GiB)
 
-/**
- * A PTE table on its own: what entryAt and detach hand out for an entry of a PMD table (a link
- * entry at linkLevel 2), and what attach takes back. Inside a tree, PTE tables live in their PMD
- * table.
- */
+/** A PTE table on its own (entryAt/detach hand one out for a PMD entry); in a tree they live in their PMD table. */
 export class PteTable {
   readonly bits = new Int32Array(16);
   count = 0;
@@ -37,11 +33,7 @@ export const NO_TABLE = -1;
 const LEAN_BITS = new Int32Array(ENTRIES * 16);
 const LEAN_COUNTS = new Int16Array(ENTRIES).fill(NO_TABLE);
 
-/**
- * A PMD table with its 512 PTE tables inline: one flat bitmap and one count per entry, so a
- * lookup is two dependent loads from the PMD table (no object, no array per PTE table), and
- * a PTE table costs no allocation.
- */
+/** A PMD table with its 512 PTE tables inline (one flat bitmap, one count per entry): a lookup is two loads. */
 export class PmdTable {
   /**
    * Entry i's PTE bitmap is words [16i, 16i + 16): bit (page & 511) of it. Kept exact for every
@@ -51,17 +43,12 @@ export class PmdTable {
   bits: Int32Array;
   /** Present pages of entry i's PTE table: NO_TABLE where none, ENTRIES where it is FULL. */
   counts: Int16Array;
-  /**
-   * `lean`: a table that holds no PTE table yet (huge entries, link entries) shares one all-zero
-   * bitmap and one all-NO_TABLE count array, and gets its own at its first PTE table (own()):
-   * 1500 processes x 300 such tables would otherwise hold 15 GB of zeros.
-   */
+  /** `lean`: no PTE table yet (huge or link entries): shared zero arrays until own() (1500 x 300 x 33 KB). */
   constructor(lean = false) {
     this.bits = lean ? LEAN_BITS : new Int32Array(ENTRIES * 16);
     this.counts = lean ? LEAN_COUNTS : new Int16Array(ENTRIES).fill(NO_TABLE);
   }
 
-  /** True while it holds no PTE table (lean: see the constructor). */
   get lean(): boolean {
     return this.bits === LEAN_BITS;
   }
@@ -74,14 +61,10 @@ export class PmdTable {
   }
   /** Entries that are FULL: at 512 this table collapses into FULL in its parent. */
   fullCount = 0;
-  /**
-   * Entries that map a 2 MiB page directly (hugetlb, shmem THP): bit i of this 512-bit map. No PTE
-   * table under them (counts[i] stays NO_TABLE); null until the first one (huge.ts).
-   */
+  /** Entries mapping a 2 MiB page (bit i; no PTE table under them), null until one (huge.ts). */
   huge: Int32Array | null = null;
-  /** Trees whose PUD entry points at this table (hugetlbfs PMD sharing: huge_pmd_share). */
+  /** Trees pointing at this table (huge_pmd_share), and the shareable list it is in (huge.ts). */
   sharers = 1;
-  /** The list of shareable tables this one is in while it is shareable (huge.ts), else null. */
   shareList: PmdTable[] | null = null;
 }
 
@@ -331,10 +314,7 @@ export class PageTree {
     this.tables[level] -= count;
   }
 
-  /**
-   * Counts a table another tree already pays for (a shared hugetlb PMD table): in this mm's VmPTE,
-   * not in the machine's memory. `delta` +1 on sharing, -1 on unsharing.
-   */
+  /** A table another tree pays for (shared hugetlb PMD): in this mm's VmPTE, not the machine's. */
   countShared(level: number, delta: number): void {
     this.tables[level] += delta;
   }
@@ -358,13 +338,11 @@ export function pteEntry(pmd: PmdTable, i: number): PteTable | Full | null {
   return pte;
 }
 
-/** A child above the PUD level: always a DirTable (a PMD table there is a broken tree). */
+/** A child above the PUD level is a DirTable, a child of a PUD table a PmdTable: else the tree is broken. */
 function dirTable(t: PmdTable | DirTable): DirTable {
   if (t instanceof DirTable) return t;
   throw new Error('page tree: a PMD table above the PUD level');
 }
-
-/** A child of a PUD table: always a PmdTable. */
 function pmdTable(t: PmdTable | DirTable): PmdTable {
   if (t instanceof PmdTable) return t;
   throw new Error('page tree: a directory table at the PMD level');
