@@ -68,7 +68,10 @@ export const GRPC_SERVER_OPTIONS: grpc.ServerOptions = Object.freeze({
 
 export function buildBroker(deps: BrokerDeps): Broker {
   const { config } = deps;
-  const kernel = deps.kernel ?? new Kernel({ geometry: config.geometry, sharing: config.sharing });
+  const kernel = deps.kernel ?? new Kernel({
+    geometry: config.geometry, scheme: config.scheme, pti: config.pti,
+    hugepages2m: config.hugepages2m, hugepages1g: config.hugepages1g,
+  });
   const baseline = seedBaseline(config.baselineClients, config.baselineSgaBytes);
   const { packageDefinition, proto } = loadBrokerProto();
 
@@ -191,7 +194,10 @@ export function buildBroker(deps: BrokerDeps): Broker {
         mshareAlignment: kernel.mshareAlignmentBytes,
         userAddressLimit: g.userLimitBytes,
         levelNames: g.levelNames.slice(1),
-        sharing: kernel.sharing,
+        sharing: kernel.scheme.name !== 'none',
+        scheme: kernel.scheme.name,
+        pti: kernel.pti,
+        pgdBytes: kernel.pgdBytes,
       });
     }),
 
@@ -219,7 +225,8 @@ export function buildBroker(deps: BrokerDeps): Broker {
       const length = decodeU64(req.length, 'length');
       const prot = decodeBits(req.prot, 'prot');
       const flags = decodeBits(req.flags, 'flags');
-      return { addr: encodeU64(kernel.mmap(pid, addr, length, prot, flags, req.file)) };
+      const offset = decodeU64(req.offset, 'offset');
+      return { addr: encodeU64(kernel.mmap(pid, addr, length, prot, flags, req.file, offset)) };
     }),
 
     Munmap: unary('Munmap', 'munmap', (req) => {

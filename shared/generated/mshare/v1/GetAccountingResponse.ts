@@ -37,6 +37,10 @@ export interface GetAccountingResponse {
   'accesses'?: (_mshare_v1_OutcomeCounts | null);
   'syncs'?: (number | string | Long);
   'baseline'?: (_mshare_v1_SeedBaseline | null);
+  /**
+   * The sharing scheme the broker runs.
+   */
+  'scheme'?: (string);
 }
 
 export interface GetAccountingResponse__Output {
@@ -72,4 +76,8 @@ export interface GetAccountingResponse__Output {
   'accesses': (_mshare_v1_OutcomeCounts__Output | null);
   'syncs': (string);
   'baseline': (_mshare_v1_SeedBaseline__Output | null);
+  /**
+   * The sharing scheme the broker runs.
+   */
+  'scheme': (string);
 }

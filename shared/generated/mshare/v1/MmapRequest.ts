@@ -12,6 +12,10 @@ export interface MmapRequest {
    * Backing file name for a file mapping; empty with MAP_ANONYMOUS.
    */
   'file'?: (string);
+  /**
+   * The file offset in bytes (page-aligned; huge-page-aligned for hugetlb).
+   */
+  'offset'?: (number | string | Long);
 }
 
 export interface MmapRequest__Output {
@@ -24,4 +28,8 @@ export interface MmapRequest__Output {
    * Backing file name for a file mapping; empty with MAP_ANONYMOUS.
    */
   'file': (string);
+  /**
+   * The file offset in bytes (page-aligned; huge-page-aligned for hugetlb).
+   */
+  'offset': (string);
 }
