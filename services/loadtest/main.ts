@@ -6,6 +6,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { checkThresholds, formatReport, parseCli, USAGE, UsageError } from './cli.js';
+import { compareJson, formatCompare, runCompare } from './compare.js';
 import { runScenario } from './scenario.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -43,6 +44,7 @@ async function main(): Promise<number> {
       return 3;
     }
   }
+  if (cli.compare !== undefined) return compareMain(cli);
   const report = await runScenario({
     ...cli.options,
     onProgress: cli.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
@@ -55,6 +57,21 @@ async function main(): Promise<number> {
   } else {
     process.stdout.write(`${formatReport(report, verdicts)}\n`);
   }
+  return passed ? 0 : 1;
+}
+
+/** --compare: each scheme on a fresh embedded broker; thresholds apply to each, verdicts name it. */
+async function compareMain(cli: ReturnType<typeof parseCli>): Promise<number> {
+  const say = cli.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
+  const rows = await runCompare({ ...cli.options, onProgress: say }, cli.compare ?? [], say);
+  const verdicts = rows.flatMap((r) => checkThresholds(r.report, cli.thresholds).map((v) => ({ scheme: r.scheme, ...v })));
+  const passed = verdicts.every((v) => v.pass);
+  if (cli.json) {
+    process.stdout.write(`${JSON.stringify({ ...compareJson(rows), thresholds: verdicts, passed }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${formatCompare(rows)}\n`);
+  }
+  for (const v of verdicts) process.stderr.write(`${v.pass ? 'PASS' : 'FAIL'} [${v.scheme}] ${v.field} ${v.value} ${v.op} ${v.limit}\n`);
   return passed ? 0 : 1;
 }
 

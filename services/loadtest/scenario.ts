@@ -35,7 +35,8 @@ async function startEmbeddedBroker(o: ScenarioOptions): Promise<Embedded> {
     MSHARE_GRPC_ADDR: '127.0.0.1:0',
     MSHARE_HTTP_ADDR: '127.0.0.1:0',
     MSHARE_GEOMETRY: o.geometry,
-    MSHARE_SHARING: String(o.sharing),
+    MSHARE_SCHEME: o.scheme ?? (o.sharing ? 'mshare' : 'none'),
+    MSHARE_PTI: String(o.pti ?? false),
     MSHARE_BASELINE_CLIENTS: String(o.clients),
     MSHARE_BASELINE_SGA: String(o.sgaBytes),
     MSHARE_LOG_LEVEL: 'silent',
@@ -75,7 +76,7 @@ export async function runScenario(options: Partial<ScenarioOptions> = {}): Promi
   const ticker = setInterval(() => say(progressLine()), o.progressIntervalMs ?? 1000);
   ticker.unref();
   try {
-    say(`broker ${embedded ? `embedded at ${address} (${o.geometry}, sharing ${o.sharing ? 'on' : 'off'})` : address}; `
+    say(`broker ${embedded ? `embedded at ${address} (${o.geometry}, scheme ${o.scheme ?? (o.sharing ? 'mshare' : 'none')})` : address}; `
       + `region '${region}', SGA ${o.sgaBytes} bytes, ${o.clients} clients in ${clients.length} workers, pattern ${o.pattern}`);
     phase = 'donor creating the region';
     await donor.start();
