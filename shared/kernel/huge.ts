@@ -268,7 +268,8 @@ export function mappingOf(v: Vma, thpAnon: boolean): HugeMapping | null {
     const file = shared && v.file !== '' ? v.file : null;
     return { kind, start: v.start, end: v.end, file, offset: v.offset ?? 0, flagsKey: v.prot };
   }
-  if (v.thp === true) return { kind: THP_SHMEM, start: v.start, end: v.end, file: null, offset: 0, flagsKey: 0 };
+  // THP on (the thp scheme): shared memory (memfd, shmem) gets PMD-mapped 2 MiB pages too.
+  if (v.thp === true || (thpAnon && shared)) return { kind: THP_SHMEM, start: v.start, end: v.end, file: null, offset: 0, flagsKey: 0 };
   if (thpAnon && !shared && (v.flags & MAP_ANONYMOUS) !== 0) {
     return { kind: THP_ANON, start: v.start, end: v.end, file: null, offset: 0, flagsKey: 0 };
   }

@@ -72,6 +72,10 @@ export class LinkIds {
     this.size = 0;
   }
 
+  groupEntries(): IterableIterator<[number, Int32Array]> {
+    return this.groups.entries();
+  }
+
   *entries(): IterableIterator<[number, number]> {
     for (const [g, a] of this.groups) for (let i = 0; i < 512; i++) if (a[i] !== 0) yield [g * 512 + i, a[i]];
   }
@@ -79,11 +83,16 @@ export class LinkIds {
 
 /** A process's link entries: link slot -> identity of the host table it points at (0: none). */
 export class LinkEntries extends LinkIds {
-  /** Drops the entries whose slot starts inside pages [start, end) (`span` pages a slot). */
+  /** Drops the entries whose slot starts inside pages [start, end) (`span` pages a slot), a group at a time. */
   dropRange(start: number, end: number, span: number): void {
-    for (const [slot] of [...this.entries()]) {
-      const page = slot * span;
-      if (page >= start && page < end) this.delete(slot);
+    for (const [g, a] of this.groupEntries()) {
+      for (let i = 0; i < 512; i++) {
+        const page = (g * 512 + i) * span;
+        if (a[i] !== 0 && page >= start && page < end) {
+          a[i] = 0;
+          this.size--;
+        }
+      }
     }
   }
 }
