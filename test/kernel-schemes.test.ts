@@ -115,6 +115,21 @@ describe('hugetlb, as Linux 6.18 measured it (docs/linux-accounting.md section 4
     assert.deepEqual([...k.memory.pages], [0, 0, 0, 0, 0]);
   });
 
+  it('mprotect unshares the span for the caller only', () => {
+    const k = new Kernel();
+    const [a, b] = [0, 1].map(() => k.spawn({ uid: 1, gid: 1 }));
+    for (const p of [a, b]) {
+      k.mmap(p, TiB, GiB, RW, HUGE2M, 'f');
+      k.touch(p, TiB, GiB, 'write');
+    }
+    k.mprotect(b, TiB, GiB, PROT_READ);
+    assert.equal(vmpte(k, b), 1, 'its PUD page; the PMD table comes back at the next fault');
+    assert.equal(vmpte(k, a), 2);
+    assert.equal(k.access(b, TiB, 'read').outcome, 'minor_fault');
+    assert.equal(k.access(a, TiB, 'read').outcome, 'present');
+    assert.equal(k.accounting().pagetableBytes, (2 + 2 + 2) * PAGE);
+  });
+
   it('1 GiB pages: a PUD entry maps each, only the PUD table; one fault per GiB', () => {
     const k = new Kernel();
     const p = k.spawn({ uid: 1, gid: 1 });

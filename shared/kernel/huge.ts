@@ -285,3 +285,19 @@ export function windowMapping(kind: number, region: Region, hv: Vma, prot: numbe
   if (kind === HUGE_NONE) return mappingOf(hv, false);
   return { kind, start: hv.start, end: hv.end, file: `mshare#${region.id}`, offset: hv.start - region.start, flagsKey: prot };
 }
+
+/**
+ * huge_pmd_unshare for mprotect: the caller lets go of every shared PMD table under [start, end)
+ * (its view refaults into a private one); the other sharers keep theirs.
+ */
+export function unshareRange(tree: PageTree, start: number, end: number): void {
+  for (let p = start - (start % PUD_PAGES); p < end; p += PUD_PAGES) {
+    const pmd = tree.tableAt(2, p, false);
+    if (!(pmd instanceof PmdTable) || pmd.sharers <= 1) continue;
+    const pud = tree.tableAt(3, p, false) as DirTable;
+    pud.children[tree.index(p, 3)] = null;
+    pmd.sharers--;
+    tree.countShared(2, -1);
+    tree.invalidate();
+  }
+}

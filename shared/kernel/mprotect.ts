@@ -3,6 +3,7 @@
  * mshare'd window it acts on the host mm, seen by every sharer at once. Tables do not change.
  */
 import { KernelError } from './errors.js';
+import { unshareRange } from './huge.js';
 import type { Process } from './mm.js';
 import { windowFor } from './mshare.js';
 
@@ -14,5 +15,7 @@ export function mprotect(proc: Process, start: number, end: number, prot: number
   if (!vmas.covers(start, end)) {
     throw new KernelError('ENOMEM', `[0x${addr.toString(16)}, +${length}) is not fully mapped`);
   }
+  // A shared hugetlb PMD table no longer matches the caller's flags: unshared for it alone.
+  if (!region && vmas.overlapping(start, end).some((v) => v.pageShift === 9)) unshareRange(proc.mm.tree, start, end);
   vmas.protect(start, end, prot);
 }
