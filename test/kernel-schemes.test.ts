@@ -158,6 +158,23 @@ describe('hugetlb, as Linux 6.18 measured it (docs/linux-accounting.md section 4
   });
 });
 
+describe('hugetlb pools and windows', () => {
+  it('a hugetlb window reserves its pages at mshare: beyond the pool ENOMEM with nothing changed, back when the host goes', () => {
+    const k = new Kernel({ scheme: 'hugetlb', hugepages2m: 600 });
+    const d = k.spawn({ uid: 1, gid: 1 });
+    k.mmap(d, 2n * TiB, 2n * GiB, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+    assert.equal(errno(() => k.mshare(d, 'r', 2n * TiB, 512n * GiB, O_CREAT | O_RDWR, 0o600)), 'ENOMEM');
+    assert.equal(k.listRegions().length, 0);
+    assert.equal(k.procStatus(d).vmas.length, 1);
+    k.munmap(d, 2n * TiB + GiB, GiB);
+    k.mshare(d, 'r', 2n * TiB, 512n * GiB, O_CREAT | O_RDWR, 0o600);
+    assert.equal(k.hugetlb.reserved[1], 512);
+    k.mshareUnlink(d, 'r');
+    k.exit(d);
+    assert.equal(k.hugetlb.reserved[1], 0);
+  });
+});
+
 describe('THP (docs/linux-accounting.md section 4)', () => {
   it('shmem THP: a 1 GiB memfd at 1 TiB fully touched is 8 KiB of VmPTE (PMD + PUD)', () => {
     const { k, pids } = field('thp', 1, GiB);

@@ -78,6 +78,8 @@ export class Region {
   readonly mappers = new Set<Process>();
   /** Set when the last reference went: the name is gone, the host lives while it is mapped. */
   unlinked = false;
+  /** hugetlb pool pages reserved for a hugetlb-scheme window (huge.ts), given back with the host. */
+  hugeReserved = 0;
   /** Identities of the host's tables under link slots (links.ts). */
   readonly links = new HostLinks();
 

@@ -6,12 +6,14 @@
  */
 import { KernelError, einval } from './errors.js';
 import type { Geometry } from './geometry.js';
+import { HUGETLB_1G, HUGETLB_2M, hugeLength, type Hugetlb } from './huge.js';
 import type { Links } from './links.js';
 import { Mm, Region, type Process } from './mm.js';
 import { mayOpen, type Msharefs } from './msharefs.js';
 import type { TableMemory } from './pagetable/ledger.js';
 import { attachSubtree, cloneSubtree, detachSubtree } from './pagetable/move.js';
 import { freeAllTables, zap } from './pagetable/range.js';
+import type { Scheme } from './schemes/index.js';
 import { MAP_SHARED, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, PROT_READ, PROT_WRITE } from './uapi.js';
 import { bytes, bytesHex, oct, type MshareRequest } from './validate.js';
 
@@ -29,6 +31,8 @@ export interface MshareContext extends WindowContext {
   readonly msharefs: Msharefs;
   /** Host mms alive: named regions, and unlinked ones still mapped. */
   readonly hosts: Set<Region>;
+  readonly scheme: Scheme;
+  readonly hugetlb: Hugetlb;
 }
 
 /** mshare(name, addr, length, oflags, mode): creates (O_CREAT) or opens a region and maps its window. */
@@ -73,8 +77,14 @@ function create(ctx: MshareContext, proc: Process, name: string, req: MshareRequ
       throw einval(`mapping [0x${bytesHex(v.start)}, 0x${bytesHex(v.end)}) crosses the edge of the range`);
     }
   }
+  // A hugetlb window is a hugetlbfs file: its pages come from the pool, reserved now (ENOMEM
+  // before anything changes) and given back with the host.
+  const kind = ctx.scheme.windowKind;
+  const huge = kind === HUGETLB_2M || kind === HUGETLB_1G;
+  const reserved = huge ? ctx.hugetlb.reserve(kind, null, 0, vmas.reduce((n, v) => n + hugeLength(kind, null, v.end - v.start), 0)) : 0;
   const host = new Mm(ctx.geometry, ctx.memory);
   const region = new Region(name, start, end, proc.uid, proc.gid, req.mode, accmode, host);
+  region.hugeReserved = reserved;
   for (const v of proc.mm.vmas.remove(start, end)) host.vmas.insert(v);
   if (ctx.sharing) {
     // The creator's tables for the range become the host's (its PGD entries are copied); in
@@ -204,6 +214,7 @@ function unmapWindow(ctx: MshareContext, proc: Process, region: Region): void {
 function releaseHostIfUnused(ctx: MshareContext, region: Region): void {
   if (!region.unlinked || region.mappers.size > 0) return;
   freeAllTables(region.host.tree);
+  ctx.hugetlb.unreserve(ctx.scheme.windowKind, region.hugeReserved);
   ctx.links.release(region);
   ctx.hosts.delete(region);
 }
