@@ -95,7 +95,7 @@ function commonTables(a: PageTree, b: PageTree, minLevel: number): Float64Array 
     common[level]++;
     if (entry instanceof PmdTable) {
       // Its PTE tables (FULL or not: one table page each), when level 1 is compared.
-      if (minLevel <= 1) for (const c of entry.counts) if (c !== NO_TABLE) common[1]++;
+      if (minLevel <= 1 && !entry.lean) for (const c of entry.counts) if (c !== NO_TABLE) common[1]++;
       return;
     }
     for (const child of entry.children) if (child !== null) addAll(child, level - 1);
@@ -119,7 +119,7 @@ function commonTables(a: PageTree, b: PageTree, minLevel: number): Float64Array 
   };
   // Two PMD tables: their PTE tables in common, when level 1 is compared.
   const walkPmd = (x: PmdTable, y: PmdTable): void => {
-    if (minLevel > 1) return;
+    if (minLevel > 1 || x.lean || y.lean) return; // a lean table holds no PTE table
     for (let i = 0; i < ENTRIES_PER_TABLE; i++) if (x.counts[i] !== NO_TABLE && y.counts[i] !== NO_TABLE) common[1]++;
   };
   walk(a.root, b.root, a.top);
