@@ -70,10 +70,11 @@ describe('broker HTTP side, health and reflection', () => {
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
     const m = parseExposition(await res.text());
     assert.ok(a.savedBytes > 0);
-    assert.equal(m.get('mshare_pagetable_bytes'), a.pagetableBytes);
-    assert.equal(m.get('mshare_pagetable_unshared_bytes'), a.unsharedPagetableBytes);
-    assert.equal(m.get('mshare_pagetable_saved_bytes'), a.savedBytes);
-    assert.equal(m.get('mshare_pagetable_saved_ratio'), a.savedRatio);
+    // The accounting series carry the broker's scheme.
+    assert.equal(m.get('mshare_pagetable_bytes{scheme=mshare}'), a.pagetableBytes);
+    assert.equal(m.get('mshare_pagetable_unshared_bytes{scheme=mshare}'), a.unsharedPagetableBytes);
+    assert.equal(m.get('mshare_pagetable_saved_bytes{scheme=mshare}'), a.savedBytes);
+    assert.equal(m.get('mshare_pagetable_saved_ratio{scheme=mshare}'), a.savedRatio);
     assert.equal(m.get('mshare_processes'), 4);
     assert.equal(m.get('mshare_regions'), 1);
     assert.equal(m.get('mshare_minor_faults_total'), a.minorFaults);

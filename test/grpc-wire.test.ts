@@ -91,8 +91,8 @@ describe('wire mappings (shared/grpc/wire.ts), through the protobuf serializers'
       pgdBytes: 4096, unsharedPgdBytes: 4096, tables: TABLES, minorFaults: 11, unsharedMinorFaults: 78_643_200,
       syncs: 1, regions: ['sga'],
       vmas: [
-        { start: 2n << 40n, end: (2n << 40n) + (300n << 30n), prot: 3, flags: 1, file: '', region: 'sga' },
-        { start: 1n << 54n, end: (1n << 54n) + 4096n, prot: 1, flags: 2, file: 'lib.so', region: '' },
+        { start: 2n << 40n, end: (2n << 40n) + (300n << 30n), prot: 3, flags: 1, file: '', region: 'sga', pageSize: 2 << 20 },
+        { start: 1n << 54n, end: (1n << 54n) + 4096n, prot: 1, flags: 2, file: 'lib.so', region: '', pageSize: 4096 },
       ],
     };
     assert.deepEqual(decodeProcStatus(reply('ProcStatus', encodeProcStatus(status))), status);
@@ -101,14 +101,14 @@ describe('wire mappings (shared/grpc/wire.ts), through the protobuf serializers'
   it('geometry round-trips', () => {
     const g: GeometryInfo = {
       name: 'x86_64-5level', levels: 5, pageSize: 4096, mshareAlignment: 1n << 48n, userAddressLimit: (1n << 56n) - 4096n,
-      levelNames: ['pte', 'pmd', 'pud', 'p4d', 'pgd'], sharing: false,
+      levelNames: ['pte', 'pmd', 'pud', 'p4d', 'pgd'], sharing: false, scheme: 'none', pti: true, pgdBytes: 8192,
     };
     assert.deepEqual(decodeGeometry(reply('GetGeometry', encodeGeometry(g))), g);
   });
 
   it('accounting round-trips, a negative saving included (int64)', () => {
     const a: BrokerAccounting = {
-      geometry: 'x86_64-4level', sharing: true, processes: 1501, regions: 1, hostMms: 2,
+      geometry: 'x86_64-4level', sharing: true, scheme: 'hugetlb', processes: 1501, regions: 1, hostMms: 2,
       pagetableBytes: 636_530_688, unsharedPagetableBytes: 945_573_892_096, savedBytes: -8192, savedRatio: -0.25,
       privateTableBytes: 12_288, hostTableBytes: 630_374_400, pgdBytes: 6_148_096, minorFaults: 78_643_200,
       unsharedMinorFaults: 117_964_800_000, accesses: { present: 117_886_156_800, minorFault: 78_643_200, sigsegv: 1, sigbus: 2 },

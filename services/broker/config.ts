@@ -7,6 +7,7 @@ import { GEOMETRY_NAMES, type GeometryName } from '../../shared/kernel/geometry.
 import {
   ConfigError, envReader, parseBoolean, parseInteger, parseListenAddress, parseOneOf, parseSize, type Env, type HostPort,
 } from '../../shared/config.js';
+import { SCHEME_NAMES } from '../../shared/kernel/schemes/index.js';
 import { LOG_LEVELS, type LogLevel } from '../../shared/log.js';
 
 export { ConfigError };
@@ -18,6 +19,13 @@ export interface Config {
   readonly geometry: GeometryName;
   /** false: every process populates private tables for mshare'd ranges (the world without mshare). */
   readonly sharing: boolean;
+  /** The sharing scheme (MSHARE_SCHEME; MSHARE_SHARING is its alias: false = none, true = mshare). */
+  readonly scheme: string;
+  /** Page-table isolation: 8 KiB PGDs. */
+  readonly pti: boolean;
+  /** hugetlb pool sizes in pages; undefined = unlimited. */
+  readonly hugepages2m: number | undefined;
+  readonly hugepages1g: number | undefined;
   /** How long after a session's stream ends its processes exit. */
   readonly sessionGraceMs: number;
   /** How long tryShutdown may take before forceShutdown. */
@@ -91,6 +99,21 @@ export const DEFAULTS = Object.freeze({
   MSHARE_PROCESS_BASE_BYTES: '0',
 });
 
+/** MSHARE_SCHEME, or its alias MSHARE_SHARING; both set and contradicting each other: a ConfigError. */
+function parseScheme(env: Env, sharing: boolean): string {
+  const raw = env.MSHARE_SCHEME;
+  if (raw === undefined || raw === '') return sharing ? 'mshare' : 'none';
+  const scheme = parseOneOf('MSHARE_SCHEME', raw, SCHEME_NAMES);
+  const alias = env.MSHARE_SHARING;
+  if (alias !== undefined && alias !== '' && (scheme !== 'none') !== sharing) {
+    throw new ConfigError('MSHARE_SCHEME', `${scheme} contradicts MSHARE_SHARING=${alias} (false means none, true mshare)`);
+  }
+  return scheme;
+}
+
+const optionalCount = (name: string, raw: string | undefined) =>
+  raw === undefined || raw === '' ? undefined : parseInteger(name, raw, 0, 1 << 30);
+
 export function loadConfig(env: Env): Config {
   const get = envReader(env, DEFAULTS);
   const cert = get('MSHARE_TLS_CERT');
@@ -125,13 +148,19 @@ export function loadConfig(env: Env): Config {
     maxBatchAddresses: parseInteger('MSHARE_MAX_BATCH_ADDRESSES', get('MSHARE_MAX_BATCH_ADDRESSES'), 8, 1 << 20),
     pidMax: parseInteger('MSHARE_PID_MAX', get('MSHARE_PID_MAX'), 301, 4_194_304),
   });
+  const sharing = parseBoolean('MSHARE_SHARING', get('MSHARE_SHARING'));
+  const scheme = parseScheme(env, sharing);
   return Object.freeze({
     tls, insecure, limits,
     ...(policyFile ? { policyFile } : {}),
     grpc,
     http,
+    scheme,
+    pti: parseBoolean('MSHARE_PTI', env.MSHARE_PTI === undefined || env.MSHARE_PTI === '' ? 'false' : env.MSHARE_PTI),
+    hugepages2m: optionalCount('MSHARE_HUGEPAGES_2M', env.MSHARE_HUGEPAGES_2M),
+    hugepages1g: optionalCount('MSHARE_HUGEPAGES_1G', env.MSHARE_HUGEPAGES_1G),
     geometry: parseOneOf('MSHARE_GEOMETRY', get('MSHARE_GEOMETRY'), GEOMETRY_NAMES),
-    sharing: parseBoolean('MSHARE_SHARING', get('MSHARE_SHARING')),
+    sharing: scheme !== 'none',
     sessionGraceMs: parseInteger('MSHARE_SESSION_GRACE_MS', get('MSHARE_SESSION_GRACE_MS'), 0, 24 * 3600_000),
     shutdownGraceMs: parseInteger('MSHARE_SHUTDOWN_GRACE_MS', get('MSHARE_SHUTDOWN_GRACE_MS'), 0, 3600_000),
     baselineClients: parseInteger('MSHARE_BASELINE_CLIENTS', get('MSHARE_BASELINE_CLIENTS'), 1, 1_000_000),

@@ -98,10 +98,19 @@ export function createMetrics(sources: MetricsSources): BrokerMetrics {
   const gauge = (name: string, help: string, read: (a: SystemAccounting) => number) =>
     new Gauge({ name, help, registers, collect() { this.set(read(accounting())); } });
 
-  gauge('mshare_pagetable_bytes', 'Actual page-table bytes: private tables + host tables + PGDs (/proc/meminfo PageTables).', (a) => a.pagetableBytes);
-  gauge('mshare_pagetable_unshared_bytes', 'Page-table bytes of the same touches with private tables everywhere.', (a) => a.unsharedPagetableBytes);
-  gauge('mshare_pagetable_saved_bytes', 'Unshared minus actual page-table bytes.', (a) => a.savedBytes);
-  gauge('mshare_pagetable_saved_ratio', 'Saved bytes / unshared bytes (0..1).', (a) => a.savedRatio);
+  // The accounting series carry the broker's sharing scheme, so runs of several schemes compare.
+  const schemed = (name: string, help: string, read: (a: SystemAccounting) => number) =>
+    new Gauge({
+      name, help, registers, labelNames: ['scheme'] as const,
+      collect() {
+        const a = accounting();
+        this.set({ scheme: a.scheme ?? '' }, read(a));
+      },
+    });
+  schemed('mshare_pagetable_bytes', 'Actual page-table bytes: private tables + host tables + PGDs (/proc/meminfo PageTables).', (a) => a.pagetableBytes);
+  schemed('mshare_pagetable_unshared_bytes', 'Page-table bytes of the same touches with private 4 KiB tables everywhere.', (a) => a.unsharedPagetableBytes);
+  schemed('mshare_pagetable_saved_bytes', 'Unshared minus actual page-table bytes.', (a) => a.savedBytes);
+  schemed('mshare_pagetable_saved_ratio', 'Saved bytes / unshared bytes (0..1).', (a) => a.savedRatio);
   gauge('mshare_regions', 'Named regions in msharefs.', (a) => a.regions);
   gauge('mshare_processes', 'Live simulated processes.', (a) => a.processes);
 

@@ -114,7 +114,8 @@ export function buildBroker(deps: BrokerDeps): Broker {
   const { config } = deps;
   const { limits } = config;
   const kernel = deps.kernel ?? new Kernel({
-    geometry: config.geometry, sharing: config.sharing, machineMemoryBytes: config.machineMemoryBytes,
+    geometry: config.geometry, scheme: config.scheme, pti: config.pti,
+    hugepages2m: config.hugepages2m, hugepages1g: config.hugepages1g, machineMemoryBytes: config.machineMemoryBytes,
     processBaseBytes: config.processBaseBytes,
     limits: {
       maxMapCount: limits.maxMapCount, maxProcessesPerUid: limits.maxProcessesPerUid,
@@ -322,7 +323,10 @@ export function buildBroker(deps: BrokerDeps): Broker {
         mshareAlignment: kernel.mshareAlignmentBytes,
         userAddressLimit: g.userLimitBytes,
         levelNames: g.levelNames.slice(1),
-        sharing: kernel.sharing,
+        sharing: kernel.scheme.name !== 'none',
+        scheme: kernel.scheme.name,
+        pti: kernel.pti,
+        pgdBytes: kernel.pgdBytes,
       });
     }),
 
@@ -356,7 +360,8 @@ export function buildBroker(deps: BrokerDeps): Broker {
       const length = decodeU64(req.length, 'length');
       const prot = decodeBits(req.prot, 'prot');
       const flags = decodeBits(req.flags, 'flags');
-      return { addr: encodeU64(kernel.mmap(pid, addr, length, prot, flags, req.file)) };
+      const offset = decodeU64(req.offset, 'offset');
+      return { addr: encodeU64(kernel.mmap(pid, addr, length, prot, flags, req.file, offset)) };
     }),
 
     Munmap: unary('Munmap', 'munmap', (req, principal) => {

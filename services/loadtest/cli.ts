@@ -5,7 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, parseHostPort, parseNumber, parseRegionName, parseSize } from '../../shared/config.js';
+import { SCHEME_NAMES } from '../../shared/kernel/schemes/index.js';
 import { formatBytes, formatCount, SIZE_UNITS_HELP } from '../../shared/units.js';
+import { compareList } from './compare.js';
 import { DEFAULT_OPTIONS, EMBEDDED_REGION, OPTION_FLAGS, type ScenarioOptions } from './options.js';
 import type { OomFigures, Report } from './report.js';
 
@@ -38,6 +40,8 @@ export interface Cli {
   out: string[];
   /** --replay FILE: replay a capture instead of running the field case. */
   replay?: string;
+  /** --compare: the schemes to run side by side (undefined: one run). */
+  compare?: string[];
 }
 
 /** One --help line: the flag and its argument, then what it does, in two columns. */
@@ -60,7 +64,10 @@ Broker
 ${row('--broker HOST:PORT', 'use a running broker (default: an embedded one on 127.0.0.1)')}
 ${row('--region NAME', `region name (default: ${EMBEDDED_REGION} embedded, a unique name otherwise)`)}
 ${optionRow('geometry')}
-${row('--sharing, --no-sharing', 'embedded broker: with mshare (default) or without')}
+${row('--sharing, --no-sharing', 'embedded broker: with mshare (default) or without (= --scheme none)')}
+${row('--scheme NAME', `embedded broker: the sharing scheme, one of ${SCHEME_NAMES.join(', ')}`)}
+${row('--compare [LIST]', 'every scheme (or a comma list) on its own fresh embedded broker, one table (unlimited memory unless --machine-memory)')}
+${row('--pti', 'embedded broker: page-table isolation (8 KiB PGDs)')}
 Output and gates
 ${row('--json', 'the report as JSON on stdout (progress stays on stderr)')}
 ${row('--quiet', 'no progress lines')}
@@ -87,7 +94,13 @@ function flagValue<T>(parse: () => T): T {
   }
 }
 
-export function parseCli(argv: string[]): Cli & { quiet: boolean } {
+/** `--compare` takes an optional list: alone (or before another flag) it means every scheme. */
+function compareArgv(argv: string[]): string[] {
+  return argv.flatMap((a, i) => (a === '--compare' && (i + 1 === argv.length || argv[i + 1].startsWith('--')) ? ['--compare=all'] : [a]));
+}
+
+export function parseCli(argvIn: string[]): Cli & { quiet: boolean } {
+  const argv = compareArgv(argvIn);
   let parsed;
   try {
     parsed = parseArgs({
@@ -102,6 +115,7 @@ export function parseCli(argv: string[]): Cli & { quiet: boolean } {
         'max-wall-seconds': { type: 'string' }, help: { type: 'boolean', short: 'h' },
         out: { type: 'string', multiple: true }, replay: { type: 'string' },
         'max-p99-ms': { type: 'string' }, 'min-rate-ratio': { type: 'string' },
+        scheme: { type: 'string' }, compare: { type: 'string' }, pti: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -129,6 +143,7 @@ export function parseCli(argv: string[]): Cli & { quiet: boolean } {
     if (v.geometry !== undefined) throw new UsageError('--geometry', 'applies to the embedded broker only, not with --broker');
     if (v.sharing || v['no-sharing']) throw new UsageError(v.sharing ? '--sharing' : '--no-sharing', 'applies to the embedded broker only, not with --broker');
   }
+  const schemeFlags = schemeOptions(v, options);
   const gate = <T>(name: string, parse: (flag: string, value: string) => T): T | undefined => {
     const value = str(name);
     return value === undefined ? undefined : flagValue(() => parse(`--${name}`, value));
@@ -156,14 +171,43 @@ export function parseCli(argv: string[]): Cli & { quiet: boolean } {
   if (replay !== undefined) {
     if (replay === '') throw new UsageError('--replay', 'needs a capture file');
     const scenario = Object.keys(OPTION_FLAGS).filter((name) => name !== 'geometry' && v[name] !== undefined);
-    const gates = ['min-saved-ratio', 'max-pagetable-bytes', 'max-wall-seconds', 'max-p99-ms', 'min-rate-ratio', 'region', 'no-sharing'].filter((name) => v[name] !== undefined);
+    const gates = ['min-saved-ratio', 'max-pagetable-bytes', 'max-wall-seconds', 'max-p99-ms', 'min-rate-ratio', 'region', 'no-sharing', 'scheme', 'compare', 'pti'].filter((name) => v[name] !== undefined);
     const stray = [...scenario, ...gates][0];
     if (stray !== undefined) throw new UsageError(`--${stray}`, 'applies to the field case, not with --replay');
   }
   return {
-    options, thresholds, json: v.json === true, quiet: v.quiet === true, help: v.help === true, out,
+    options, thresholds, json: v.json === true, quiet: v.quiet === true, help: v.help === true, out, ...schemeFlags,
     ...(replay !== undefined ? { replay } : {}),
   };
+}
+
+/** --scheme, --pti and --compare, checked against each other and --broker. */
+function schemeOptions(v: Record<string, string | boolean | undefined>, options: Partial<ScenarioOptions>): { compare?: string[] } {
+  const scheme = v.scheme as string | undefined;
+  const compare = v.compare as string | undefined;
+  const external = options.broker !== undefined;
+  if (compare !== undefined && external) throw new UsageError('--compare', 'runs each scheme on its own embedded broker, not with --broker');
+  if (scheme !== undefined && external) throw new UsageError('--scheme', 'applies to the embedded broker only, not with --broker');
+  if (v.pti === true && external) throw new UsageError('--pti', 'applies to the embedded broker only, not with --broker');
+  if (compare !== undefined && (scheme !== undefined || v['no-sharing'] || v.sharing)) {
+    throw new UsageError('--compare', 'runs every scheme it lists: no --scheme or --sharing beside it');
+  }
+  if (v.pti === true) options.pti = true;
+  if (scheme !== undefined) {
+    if (!SCHEME_NAMES.includes(scheme)) throw new UsageError('--scheme', `'${scheme}' is not one of ${SCHEME_NAMES.join(', ')}`);
+    if (v['no-sharing'] && scheme !== 'none') throw new UsageError('--scheme', `${scheme} contradicts --no-sharing (= --scheme none)`);
+    if (v.sharing && scheme === 'none') throw new UsageError('--scheme', 'none contradicts --sharing');
+    options.scheme = scheme;
+    options.sharing = scheme !== 'none';
+  }
+  if (compare === undefined) return {};
+  let list: string[];
+  try {
+    list = compareList(compare);
+  } catch (err) {
+    throw new UsageError('--compare', err instanceof Error ? err.message : String(err));
+  }
+  return { compare: list };
 }
 
 export interface Verdict {

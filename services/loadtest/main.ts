@@ -11,6 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { BrokerClient } from '../../shared/client/index.js';
 import { formatReplayReport, runReplayCommand, type ReplayReport } from '../../shared/replay/index.js';
 import { checkThresholds, formatReport, formatWarnings, parseCli, USAGE, UsageError, type Cli } from './cli.js';
+import { compareJson, formatCompare, runCompare } from './compare.js';
 import { escapeHtml, renderHtmlReport } from './html-report.js';
 import { DEFAULT_OPTIONS } from './options.js';
 import { runScenario, startEmbeddedBroker } from './scenario.js';
@@ -97,6 +98,7 @@ async function main(): Promise<number> {
     }
   }
   if (cli.replay !== undefined) return replay({ ...cli, replay: cli.replay });
+  if (cli.compare !== undefined) return compareMain(cli);
   const report = await runScenario({
     ...cli.options,
     onProgress: cli.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
@@ -113,6 +115,21 @@ async function main(): Promise<number> {
     process.stdout.write(`${formatReport(report, verdicts)}\n`);
   }
   writeOut(cli.out, json, () => renderHtmlReport(full, { command: command(), generatedAt: new Date().toISOString() }));
+  return passed ? 0 : 1;
+}
+
+/** --compare: each scheme on a fresh embedded broker; thresholds apply to each, verdicts name it. */
+async function compareMain(cli: ReturnType<typeof parseCli>): Promise<number> {
+  const say = cli.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
+  const rows = await runCompare({ ...cli.options, onProgress: say }, cli.compare ?? [], say);
+  const verdicts = rows.flatMap((r) => checkThresholds(r.report, cli.thresholds).map((v) => ({ scheme: r.scheme, ...v })));
+  const passed = verdicts.every((v) => v.pass);
+  if (cli.json) {
+    process.stdout.write(`${JSON.stringify({ ...compareJson(rows), thresholds: verdicts, passed }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${formatCompare(rows)}\n`);
+  }
+  for (const v of verdicts) process.stderr.write(`${v.pass ? 'PASS' : 'FAIL'} [${v.scheme}] ${v.field} ${v.value} ${v.op} ${v.limit}\n`);
   return passed ? 0 : 1;
 }
 

@@ -30,6 +30,10 @@ export interface ScenarioOptions {
   geometry: GeometryName;
   /** Embedded broker only: false runs the kernel without sharing (the world without mshare). */
   sharing: boolean;
+  /** Embedded broker only: the sharing scheme (default from `sharing`: mshare or none). */
+  scheme?: string;
+  /** Embedded broker only: page-table isolation (8 KiB PGDs). */
+  pti?: boolean;
   /** host:port of a running broker; undefined: an embedded one. */
   broker?: string;
   /** Region name; default the worker's ('sga') embedded, a name unique to the run against an external broker. */
@@ -39,6 +43,8 @@ export interface ScenarioOptions {
   processBaseBytes: number;
   /** With sharing on an embedded broker: also run without sharing, for oom_unshared (default true). */
   unsharedRun: boolean;
+  /** Embedded broker only: no memory limit on it (--compare without --machine-memory). */
+  unlimitedMachine?: boolean;
   seed: number;
   /** Progress lines (stderr in main.ts). */
   onProgress?: (line: string) => void;

@@ -89,6 +89,11 @@ export interface Report extends LoadFigures {
   oom: OomFigures;
   /** The same run without sharing beside it; null against an external broker. */
   oom_unshared: OomFigures | null;
+  /** The broker's sharing scheme (GetGeometry). */
+  scheme: string;
+  /** The clients' VmPTE summed (PGDs aside), and the link entries synced broker-wide. */
+  clients_vmpte_bytes: number;
+  syncs: number;
   setup_seconds: number;
   run_seconds: number;
   wall_seconds: number;
@@ -108,7 +113,7 @@ export interface ReportInputs {
   oom: OomFigures;
   oomUnshared: OomFigures | null;
   /** The broker's geometry name and whether it shares (GetGeometry). */
-  geometry: { name: string; sharing: boolean };
+  geometry: { name: string; sharing: boolean; scheme?: string; pgdBytes?: number };
   /** 'embedded', or the address of the broker used. */
   broker: string;
   region: string;
@@ -119,11 +124,13 @@ export interface ReportInputs {
   /** What the broker answered the clients' accesses. */
   accesses: OutcomeTally;
   /** GetAccounting: broker-wide. */
-  system: { pagetableBytes: number; unsharedPagetableBytes: number };
+  system: { pagetableBytes: number; unsharedPagetableBytes: number; syncs?: number };
   seconds: { setup: number; run: number; wall: number };
   /** The workers' RPC samples and the pattern's requested rate (absent: none recorded). */
   load?: LoadInputs;
 }
+
+const PGD_BYTES = 4096;
 
 export function capacity(machine: number, sga: number, fixed: number, perClient: number, clients: number): CapacityFigures {
   const room = machine - sga - fixed;
@@ -179,6 +186,9 @@ export function buildReport(i: ReportInputs): Report {
     system_unshared_pagetable_bytes: i.system.unsharedPagetableBytes,
     oom: i.oom,
     oom_unshared: i.oomUnshared,
+    scheme: i.geometry.scheme ?? (i.geometry.sharing ? 'mshare' : 'none'),
+    clients_vmpte_bytes: pattern.pagetableBytes - pattern.processes * (i.geometry.pgdBytes ?? PGD_BYTES),
+    syncs: i.system.syncs ?? 0,
     setup_seconds: i.seconds.setup,
     run_seconds: i.seconds.run,
     wall_seconds: i.seconds.wall,

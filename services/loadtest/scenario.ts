@@ -33,16 +33,18 @@ export interface Embedded {
 
 /** A broker in this process with gRPC on 127.0.0.1:0 (the run's, or `--replay`'s target). */
 export async function startEmbeddedBroker(
-  o: Pick<ScenarioOptions, 'geometry' | 'sharing' | 'clients' | 'sgaBytes' | 'machineMemoryBytes' | 'processBaseBytes'>,
+  o: Pick<ScenarioOptions, 'geometry' | 'sharing' | 'scheme' | 'pti' | 'clients' | 'sgaBytes' | 'machineMemoryBytes' | 'processBaseBytes'
+    | 'unlimitedMachine'>,
   sharing = o.sharing,
 ): Promise<Embedded> {
   const config = loadBrokerConfig({
-    MSHARE_MACHINE_MEMORY: String(o.machineMemoryBytes),
+    MSHARE_MACHINE_MEMORY: o.unlimitedMachine === true ? '' : String(o.machineMemoryBytes),
     MSHARE_PROCESS_BASE_BYTES: String(o.processBaseBytes),
     MSHARE_GRPC_ADDR: '127.0.0.1:0',
     MSHARE_HTTP_ADDR: '127.0.0.1:0',
     MSHARE_GEOMETRY: o.geometry,
-    MSHARE_SHARING: String(sharing),
+    MSHARE_SCHEME: sharing ? o.scheme ?? 'mshare' : 'none',
+    MSHARE_PTI: String(o.pti ?? false),
     MSHARE_BASELINE_CLIENTS: String(o.clients),
     MSHARE_BASELINE_SGA: String(o.sgaBytes),
     MSHARE_LOG_LEVEL: 'silent',
@@ -64,7 +66,9 @@ export async function runScenario(options: Partial<ScenarioOptions> = {}): Promi
   if (!Number.isInteger(o.workers) || o.workers < 1) throw new Error(`workers ${o.workers} must be a whole number >= 1`);
   const main = await runOnce(o, o.sharing, '');
   let unshared: OomFigures | null = null;
-  if (o.broker === undefined) unshared = o.sharing && o.unsharedRun ? (await runOnce(o, false, ' (without sharing)')).oom : main.oom;
+  if (o.broker === undefined && (!o.sharing || o.unsharedRun)) {
+    unshared = o.sharing ? (await runOnce(o, false, ' (without sharing)')).oom : main.oom;
+  }
   return buildReport({ ...main.inputs, oom: main.oom, oomUnshared: unshared });
 }
 
@@ -114,7 +118,7 @@ async function runOnce(o: ScenarioOptions, sharing: boolean, label: string): Pro
   const ticker = setInterval(() => say(progressLine()), o.progressIntervalMs ?? 1000);
   ticker.unref();
   try {
-    say(`broker ${embedded ? `embedded at ${address} (${o.geometry}, sharing ${sharing ? 'on' : 'off'}, machine memory ${o.machineMemoryBytes} bytes)` : address}; `
+    say(`broker ${embedded ? `embedded at ${address} (${o.geometry}, scheme ${sharing ? o.scheme ?? 'mshare' : 'none'}, machine memory ${o.unlimitedMachine ? 'unlimited' : `${o.machineMemoryBytes} bytes`})` : address}; `
       + `region '${region}', SGA ${o.sgaBytes} bytes, ${o.clients} clients in ${clients.length} workers, pattern ${o.pattern}`);
     phase = 'donor creating the region';
     await donor.start();
@@ -158,7 +162,7 @@ async function runOnce(o: ScenarioOptions, sharing: boolean, label: string): Pro
         pattern: o.pattern,
         machineMemoryBytes: o.machineMemoryBytes,
         processBaseBytes: o.processBaseBytes,
-        machineLimited: embedded !== undefined,
+        machineLimited: embedded !== undefined && o.unlimitedMachine !== true,
         geometry: donor.geometry!,
         broker: embedded ? 'embedded' : address,
         region,

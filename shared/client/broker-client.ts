@@ -121,8 +121,8 @@ export class BrokerClient {
   }
 
   /** Returns the mapped address. */
-  async mmap(pid: number, addr: bigint, length: bigint, prot: number, flags: number, file = ''): Promise<bigint> {
-    const r = await this.unary('Mmap', { pid, ...range(addr, length), prot, flags, file });
+  async mmap(pid: number, addr: bigint, length: bigint, prot: number, flags: number, file = '', offset = 0n): Promise<bigint> {
+    const r = await this.unary('Mmap', { pid, ...range(addr, length), prot, flags, file, offset: offset.toString() });
     return BigInt(r.addr);
   }
 

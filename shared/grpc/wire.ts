@@ -319,6 +319,7 @@ export function encodeProcStatus(s: ProcStatus, exact?: ExactCounters): ProcStat
     regions: [...s.regions],
     vmas: s.vmas.map((v) => ({
       start: encodeU64(v.start), end: encodeU64(v.end), prot: v.prot, flags: v.flags, file: v.file, region: v.region,
+      page_size: v.pageSize ?? 4096,
     })),
   };
 }
@@ -340,6 +341,7 @@ export function decodeProcStatus(r: ProcStatusResponse__Output): ProcStatus {
     regions: r.regions,
     vmas: r.vmas.map((v) => ({
       start: BigInt(v.start), end: BigInt(v.end), prot: v.prot, flags: v.flags, file: v.file, region: v.region,
+      pageSize: Number(v.page_size),
     })),
   };
 }
@@ -356,6 +358,10 @@ export interface GeometryInfo {
   /** Kernel names of the table at each level, leaf first: pte, pmd, pud, [p4d,] pgd. */
   levelNames: string[];
   sharing: boolean;
+  /** The sharing scheme (schemes/), with PTI and the PGD size; absent from an older broker. */
+  scheme?: string;
+  pti?: boolean;
+  pgdBytes?: number;
 }
 
 export function encodeGeometry(g: GeometryInfo): GetGeometryResponse {
@@ -367,6 +373,9 @@ export function encodeGeometry(g: GeometryInfo): GetGeometryResponse {
     user_address_limit: encodeU64(g.userAddressLimit),
     level_names: [...g.levelNames],
     sharing: g.sharing,
+    scheme: g.scheme ?? (g.sharing ? 'mshare' : 'none'),
+    pti: g.pti ?? false,
+    pgd_bytes: g.pgdBytes ?? g.pageSize,
   };
 }
 
@@ -379,6 +388,9 @@ export function decodeGeometry(r: GetGeometryResponse__Output): GeometryInfo {
     userAddressLimit: BigInt(r.user_address_limit),
     levelNames: r.level_names,
     sharing: r.sharing,
+    scheme: r.scheme === '' ? (r.sharing ? 'mshare' : 'none') : r.scheme,
+    pti: r.pti,
+    pgdBytes: r.pgd_bytes === 0 ? r.page_size : r.pgd_bytes,
   };
 }
 
@@ -392,6 +404,7 @@ export function encodeAccounting(a: BrokerAccounting, exact?: ExactCounters): Ge
   return {
     geometry: a.geometry,
     sharing: a.sharing,
+    scheme: a.scheme ?? (a.sharing ? 'mshare' : 'none'),
     processes: a.processes,
     regions: a.regions,
     host_mms: a.hostMms,
@@ -420,6 +433,7 @@ export function decodeAccounting(r: GetAccountingResponse__Output): BrokerAccoun
   return {
     geometry: r.geometry as GeometryName,
     sharing: r.sharing,
+    scheme: r.scheme,
     processes: r.processes,
     regions: r.regions,
     hostMms: r.host_mms,

@@ -7,6 +7,7 @@ import { ExactCounters, type FaultCounters } from './counts.js';
 import { ENTRIES_PER_TABLE, ENTRY_BYTES, PAGE_SHIFT, PAGE_SIZE, type Geometry } from './geometry.js';
 import type { Mm, Process, Region } from './mm.js';
 import { DirTable, FULL_TABLES, NO_TABLE, PmdTable, isFull, type Full, type PageTree } from './pagetable/tree.js';
+import type { Scheme } from './schemes/index.js';
 import type { ProcStatus, RegionInfo, SeedBaseline, SystemAccounting, TableCounts } from './types.js';
 
 /**
@@ -32,6 +33,11 @@ export interface AccountingSource {
   readonly geometry: Geometry;
   readonly sharing: boolean;
   readonly linkLevel: number;
+  readonly scheme: Scheme;
+  /** Every table page the machine holds (private and host; a shared hugetlb PMD table once). */
+  readonly memory: { readonly pages: ArrayLike<number> };
+  /** Bytes of each mm's PGD (8 KiB under PTI). */
+  readonly pgdBytes: number;
   readonly totals: FaultCounters;
   readonly exactTotals: ExactCounters;
   /** Names in msharefs. */
@@ -39,15 +45,18 @@ export interface AccountingSource {
 }
 
 /** Table pages of one mm's tree (plus counterfactual tables and minus common ones), by kind. */
-function tableCounts(levels: number, byLevel: ArrayLike<number>): TableCounts {
+function tableCounts(levels: number, byLevel: ArrayLike<number>, pgd = 1): TableCounts {
   return {
     pte: byLevel[1],
     pmd: byLevel[2],
     pud: byLevel[3],
     p4d: levels === 5 ? byLevel[4] : 0,
-    pgd: 1,
+    pgd,
   };
 }
+
+/** PGD pages of one mm: 2 under PTI (an order-1 allocation), else 1. */
+const pgdPagesOf = (kernel: AccountingSource) => kernel.pgdBytes / PAGE_SIZE;
 
 const vmpte = (t: TableCounts) => t.pte + t.pmd + t.pud;
 const total = (t: TableCounts) => t.pte + t.pmd + t.pud + t.p4d + t.pgd;
@@ -58,10 +67,13 @@ const total = (t: TableCounts) => t.pte + t.pmd + t.pud + t.p4d + t.pgd;
  */
 function unsharedLevels(kernel: AccountingSource, proc: Process): ArrayLike<number> {
   const tree = proc.mm.tree;
-  if (!kernel.sharing) return tree.tables;
   const cf = proc.counterfactual;
+  if (cf === tree) return tree.tables;
   const out = new Float64Array(tree.tables.length);
-  const common = commonTables(tree, cf, kernel.linkLevel);
+  // Huge mappings put PMD tables in the process's tree where the counterfactual has PTE tables
+  // under them: compare down to the PTE level then (elsewhere the two trees never meet below it).
+  const huge = proc.hugeMapped || kernel.scheme.windowKind !== 0 || kernel.scheme.thpAnon;
+  const common = commonTables(tree, cf, huge ? 1 : kernel.linkLevel);
   for (let l = 1; l < out.length; l++) out[l] = tree.tables[l] + cf.tables[l] - common[l];
   return out;
 }
@@ -84,7 +96,7 @@ function commonTables(a: PageTree, b: PageTree, minLevel: number): Float64Array 
     common[level]++;
     if (entry instanceof PmdTable) {
       // Its PTE tables (FULL or not: one table page each), when level 1 is compared.
-      if (minLevel <= 1) for (const c of entry.counts) if (c !== NO_TABLE) common[1]++;
+      if (minLevel <= 1 && !entry.lean) for (const c of entry.counts) if (c !== NO_TABLE) common[1]++;
       return;
     }
     for (const child of entry.children) if (child !== null) addAll(child, level - 1);
@@ -108,7 +120,7 @@ function commonTables(a: PageTree, b: PageTree, minLevel: number): Float64Array 
   };
   // Two PMD tables: their PTE tables in common, when level 1 is compared.
   const walkPmd = (x: PmdTable, y: PmdTable): void => {
-    if (minLevel > 1) return;
+    if (minLevel > 1 || x.lean || y.lean) return; // a lean table holds no PTE table
     for (let i = 0; i < ENTRIES_PER_TABLE; i++) if (x.counts[i] !== NO_TABLE && y.counts[i] !== NO_TABLE) common[1]++;
   };
   walk(a.root, b.root, a.top);
@@ -117,8 +129,9 @@ function commonTables(a: PageTree, b: PageTree, minLevel: number): Float64Array 
 
 export function processStatus(kernel: AccountingSource, proc: Process): ProcStatus {
   const levels = kernel.geometry.levels;
-  const tables = tableCounts(levels, proc.mm.tree.tables);
-  const unshared = tableCounts(levels, unsharedLevels(kernel, proc));
+  const pgd = pgdPagesOf(kernel);
+  const tables = tableCounts(levels, proc.mm.tree.tables, pgd);
+  const unshared = tableCounts(levels, unsharedLevels(kernel, proc), pgd);
   const c = ExactCounters.approx(ExactCounters.peek(proc.exact, proc.counters));
   return {
     pid: proc.pid,
@@ -141,13 +154,17 @@ export function processStatus(kernel: AccountingSource, proc: Process): ProcStat
       flags: v.flags,
       file: v.file,
       region: v.window?.name ?? '',
+      pageSize: PAGE_SIZE * 2 ** (v.window !== undefined ? windowShift(kernel.scheme.windowKind) : v.pageShift ?? 0),
     })),
   };
 }
 
 function hostTables(kernel: AccountingSource, host: Mm): TableCounts {
-  return tableCounts(kernel.geometry.levels, host.tree.tables);
+  return tableCounts(kernel.geometry.levels, host.tree.tables, pgdPagesOf(kernel));
 }
+
+/** The page shift a scheme's window maps with (huge.ts kinds: 1 hugetlb 2 MiB, 2 1 GiB, 3 THP). */
+const windowShift = (kind: number) => (kind === 2 ? 18 : kind === 0 ? 0 : 9);
 
 export function regionInfo(kernel: AccountingSource, region: Region): RegionInfo {
   // Without sharing the host mm only holds VMAs: it never gets tables or a PGD of its own.
@@ -170,13 +187,14 @@ export function regionInfo(kernel: AccountingSource, region: Region): RegionInfo
 
 export function systemAccounting(kernel: AccountingSource, processes: Iterable<Process>, hosts: Iterable<Region>): SystemAccounting {
   const levels = kernel.geometry.levels;
+  const pgd = pgdPagesOf(kernel);
   let nproc = 0;
   let privatePages = 0;
   let unsharedPages = 0;
   for (const proc of processes) {
     nproc++;
-    privatePages += total(tableCounts(levels, proc.mm.tree.tables)) - 1;
-    unsharedPages += total(tableCounts(levels, unsharedLevels(kernel, proc)));
+    privatePages += total(tableCounts(levels, proc.mm.tree.tables, 0));
+    unsharedPages += total(tableCounts(levels, unsharedLevels(kernel, proc), pgd));
   }
   let nhosts = 0;
   let hostPages = 0;
@@ -186,14 +204,19 @@ export function systemAccounting(kernel: AccountingSource, processes: Iterable<P
   }
   // Each mm's PGD is counted once, here; the host figures above include their PGD.
   const hostPgds = kernel.sharing ? nhosts : 0;
-  const hostTablePages = hostPages - hostPgds;
-  const pgdPages = nproc + hostPgds;
+  const hostTablePages = hostPages - hostPgds * pgd;
+  const pgdPages = (nproc + hostPgds) * pgd;
+  // The trees count a shared hugetlb PMD table in every sharer (VmPTE); the machine holds it once.
+  let held = 0;
+  for (let l = 1; l < kernel.memory.pages.length; l++) held += kernel.memory.pages[l];
+  privatePages = held - hostTablePages;
   const actual = (privatePages + hostTablePages + pgdPages) * PAGE_SIZE;
   const unshared = unsharedPages * PAGE_SIZE;
   const t = ExactCounters.approx(ExactCounters.peek(kernel.exactTotals, kernel.totals));
   return {
     geometry: kernel.geometry.name,
     sharing: kernel.sharing,
+    scheme: kernel.scheme.name,
     processes: nproc,
     regions: kernel.regionCount,
     hostMms: nhosts,

@@ -18,11 +18,13 @@
  */
 import type { FaultCounters } from './counts.js';
 import { PAGE_SIZE, type Geometry } from './geometry.js';
+import { hugeFault, mappingOf, windowMapping, type HugeMapping, type Hugetlb } from './huge.js';
 import type { Links } from './links.js';
 import type { MachineMemory } from './memory.js';
 import type { Process, Region } from './mm.js';
 import { COUNTERFACTUAL } from './pagetable/ledger.js';
 import { PageTree } from './pagetable/tree.js';
+import type { Scheme } from './schemes/index.js';
 import { Outcome, PROT_EXEC, PROT_WRITE, type AccessKind } from './uapi.js';
 
 // Locals, for the hot path (imported bindings cost a load and a check per use).
@@ -65,6 +67,8 @@ export interface FaultContext {
   readonly layoutEpoch: number;
   /** Machine memory: every new page and table is charged to it (memory.ts). */
   readonly memory: MachineMemory;
+  readonly scheme: Scheme;
+  readonly hugetlb: Hugetlb;
 }
 
 /**
@@ -129,6 +133,8 @@ export class TranslationCache {
   slotStart = 0;
   slotEnd = -1;
   linkEpoch = -1;
+  /** The mapping's huge pages when [start, end) is mapped by them (huge.ts), else null. */
+  huge: HugeMapping | null = null;
 }
 
 /** One access; it returns the Outcome code, with SYNCED set when a link entry was copied first. */
@@ -144,6 +150,7 @@ export class AccessPath {
       if (miss === SIGSEGV) return this.segv(proc);
       if (miss !== PRESENT) return this.sigbus(proc) | (miss & SYNCED);
     }
+    if (tc.huge !== null) return this.hugeAccess(proc, tc.huge, page, kind);
     const region = tc.region;
     let newly: boolean;
     let unsharedNewly: boolean;
@@ -175,6 +182,11 @@ export class AccessPath {
       newly = !tree.isPresent(page) && faultIn(ctx, proc, tree, page, region);
       unsharedNewly = newly;
     }
+    return this.tally(proc, newly, unsharedNewly) | synced;
+  }
+
+  private tally(proc: Process, newly: boolean, unsharedNewly: boolean): number {
+    const ctx = this.ctx;
     if (unsharedNewly) {
       proc.counters.unsharedMinorFaults++;
       ctx.totals.unsharedMinorFaults++;
@@ -182,11 +194,23 @@ export class AccessPath {
     if (newly) {
       proc.counters.minorFault++;
       ctx.totals.minorFault++;
-      return MINOR_FAULT | synced;
+      return MINOR_FAULT;
     }
     proc.counters.present++;
     ctx.totals.present++;
-    return PRESENT | synced;
+    return PRESENT;
+  }
+
+  /**
+   * An access to a page mapped by huge pages: one fault per huge page; 4 KiB ones in the
+   * counterfactual. The huge path is not charged to machine memory (memory.ts): only 4 KiB faults are.
+   */
+  private hugeAccess(proc: Process, m: HugeMapping, page: number, kind: KindCode): number {
+    if ((proc.tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
+    const tree = proc.mm.tree;
+    const newly = hugeFault(this.ctx.hugetlb, tree, m, page);
+    const cf = proc.counterfactual;
+    return this.tally(proc, newly, cf === tree ? newly : cf.populate(page));
   }
 
   /**
@@ -204,6 +228,7 @@ export class AccessPath {
     const region = v.window;
     if (region === undefined) {
       this.cache(tc, v.start, v.end, effectiveProt(v.prot, false), null);
+      tc.huge = mappingOf(v, ctx.scheme.thpAnon);
       return PRESENT;
     }
     const hv = region.host.vmas.find(page);
@@ -216,6 +241,7 @@ export class AccessPath {
       return SIGBUS;
     }
     this.cache(tc, hv.start, hv.end, effectiveProt(hv.prot, (v.prot & PROT_WRITE) === 0), region);
+    tc.huge = ctx.sharing ? null : windowMapping(ctx.scheme.windowKind, region, hv, v.prot);
     return PRESENT;
   }
 

@@ -9,17 +9,20 @@ import { AccessCounts, ExactCounters, FaultCounters } from './counts.js';
 import { KernelError, LimitError, einval } from './errors.js';
 import { AccessPath, OUTCOME_MASK, SYNCED, type FaultContext } from './fault.js';
 import { PAGE_SHIFT, PAGE_SIZE, geometry as geometryOf, type Geometry } from './geometry.js';
+import { Hugetlb } from './huge.js';
 import { Links } from './links.js';
 import { Mm, Process, type Region } from './mm.js';
 import { mmap, munmap } from './mmap.js';
 import { mprotect } from './mprotect.js';
 import { exitMshare, mshare, mshareUnlink, type MshareContext } from './mshare.js';
 import { Msharefs } from './msharefs.js';
-import { MachineMemory, privatePagesOf, residentOf, type MemoryKind } from './memory.js';
-import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, OomKilled, oomEvent, selectVictim, type OomEvent } from './oom.js';
+import { MachineMemory, type MemoryKind } from './memory.js';
+import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, type OomEvent } from './oom.js';
+import { OomKiller, memoryByKind, resyncPrivate, resyncShared, setMachineMemory } from './oomkill.js';
 import { COUNTERFACTUAL } from './pagetable/ledger.js';
 import { freeAllTables } from './pagetable/range.js';
 import { PageTree } from './pagetable/tree.js';
+import { scheme as schemeOf, type Scheme } from './schemes/index.js';
 import { accessBatch, touchRange } from './touch.js';
 import {
   DEFAULT_LIMITS, type AccessResult, type KernelLimits, type KernelOptions, type ProcStatus, type RegionInfo, type SpawnOptions,
@@ -33,7 +36,11 @@ import {
 
 export class Kernel implements FaultContext, AccountingSource, MshareContext {
   readonly geometry: Geometry;
+  /** Whether windows link to host mms' tables (mshare, ptshare). */
   readonly sharing: boolean;
+  readonly scheme: Scheme;
+  readonly pti: boolean;
+  readonly hugetlb: Hugetlb;
   readonly links: Links;
   /** Bumped by every call that may change a layout: every translation cache goes stale. */
   layoutEpoch = 0;
@@ -46,13 +53,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
    * host) by level, PGDs counted apart.
    */
   readonly memory: MachineMemory;
-  /** Every OOM kill, oldest first (the kernel log's "Killed process"). */
-  readonly oomEvents: OomEvent[] = [];
-  /** Told of each kill before the victim exits (the broker tells its session; the load test notes the first). */
-  private readonly oomListeners = new Set<(event: OomEvent) => void>();
-  /** The process whose call is running (0: none, as at Spawn): the OOM killer's allocating task. */
-  private current = 0;
-  private readonly now: () => bigint;
+  private readonly oom: OomKiller;
   readonly msharefs = new Msharefs();
   readonly hosts = new Set<Region>();
   private readonly processes = new Map<number, Process>();
@@ -65,11 +66,25 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
 
   constructor(options: KernelOptions = {}) {
     this.geometry = geometryOf(options.geometry ?? 'x86_64-4level');
-    this.sharing = options.sharing ?? true;
-    this.links = new Links(this.geometry, checkLinkLevel(options.linkLevel ?? this.geometry.levels, this.geometry));
+    const byAlias = options.sharing === false ? 'none' : 'mshare';
+    if (options.scheme !== undefined && options.sharing !== undefined && (options.scheme === 'none') === options.sharing) {
+      throw einval(`scheme '${options.scheme}' contradicts sharing ${options.sharing}`);
+    }
+    this.scheme = schemeOf(options.scheme ?? byAlias);
+    this.sharing = this.scheme.linkLevel !== null;
+    this.pti = options.pti ?? false;
+    this.hugetlb = new Hugetlb(options.hugepages2m, options.hugepages1g);
+    const level = this.scheme.linkLevel === 'top' || this.scheme.linkLevel === null ? this.geometry.levels : this.scheme.linkLevel;
+    this.links = new Links(this.geometry, checkLinkLevel(options.linkLevel ?? level, this.geometry));
     this.memory = new MachineMemory(this.geometry.levels, options.machineMemoryBytes ?? Infinity, options.processBaseBytes ?? 0);
-    this.memory.outOfMemory = () => this.outOfMemory();
-    this.now = options.now ?? (() => BigInt(Date.now()) * 1_000_000n);
+    const now = options.now ?? (() => BigInt(Date.now()) * 1_000_000n);
+    this.oom = new OomKiller({
+      memory: this.memory, processes: () => this.processes.values(), processOf: (pid) => this.processes.get(pid),
+      exit: (pid) => this.exit(pid), fold: (proc) => this.fold(proc), now,
+    });
+    this.memory.outOfMemory = () => this.oom.outOfMemory();
+    this.hugetlb.charge = (bytes) => this.memory.reserveHugetlb(bytes);
+    this.hugetlb.uncharge = (bytes) => this.memory.unreserveHugetlb(bytes);
     this.path = new AccessPath(this);
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...options.limits });
   }
@@ -80,6 +95,11 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
 
   get regionCount(): number {
     return this.msharefs.size;
+  }
+
+  /** PGD bytes of each mm: 8 KiB under PTI (an order-1 allocation), else 4 KiB. */
+  get pgdBytes(): number {
+    return (this.pti ? 2 : 1) * this.geometry.pageSize;
   }
 
   /** mshare's alignment in bytes (PGDIR_SIZE for the RFC's top-level link). */
@@ -101,11 +121,11 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
       throw new LimitError('EAGAIN', 'processes_per_uid', `uid ${uid} has ${count} processes (RLIMIT_NPROC ${this.limits.maxProcessesPerUid})`);
     }
     const pid = this.allocPid();
-    this.current = 0;
+    this.oom.current = 0;
     this.memory.chargeMm(true); // its PGD and base cost: may invoke the OOM killer
     this.perUid.set(uid, (this.perUid.get(uid) ?? 0) + 1); // a victim of that uid changed the count
     const mm = new Mm(this.geometry, this.memory);
-    const counterfactual = this.sharing ? new PageTree(this.geometry, COUNTERFACTUAL) : mm.tree;
+    const counterfactual = this.scheme.name !== 'none' ? new PageTree(this.geometry, COUNTERFACTUAL) : mm.tree;
     const proc = new Process(pid, uid, gid, comm, mm, counterfactual);
     proc.oomScoreAdj = adj;
     this.processes.set(pid, proc);
@@ -117,16 +137,16 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     this.layoutEpoch++; // harmless if the call fails
     const proc = this.process(pid);
     exitMshare(this, proc);
-    this.resyncPrivate(proc);
+    resyncPrivate(this, proc);
     this.memory.chargePrivate(-proc.privatePages);
     freeAllTables(proc.mm.tree);
-    if (this.sharing) freeAllTables(proc.counterfactual);
+    if (proc.counterfactual !== proc.mm.tree) freeAllTables(proc.counterfactual);
     this.memory.unchargeMm(true);
     this.processes.delete(pid);
     const left = (this.perUid.get(proc.uid) ?? 1) - 1;
     if (left > 0) this.perUid.set(proc.uid, left);
     else this.perUid.delete(proc.uid);
-    this.resyncShared();
+    resyncShared(this, this.processes.size);
   }
 
   /**
@@ -147,12 +167,16 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     throw new LimitError('EAGAIN', 'pid_max', `no free pid below pid_max ${max}`);
   }
 
-  // ---- machine memory and the OOM killer ---------------------------------------------------
+  // ---- machine memory and the OOM killer (oomkill.ts) ----------------------------------------
+
+  /** Every OOM kill, oldest first (the kernel log's "Killed process"). */
+  get oomEvents(): readonly OomEvent[] {
+    return this.oom.events;
+  }
 
   /** Calls `listener` on every OOM kill, before the victim exits; returns its removal. */
   onOomKill(listener: (event: OomEvent) => void): () => void {
-    this.oomListeners.add(listener);
-    return () => this.oomListeners.delete(listener);
+    return this.oom.onKill(listener);
   }
 
   /** Whether the machine has panicked out of memory: every allocating call is then ENOMEM. */
@@ -160,85 +184,12 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     return this.memory.panicked;
   }
 
-  /**
-   * out_of_memory(): kills the process with the highest oom_badness and returns (the allocation is
-   * retried); when that process is the caller the call unwinds (OomKilled, answered ESRCH); with
-   * nothing killable the machine panics and the allocation is refused (ENOMEM).
-   */
-  private outOfMemory(): void {
-    const victim = selectVictim(this.processes.values(), this.memory.limitBytes / PAGE_SIZE);
-    if (victim === undefined) {
-      this.memory.panicked = true;
-      throw new KernelError('ENOMEM', 'Out of memory and no killable processes... System is deadlocked on memory');
-    }
-    if (victim.pid === this.current) throw new OomKilled(victim.pid);
-    this.kill(victim, this.current);
-  }
-
-  /** The victim exits: its mappings and private tables go; shared memory and references stay. */
-  private kill(victim: Process, allocatingPid: number): void {
-    const event = oomEvent(victim, allocatingPid, this.now());
-    this.oomEvents.push(event);
-    for (const listener of this.oomListeners) listener(event); // before the exit: the victim is still there
-    this.exit(victim.pid);
-  }
-
-  /**
-   * Runs a call of `pid` that may allocate. If the OOM killer chose the caller itself, the kill is
-   * finished here (the process exits) and the call answers ESRCH.
-   */
-  private allocating<T>(proc: Process, call: () => T): T {
-    this.current = proc.pid;
-    try {
-      return call();
-    } catch (err) {
-      if (!(err instanceof OomKilled)) throw err;
-      const victim = this.processes.get(err.pid);
-      if (victim !== undefined) this.kill(victim, err.pid);
-      throw new KernelError('ESRCH', `pid ${err.pid} was killed by the OOM killer`);
-    } finally {
-      this.current = 0;
-      this.fold(proc); // the counts the call made, killed or not, into the exact totals
-    }
-  }
-
-  /** Re-reads a process's private pages after a layout change (munmap, mshare) freed or moved some. */
-  private resyncPrivate(proc: Process): void {
-    const now = privatePagesOf(proc, this.sharing);
-    this.memory.chargePrivate(now - proc.privatePages);
-    proc.privatePages = now;
-  }
-
-  /**
-   * Machine memory in use by kind. Without sharing on an unlimited machine the shared pages (a
-   * window's pages, once however many processes map them) are not tracked on the fault path:
-   * they are recounted here, as the union of the mappers' pages.
-   */
   memoryByKind(): Record<MemoryKind, number> {
-    const kinds = this.memory.byKind();
-    if (this.sharing || this.memory.limited) return kinds;
-    kinds.shared = [...this.hosts].reduce((n, r) => n + residentOf(this.geometry, r).present, 0) * PAGE_SIZE;
-    return kinds;
+    return memoryByKind(this);
   }
 
-  /**
-   * Sets the machine's memory (a test's memory hot-unplug; Infinity: unlimited). Without sharing
-   * the shared pages are tracked from then on, starting from their recount.
-   */
   setMachineMemory(bytes: number): void {
-    if (!this.sharing && !this.memory.limited && bytes !== Infinity) {
-      for (const r of this.hosts) r.resident = residentOf(this.geometry, r);
-    }
-    this.memory.setLimit(bytes);
-    this.resyncShared();
-  }
-
-  /** Re-reads the shared pages (and host PGDs) after a host may have gone or gained pages. */
-  private resyncShared(): void {
-    let pages = 0;
-    for (const r of this.hosts) pages += this.sharing ? r.host.tree.present : this.memory.limited ? (r.resident?.present ?? 0) : 0;
-    this.memory.setPages('shared', pages);
-    this.memory.setPgdPages(this.processes.size + (this.sharing ? this.hosts.size : 0));
+    setMachineMemory(this, bytes, this.processes.size);
   }
 
   hasProcess(pid: number): boolean {
@@ -252,10 +203,10 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   // ---- mmap, munmap, mprotect ---------------------------------------------------------------
 
   /** mmap(addr, length, prot, flags, fd=file). Inside an mshare'd window (MAP_FIXED) it maps in the host. */
-  mmap(pid: number, addr: bigint, length: bigint, prot: number, flags: number, file = ''): bigint {
+  mmap(pid: number, addr: bigint, length: bigint, prot: number, flags: number, file = '', offset = 0n): bigint {
     this.layoutEpoch++;
     const proc = this.process(pid);
-    const at = this.allocating(proc, () => mmap(this, proc, mmapArgs(this.geometry, addr, length, prot, flags, file)));
+    const at = this.oom.allocating(proc, () => mmap(this, proc, mmapArgs(this.geometry, addr, length, prot, flags, file, offset)));
     this.resyncLayout(proc, at, length); // MAP_FIXED over a mapping unmaps it first
     return at;
   }
@@ -274,16 +225,16 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
    * change fell in (addr, length), and the shared pages.
    */
   private resyncLayout(proc: Process, addr?: bigint, length?: bigint): void {
-    this.resyncPrivate(proc);
+    resyncPrivate(this, proc);
     if (addr !== undefined && length !== undefined && !this.sharing) {
       const start = Number(addr >> BigInt(PAGE_SHIFT));
       const end = start + Number((length + BigInt(PAGE_SIZE) - 1n) >> BigInt(PAGE_SHIFT));
       for (const w of proc.windows) {
         if (w.end <= start || w.start >= end) continue;
-        for (const p of w.window.mappers) if (p !== proc) this.resyncPrivate(p);
+        for (const p of w.window.mappers) if (p !== proc) resyncPrivate(this, p);
       }
     }
-    this.resyncShared();
+    resyncShared(this, this.processes.size);
   }
 
   mprotect(pid: number, addr: bigint, length: bigint, prot: number): void {
@@ -304,7 +255,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     if ((oflags & O_CREAT) !== 0 && this.msharefs.size >= this.limits.maxRegions && this.msharefs.lookup(name) === undefined) {
       throw new LimitError('ENOSPC', 'regions', `msharefs holds ${this.msharefs.size} regions, the limit (MSHARE_MAX_REGIONS)`);
     }
-    this.allocating(proc, () => {
+    this.oom.allocating(proc, () => {
       // Room for a new host mm's PGD (with sharing; without, the host never gets tables), counted
       // by resyncLayout once the host exists.
       if (this.sharing && (oflags & O_CREAT) !== 0) this.memory.reserve(PAGE_SIZE);
@@ -337,7 +288,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     checkU64(addr, 'addr');
     const code = checkKind(kind);
     const page = addr >= this.geometry.userLimitBytes ? this.geometry.userLimitPages : pageOf(addr);
-    const r = this.allocating(proc, () => this.path.access(proc, page, code));
+    const r = this.oom.allocating(proc, () => this.path.access(proc, page, code));
     return { outcome: OUTCOME_NAMES[r & OUTCOME_MASK], synced: (r & SYNCED) !== 0 };
   }
 
@@ -349,7 +300,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     const proc = this.process(pid);
     const code = checkKind(kind);
     const n = batchLength(addrs, out);
-    return this.allocating(proc, () => accessBatch(this.path, proc, code, addrs, n, out));
+    return this.oom.allocating(proc, () => accessBatch(this.path, proc, code, addrs, n, out));
   }
 
   /** Accesses every stride-th page of [addr, addr+length). Cost grows with tables, not pages. */
@@ -360,7 +311,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     const code = checkKind(kind);
     const pages = touchPages(addr, length, stridePages);
     if (pages === null) return AccessCounts.zero();
-    return this.allocating(proc, () => touchRange(this, proc, pages[0], pages[1], code, stridePages));
+    return this.oom.allocating(proc, () => touchRange(this, proc, pages[0], pages[1], code, stridePages));
   }
 
   /** The exact counters of a process, or of the whole machine: 64-bit, exact past 2^53. */

@@ -8,61 +8,114 @@
 import type { Geometry } from './geometry.js';
 import type { Process, Region } from './mm.js';
 
-/** A process's link entries: link slot -> identity of the host table it points at (0: none). */
-export class LinkEntries {
-  private readonly ids = new Map<number, number>();
+let slabArray = new Int32Array(0);
+let slabUsed = 0;
+/** 512 zeroed identities carved from a shared slab: one typed array each would cost a malloc. */
+function slab(): Int32Array {
+  if (slabUsed === slabArray.length) {
+    slabArray = new Int32Array(512 * 2048);
+    slabUsed = 0;
+  }
+  slabUsed += 512;
+  return slabArray.subarray(slabUsed - 512, slabUsed);
+}
+
+/**
+ * Link slot -> identity (0: none), kept 512 slots to a typed array: at PMD links a process has
+ * 512 entries a GiB, 153,600 for the field's SGA, too many for a Map of 1500 processes.
+ */
+export class LinkIds {
+  private readonly groups = new Map<number, Int32Array>();
+  /** Slots with a nonzero identity. */
+  size = 0;
 
   get(slot: number): number {
-    return this.ids.get(slot) ?? 0;
+    const g = this.groups.get(Math.floor(slot / 512));
+    return g === undefined ? 0 : g[slot % 512];
+  }
+
+  /** The 512 identities of group `g` (slots 512g ..), or undefined. */
+  find(g: number): Int32Array | undefined {
+    return this.groups.get(g);
+  }
+
+  /** The same, created when missing. */
+  make(g: number): Int32Array {
+    let a = this.groups.get(g);
+    if (a === undefined) {
+      a = slab();
+      this.groups.set(g, a);
+    }
+    return a;
   }
 
   set(slot: number, id: number): void {
-    this.ids.set(slot, id);
+    const a = this.make(Math.floor(slot / 512));
+    this.size += (a[slot % 512] === 0 ? 1 : 0) - (id === 0 ? 1 : 0);
+    a[slot % 512] = id;
   }
 
-  delete(slot: number): void {
-    this.ids.delete(slot);
+  delete(slot: number): boolean {
+    const a = this.find(Math.floor(slot / 512));
+    if (a === undefined || a[slot % 512] === 0) return false;
+    a[slot % 512] = 0;
+    this.size--;
+    return true;
   }
 
-  /** Drops the entries whose slot starts inside pages [start, end) (`span` pages a slot). */
+  has(slot: number): boolean {
+    return this.get(slot) !== 0;
+  }
+
+  clear(): void {
+    this.groups.clear();
+    this.size = 0;
+  }
+
+  groupEntries(): IterableIterator<[number, Int32Array]> {
+    return this.groups.entries();
+  }
+
+  *entries(): IterableIterator<[number, number]> {
+    for (const [g, a] of this.groups) for (let i = 0; i < 512; i++) if (a[i] !== 0) yield [g * 512 + i, a[i]];
+  }
+}
+
+/** A process's link entries: link slot -> identity of the host table it points at (0: none). */
+export class LinkEntries extends LinkIds {
+  /** Drops the entries whose slot starts inside pages [start, end) (`span` pages a slot), a group at a time. */
   dropRange(start: number, end: number, span: number): void {
-    for (const slot of [...this.ids.keys()]) {
-      const page = slot * span;
-      if (page >= start && page < end) this.ids.delete(slot);
+    for (const [g, a] of this.groupEntries()) {
+      for (let i = 0; i < 512; i++) {
+        const page = (g * 512 + i) * span;
+        if (a[i] !== 0 && page >= start && page < end) {
+          a[i] = 0;
+          this.size--;
+        }
+      }
     }
   }
 }
 
 /** A host's tables under link slots: their identities, and an epoch bumped on every change. */
-export class HostLinks {
-  private readonly ids = new Map<number, number>();
+export class HostLinks extends LinkIds {
   /** Bumped on every change of the identities, so the fault path can skip comparing entries. */
   epoch = 0;
 
-  get(slot: number): number {
-    return this.ids.get(slot) ?? 0;
-  }
-
-  has(slot: number): boolean {
-    return this.ids.has(slot);
-  }
-
-  set(slot: number, id: number): void {
-    this.ids.set(slot, id);
+  override set(slot: number, id: number): void {
+    super.set(slot, id);
     this.epoch++;
   }
 
-  delete(slot: number): void {
-    if (this.ids.delete(slot)) this.epoch++;
+  override delete(slot: number): boolean {
+    const had = super.delete(slot);
+    if (had) this.epoch++;
+    return had;
   }
 
-  clear(): void {
-    this.ids.clear();
+  override clear(): void {
+    super.clear();
     this.epoch++;
-  }
-
-  entries(): IterableIterator<[number, number]> {
-    return this.ids.entries();
   }
 }
 
@@ -74,6 +127,8 @@ export class Links {
   readonly span: number;
   private readonly levels: number;
   private lastId = 0;
+  /** Touches link a group of 512 slots at once where they can (touch.ts); false: one at a time. */
+  batch = true;
 
   constructor(geometry: Geometry, level: number) {
     this.level = level;
@@ -94,6 +149,27 @@ export class Links {
     return true;
   }
 
+  /**
+   * Links the slots [first, last] of one group (512 slots) at once, where every host identity is
+   * set: the figures of set() slot by slot. Returns the entries copied (syncs).
+   */
+  setGroup(proc: Process, region: Region, first: number, last: number): number {
+    const g = Math.floor(first / 512);
+    const host = region.links.find(g);
+    if (host === undefined) return -1;
+    for (let i = first % 512, e = last % 512; i <= e; i++) if (host[i] === 0) return -1;
+    const mine = proc.links.make(g);
+    let copied = 0;
+    for (let i = first % 512, e = last % 512; i <= e; i++) {
+      if (mine[i] === host[i]) continue;
+      if (mine[i] === 0) proc.links.size++;
+      mine[i] = host[i];
+      copied++;
+    }
+    if (copied > 0 && this.level < this.levels) proc.mm.tree.tableAt(this.level, first * this.span, true, true);
+    return copied;
+  }
+
   /** Points the process's entry for `slot` at host identity `hostId` (0 clears it). */
   set(proc: Process, slot: number, hostId: number): void {
     if (hostId === 0) {
@@ -102,7 +178,7 @@ export class Links {
     }
     proc.links.set(slot, hostId);
     // Below the top level the process needs private tables down to the one holding the link entry.
-    if (this.level < this.levels) proc.mm.tree.tableAt(this.level, slot * this.span, true);
+    if (this.level < this.levels) proc.mm.tree.tableAt(this.level, slot * this.span, true, true);
   }
 
   /** A fault allocated host tables under `slot`: the link table's identity, new if it had none. */

@@ -48,6 +48,8 @@ export class Process {
   oomScoreAdj = 0;
   /** Its own pages outside shared regions, as charged to machine memory (memory.ts). */
   privatePages = 0;
+  /** Set once it maps huge pages of its own: its counterfactual is then compared down to PTE tables. */
+  hugeMapped = false;
 
   constructor(pid: number, uid: number, gid: number, comm: string, mm: Mm, counterfactual: PageTree) {
     this.pid = pid;
@@ -59,7 +61,11 @@ export class Process {
   }
 }
 
+let regionIds = 0;
+
 export class Region {
+  /** Unique for the kernel's life (a name can be reused after unlink). */
+  readonly id = ++regionIds;
   readonly name: string;
   /** Pages [start, end). */
   readonly start: number;
@@ -78,6 +84,8 @@ export class Region {
   readonly mappers = new Set<Process>();
   /** Set when the last reference went: the name is gone, the host lives while it is mapped. */
   unlinked = false;
+  /** hugetlb pool pages reserved for a hugetlb-scheme window (huge.ts), given back with the host. */
+  hugeReserved = 0;
   /** Identities of the host's tables under link slots (links.ts). */
   readonly links = new HostLinks();
   /**

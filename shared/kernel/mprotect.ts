@@ -3,6 +3,7 @@
  * mshare'd window it acts on the host mm, seen by every sharer at once. Tables do not change.
  */
 import { KernelError } from './errors.js';
+import { unshareRange } from './huge.js';
 import type { Process } from './mm.js';
 import { windowFor } from './mshare.js';
 
@@ -18,5 +19,7 @@ export function mprotect(
   }
   // The VMAs inside keep their number; the ones crossing the edges split.
   vmas.checkMapCount(start, end, vmas.overlapping(start, end).length, maxMapCount);
+  // A shared hugetlb PMD table no longer matches the caller's flags: unshared for it alone.
+  if (!region && vmas.overlapping(start, end).some((v) => v.pageShift === 9)) unshareRange(proc.mm.tree, start, end);
   vmas.protect(start, end, prot);
 }

@@ -7,12 +7,14 @@
 import { KernelError, einval } from './errors.js';
 import type { KernelLimits } from './types.js';
 import type { Geometry } from './geometry.js';
+import { HUGETLB_1G, HUGETLB_2M, hugeLength, type Hugetlb } from './huge.js';
 import type { Links } from './links.js';
 import { Mm, Region, type Process } from './mm.js';
 import { mayOpen, type Msharefs } from './msharefs.js';
 import type { TableMemory } from './pagetable/ledger.js';
 import { attachSubtree, cloneSubtree, detachSubtree } from './pagetable/move.js';
 import { freeAllTables, zap } from './pagetable/range.js';
+import type { Scheme } from './schemes/index.js';
 import { MAP_SHARED, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, PROT_READ, PROT_WRITE } from './uapi.js';
 import { bytes, bytesHex, oct, type MshareRequest } from './validate.js';
 
@@ -31,6 +33,8 @@ export interface MshareContext extends WindowContext {
   readonly msharefs: Msharefs;
   /** Host mms alive: named regions, and unlinked ones still mapped. */
   readonly hosts: Set<Region>;
+  readonly scheme: Scheme;
+  readonly hugetlb: Hugetlb;
 }
 
 /** mshare(name, addr, length, oflags, mode): creates (O_CREAT) or opens a region and maps its window. */
@@ -75,8 +79,14 @@ function create(ctx: MshareContext, proc: Process, name: string, req: MshareRequ
       throw einval(`mapping [0x${bytesHex(v.start)}, 0x${bytesHex(v.end)}) crosses the edge of the range`);
     }
   }
+  // A hugetlb window is a hugetlbfs file: its pages come from the pool, reserved now (ENOMEM
+  // before anything changes) and given back with the host.
+  const kind = ctx.scheme.windowKind;
+  const huge = kind === HUGETLB_2M || kind === HUGETLB_1G;
+  const reserved = huge ? ctx.hugetlb.reserve(kind, null, 0, vmas.reduce((n, v) => n + hugeLength(kind, null, v.end - v.start), 0)) : 0;
   const host = new Mm(ctx.geometry, ctx.memory);
   const region = new Region(name, start, end, proc.uid, proc.gid, req.mode, accmode, host);
+  region.hugeReserved = reserved;
   for (const v of proc.mm.vmas.remove(start, end)) host.vmas.insert(v);
   if (ctx.sharing) {
     // The creator's tables for the range become the host's (its PGD entries are copied); in
@@ -161,14 +171,23 @@ export function unmapInHost(ctx: WindowContext, region: Region, start: number, e
     // The shared-memory pages go with their mapping (memory.ts counts them from this set).
     zap(region.resident, start, end, (s, e) => hostVmas.overlaps(s, e));
   }
-  for (const proc of region.mappers) zap(proc.counterfactual, start, end, (s, e) => viewHasVma(proc, s, e));
+  for (const proc of region.mappers) {
+    zap(proc.counterfactual, start, end, (s, e) => viewHasVma(proc, s, e));
+    // Schemes without host tables (hugetlb, THP): each mapper's own tables for the window.
+    if (!ctx.sharing && proc.counterfactual !== proc.mm.tree) zap(proc.mm.tree, start, end, (s, e) => viewHasVma(proc, s, e));
+  }
+}
+
+/** munmap of a whole window: the process detaches (its mapping and tables go; references stay). */
+export function detachWindow(ctx: MshareContext, proc: Process, region: Region): void {
+  unmapWindow(ctx, proc, region);
 }
 
 /**
  * Whether any mapping the process sees overlaps [s, e): its own VMAs outside windows, the
  * host's VMAs inside them. The rule for tables a process would hold privately.
  */
-function viewHasVma(proc: Process, s: number, e: number): boolean {
+export function viewHasVma(proc: Process, s: number, e: number): boolean {
   for (const v of proc.mm.vmas.overlapping(s, e)) {
     if (v.window === undefined) return true;
     if (v.window.host.vmas.overlaps(Math.max(s, v.start), Math.min(e, v.end))) return true;
@@ -193,13 +212,14 @@ function unmapWindow(ctx: MshareContext, proc: Process, region: Region): void {
   ctx.links.forget(proc, region);
   // Without sharing the counterfactual is the process's own tree, which held the window's pages.
   zap(proc.counterfactual, start, end, (s, e) => viewHasVma(proc, s, e));
-  if (ctx.sharing) zap(proc.mm.tree, start, end, (s, e) => proc.mm.vmas.overlaps(s, e));
+  if (proc.counterfactual !== proc.mm.tree) zap(proc.mm.tree, start, end, (s, e) => proc.mm.vmas.overlaps(s, e));
   releaseHostIfUnused(ctx, region);
 }
 
 function releaseHostIfUnused(ctx: MshareContext, region: Region): void {
   if (!region.unlinked || region.mappers.size > 0) return;
   freeAllTables(region.host.tree);
+  ctx.hugetlb.unreserve(ctx.scheme.windowKind, region.hugeReserved);
   ctx.links.release(region);
   ctx.hosts.delete(region);
 }

@@ -6,6 +6,7 @@
 import { AccessCounts } from './counts.js';
 import { KIND_WRITE, OUTCOME_MASK, SYNCED, faultIn, protAllows, type AccessPath, type FaultContext, type KindCode } from './fault.js';
 import { PAGE_SHIFT, PAGE_SIZE } from './geometry.js';
+import { hugeFill, mappingOf, windowMapping, type HugeMapping } from './huge.js';
 import type { Process, Region } from './mm.js';
 import { COUNTERFACTUAL } from './pagetable/ledger.js';
 import { countPresent, fill, type FillCounts } from './pagetable/range.js';
@@ -77,7 +78,7 @@ export function touchRange(ctx: FaultContext, proc: Process, first: number, last
     } else if (!protAllows(v.prot, kind)) {
       counts.sigsegv += countFrom(p, segEnd, stride);
     } else {
-      fillPrivate(ctx, proc, p, segEnd, stride, counts);
+      fillMapped(ctx, proc, mappingOf(v, ctx.scheme.thpAnon), p, segEnd, stride, counts);
     }
     p += countFrom(p, segEnd, stride) * stride;
   }
@@ -99,6 +100,26 @@ function fillPrivate(ctx: FaultContext, proc: Process, from: number, end: number
   ctx.totals.unsharedMinorFaults += r.newly;
 }
 
+/**
+ * fillPrivate, for a mapping of huge pages when `m` says so: one fault per huge page. The huge
+ * path is not charged to machine memory (memory.ts): only 4 KiB pages are.
+ */
+function fillMapped(ctx: FaultContext, proc: Process, m: HugeMapping | null, from: number, end: number, stride: number,
+  counts: AccessCounts, region: Region | null = null): void {
+  if (m === null) {
+    fillPrivate(ctx, proc, from, end, stride, counts, region);
+    return;
+  }
+  const r = { newly: 0, already: 0 };
+  hugeFill(ctx.hugetlb, proc.mm.tree, m, from, end, stride, r);
+  counts.minorFault += r.newly;
+  counts.present += r.already;
+  const cf = proc.counterfactual;
+  const unshared = cf === proc.mm.tree ? r.newly : fill(cf, from, end, stride).newly;
+  proc.counters.unsharedMinorFaults += unshared;
+  ctx.totals.unsharedMinorFaults += unshared;
+}
+
 /** The part of a touch inside a window, slot by slot (each link entry is synced on its own). */
 function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: Vma, from: number, end: number,
   kind: KindCode, stride: number, counts: AccessCounts): void {
@@ -107,6 +128,13 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
   let p = from;
   while (p < end) {
     const slot = links.slotOf(p);
+    if (ctx.sharing && links.batch && stride <= links.span && !ctx.memory.limited) {
+      const n = touchGroup(ctx, proc, region, p, end, kind, stride, writeDenied, counts);
+      if (n > 0) {
+        p += n;
+        continue;
+      }
+    }
     const slotEnd = Math.min(end, (slot + 1) * links.span);
     const hostIdBefore = ctx.sharing ? region.links.get(slot) : 0;
     if (ctx.sharing && proc.links.get(slot) !== hostIdBefore) {
@@ -138,7 +166,7 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
           ctx.totals.unsharedMinorFaults += u.newly;
         }
       } else {
-        fillPrivate(ctx, proc, s, e, stride, counts, region);
+        fillMapped(ctx, proc, windowMapping(ctx.scheme.windowKind, region, hv, window.prot), s, e, stride, counts, region);
       }
     };
     const hole = (s: number, e: number): void => {
@@ -259,4 +287,34 @@ function worstCase(ctx: FaultContext, tree: PageTree, a: number, b: number, stri
   let tables = 0;
   for (let l = 1; l < tree.top; l++) tables += Math.floor((b - 1) / tree.span[l + 1]) - Math.floor(a / tree.span[l + 1]) + 1;
   return data + tables;
+}
+
+/**
+ * The slots of one link group (512 entries: a PMD table's worth at PMD links) at once, when the
+ * host has a table under every one and one host VMA allows the access across them: the same
+ * figures as slot by slot (each differing entry is one sync; the host allocates nothing, so no
+ * retry sync). Returns the pages advanced, 0 when the fast case does not apply. Only on a machine
+ * without a limit (nothing can be refused), its new pages charged as shared memory by chargedFill.
+ */
+function touchGroup(ctx: FaultContext, proc: Process, region: Region, p: number, end: number, kind: KindCode,
+  stride: number, writeDenied: boolean, counts: AccessCounts): number {
+  const links = ctx.links;
+  const span = links.span;
+  const slot = links.slotOf(p);
+  const hv = region.host.vmas.find(p);
+  if (hv === undefined || writeDenied || !protAllows(hv.prot, kind)) return 0;
+  const groupEnd = (Math.floor(slot / 512) + 1) * 512 * span;
+  const batchEnd = Math.min(end, groupEnd, Math.floor(hv.end / span) * span);
+  if (batchEnd <= p) return 0;
+  const lastSlot = links.slotOf(p + (countFrom(p, batchEnd, stride) - 1) * stride);
+  const synced = links.setGroup(proc, region, slot, lastSlot);
+  if (synced < 0) return 0;
+  counts.synced += synced;
+  const u = { newly: 0, already: 0 };
+  const r = chargedFill(ctx, proc, region.host.tree, p, batchEnd, stride, region, u);
+  counts.minorFault += r.newly;
+  counts.present += r.already;
+  proc.counters.unsharedMinorFaults += u.newly;
+  ctx.totals.unsharedMinorFaults += u.newly;
+  return countFrom(p, batchEnd, stride) * stride;
 }

@@ -12,6 +12,16 @@ export interface KernelOptions {
    */
   sharing?: boolean;
   /**
+   * The sharing scheme (schemes/): none, mshare, ptshare, hugetlb, hugetlb-1g, thp. Default from
+   * `sharing`: mshare, or none when sharing is false; a conflicting pair is EINVAL.
+   */
+  scheme?: string;
+  /** Page-table isolation: each PGD is an 8 KiB (order-1) allocation. Default false. */
+  pti?: boolean;
+  /** hugetlb pool sizes in pages (unset: unlimited). */
+  hugepages2m?: number;
+  hugepages1g?: number;
+  /**
    * Level of the table whose entries link a process to a host's tables (the RFC: the top level,
    * PGD). The mshare alignment is the span of one entry at this level.
    */
@@ -74,6 +84,8 @@ export interface VmaInfo {
   file: string;
   /** Name of the mshare region whose host mm holds this VMA, '' for a private VMA. */
   region: string;
+  /** Bytes one page-table entry maps for this VMA: 4096, 2 MiB (hugetlb, THP) or 1 GiB. */
+  pageSize?: number;
 }
 
 export interface ProcStatus {
@@ -131,6 +143,7 @@ export interface SeedBaseline {
 export interface SystemAccounting {
   geometry: GeometryName;
   sharing: boolean;
+  scheme?: string;
   processes: number;
   regions: number;
   /** Live host mms, including those whose name was unlinked but that a process still maps. */

@@ -7,10 +7,11 @@
 import { KernelError, einval } from './errors.js';
 import { kindCode, type KindCode } from './fault.js';
 import { PAGE_SHIFT, PAGE_SIZE, type Geometry } from './geometry.js';
+import { HUGETLB_1G, HUGETLB_2M } from './huge.js';
 import { validateName } from './msharefs.js';
 import type { SpawnOptions } from './types.js';
 import {
-  MAP_ANONYMOUS, MAP_FIXED, MAP_KNOWN, MAP_PRIVATE, MAP_SHARED, MAP_TYPE, O_ACCMODE, O_CREAT, O_EXCL, O_RDONLY,
+  MAP_ANONYMOUS, MAP_FIXED, MAP_HUGETLB, MAP_HUGE_MASK, MAP_HUGE_SHIFT, MAP_KNOWN, MAP_PRIVATE, MAP_SHARED, MAP_TYPE, O_ACCMODE, O_CREAT, O_EXCL, O_RDONLY,
   O_RDWR, PROT_MASK, type AccessKind,
 } from './uapi.js';
 
@@ -90,14 +91,25 @@ export interface MmapRequest {
   vmaFlags: number;
   fixed: boolean;
   file: string;
+  /** The file offset in pages (0 for anonymous mappings). */
+  offset: number;
+  /** MAP_HUGETLB: HUGETLB_2M or HUGETLB_1G (huge.ts); 0 for base pages. */
+  huge: number;
 }
 
-export function mmapArgs(g: Geometry, addr: bigint, length: bigint, prot: number, flags: number, file: string): MmapRequest {
+export function mmapArgs(g: Geometry, addr: bigint, length: bigint, prot: number, flags: number, file: string,
+  offset = 0n): MmapRequest {
   checkU64(addr, 'addr');
   checkU64(length, 'length');
+  checkU64(offset, 'offset');
   if (!Number.isInteger(flags) || (flags & ~MAP_KNOWN) !== 0) {
-    throw einval(`flags 0x${hex(flags)} has bits outside MAP_SHARED|MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS`);
+    throw einval(`flags 0x${hex(flags)} has bits outside MAP_SHARED|MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_*`);
   }
+  const hugeBits = (flags >>> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
+  if (hugeBits !== 0 && (flags & MAP_HUGETLB) === 0) throw einval('MAP_HUGE_* without MAP_HUGETLB');
+  if (hugeBits !== 0 && hugeBits !== 21 && hugeBits !== 30) throw einval(`MAP_HUGE_* size 2^${hugeBits}: only 2 MiB and 1 GiB pages exist`);
+  const huge = (flags & MAP_HUGETLB) === 0 ? 0 : hugeBits === 30 ? HUGETLB_1G : HUGETLB_2M;
+  if (offset % BigInt(PAGE_SIZE) !== 0n) throw einval(`offset ${offset} is not page-aligned`);
   const type = flags & MAP_TYPE;
   if (type !== MAP_SHARED && type !== MAP_PRIVATE) {
     throw einval('flags must hold exactly one of MAP_SHARED (0x01) and MAP_PRIVATE (0x02)');
@@ -119,7 +131,7 @@ export function mmapArgs(g: Geometry, addr: bigint, length: bigint, prot: number
       throw new KernelError('ENOMEM', `[0x${addr.toString(16)}, +${length}) ends above TASK_SIZE 0x${g.userLimitBytes.toString(16)}`);
     }
   }
-  return { addr, length, pages, prot, vmaFlags: flags & ~MAP_FIXED, fixed, file };
+  return { addr, length, pages, prot, vmaFlags: flags & ~MAP_FIXED, fixed, file, offset: pageOf(offset), huge };
 }
 
 /** A page-aligned user range for munmap/mprotect, in pages [start, end). */

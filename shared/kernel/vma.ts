@@ -12,6 +12,16 @@ export interface Vma {
   prot: number;
   flags: number;
   file: string;
+  /**
+   * Pages per page-table entry that maps this VMA's memory, as a shift of 4 KiB pages: 0 (4 KiB),
+   * 9 (2 MiB: hugetlb, or shmem THP where the VMA covers the aligned 2 MiB), 18 (1 GiB hugetlb).
+   * Absent = 0.
+   */
+  pageShift?: number;
+  /** hugetlb: the file offset of `start`, in 4 KiB pages (mappers of one file share PMD tables). */
+  offset?: number;
+  /** Shared-memory THP (shmem_enabled=always): 2 MiB PMD entries where the VMA covers them. */
+  thp?: boolean;
   /** Set on a process's window onto an mshare'd range: the VMAs inside live in its host mm. */
   window?: Region;
 }

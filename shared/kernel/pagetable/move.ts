@@ -52,6 +52,7 @@ export function attachSubtree(tree: PageTree, level: number, page: number, entry
     if (!isFull(entry) && !(entry instanceof PteTable)) throw new Error('attach: only a PTE table goes into a PMD table');
     tree.invalidate();
     tree.allocate(1, 1);
+    parent.own();
     if (isFull(entry)) {
       parent.bits.fill(-1, idx * 16, idx * 16 + 16);
       parent.counts[idx] = ENTRIES;

@@ -7,6 +7,8 @@
 import { ENTRIES_PER_TABLE } from '../geometry.js';
 import { DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, isFull, type Full, type PageTree } from './tree.js';
 
+export { countPresent, forEachPresentRun } from './present.js';
+
 const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter per use under tsx
 
 export interface FillCounts {
@@ -77,6 +79,7 @@ function fillAt(tree: PageTree, node: DirTable, level: number, base: number, sta
 /** fillAt for a PMD table covering [base, base + 2^18): its PTE tables are its own entries. */
 function fillPmd(tree: PageTree, pmd: PmdTable, base: number, start: number, end: number, stride: number,
   counts: FillCounts): boolean {
+  pmd.own();
   const bits = pmd.bits;
   const lo = Math.max(0, Math.floor((start - base) / ENTRIES));
   const hi = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / ENTRIES));
@@ -94,6 +97,7 @@ function fillPmd(tree: PageTree, pmd: PmdTable, base: number, start: number, end
     }
     if (c === NO_TABLE) {
       tree.allocate(1, 1);
+      pmd.own();
       c = 0;
     }
     let newly = 0;
@@ -137,6 +141,7 @@ function zapAt(tree: PageTree, node: DirTable, level: number, base: number, star
   const span = tree.span[level];
   const lo = Math.max(0, Math.floor((start - base) / span));
   const hi = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / span));
+  if (node.huge !== null) clearHuge(node.huge, lo, hi);
   for (let i = lo; i <= hi; i++) {
     let child = node.children[i];
     if (child === null) continue;
@@ -144,6 +149,12 @@ function zapAt(tree: PageTree, node: DirTable, level: number, base: number, star
     const ce = cb + span;
     if (!hasVma(cb, ce)) {
       freeEntry(tree, node, i, level - 1);
+      continue;
+    }
+    if (child instanceof PmdTable && child.sharers > 1) {
+      // huge_pmd_unshare: the caller drops the shared PMD table and refaults its own.
+      unshare(tree, child);
+      node.children[i] = null;
       continue;
     }
     if (isFull(child)) {
@@ -160,6 +171,8 @@ function zapPmd(tree: PageTree, pmd: PmdTable, base: number, start: number, end:
   const bits = pmd.bits;
   const lo = Math.max(0, Math.floor((start - base) / ENTRIES));
   const hi = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / ENTRIES));
+  // A huge entry the range touches goes whole (hugetlb VMAs are aligned; a THP is split away).
+  if (pmd.huge !== null) clearHuge(pmd.huge, lo, hi);
   for (let i = lo; i <= hi; i++) {
     const c = pmd.counts[i];
     if (c === NO_TABLE) continue;
@@ -184,6 +197,18 @@ function zapPmd(tree: PageTree, pmd: PmdTable, base: number, start: number, end:
     tree.present -= cleared;
     if (c === ENTRIES && cleared > 0) pmd.fullCount--;
   }
+}
+
+/** Clears bits lo..hi of a 512-bit map of huge entries. */
+function clearHuge(huge: Int32Array, lo: number, hi: number): void {
+  for (let i = lo; i <= hi; i++) huge[i >>> 5] &= ~(1 << (i & 31));
+}
+
+/** A tree lets go of a PMD table other trees still share: it leaves this mm's VmPTE only. */
+function unshare(tree: PageTree, pmd: PmdTable): void {
+  pmd.sharers--;
+  tree.countShared(2, -1);
+  tree.invalidate();
 }
 
 /** Replaces a FULL entry by a materialised table of `level` (>= 2) whose entries are all FULL. */
@@ -216,9 +241,14 @@ export function releaseSubtree(tree: PageTree, entry: PmdTable | DirTable | Full
     for (let j = 1; j <= level; j++) tree.deallocate(j, row[j]);
     return tree.span[level + 1];
   }
+  if (entry instanceof PmdTable && entry.sharers > 1) {
+    unshare(tree, entry);
+    return 0;
+  }
   tree.deallocate(level, 1);
   let present = 0;
   if (entry instanceof PmdTable) {
+    if (entry.shareList !== null) entry.shareList.splice(entry.shareList.indexOf(entry), 1);
     for (const c of entry.counts) {
       if (c === NO_TABLE) continue;
       tree.deallocate(1, 1);
@@ -254,88 +284,4 @@ function freeEntry(tree: PageTree, parent: DirTable, idx: number, level: number)
 export function freeAllTables(tree: PageTree): void {
   tree.invalidate();
   for (let i = 0; i < ENTRIES; i++) freeEntry(tree, tree.root, i, tree.top - 1);
-}
-
-/** What a walk of the present pages of a range meets: FULL spans, and PMD tables with their part of the range. */
-interface PresentVisitor {
-  full(from: number, to: number): void;
-  pmd(pmd: PmdTable, base: number, from: number, to: number): void;
-}
-
-/** Walks the tables under [start, end) of `node` (a table of `level` >= 3 covering from `base`), in address order. */
-function walkPresent(tree: PageTree, node: DirTable, level: number, base: number, start: number, end: number,
-  v: PresentVisitor): void {
-  const span = tree.span[level];
-  const lo = Math.max(0, Math.floor((start - base) / span));
-  const hi = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / span));
-  for (let i = lo; i <= hi; i++) {
-    const child = node.children[i];
-    if (child === null) continue;
-    const cb = base + i * span;
-    const from = Math.max(cb, start);
-    const to = Math.min(cb + span, end);
-    if (isFull(child)) v.full(from, to);
-    else if (child instanceof PmdTable) v.pmd(child, cb, from, to);
-    else walkPresent(tree, child, level - 1, cb, from, to, v);
-  }
-}
-
-/** Present pages of [start, end) (a walk of the tables, not of the pages, where they are FULL). */
-export function countPresent(tree: PageTree, start: number, end: number): number {
-  let n = 0;
-  if (end > start) {
-    walkPresent(tree, tree.root, tree.top, 0, start, end, {
-      full: (from, to) => { n += to - from; },
-      pmd: (pmd, base, from, to) => { n += countPmd(pmd, base, from, to); },
-    });
-  }
-  return n;
-}
-
-function countPmd(pmd: PmdTable, base: number, start: number, end: number): number {
-  const lo = Math.floor((start - base) / ENTRIES);
-  const hi = Math.floor((end - 1 - base) / ENTRIES);
-  let n = 0;
-  for (let i = lo; i <= hi; i++) {
-    const c = pmd.counts[i];
-    if (c === NO_TABLE) continue;
-    const cb = base + i * ENTRIES;
-    if (start <= cb && cb + ENTRIES <= end) {
-      n += c;
-      continue;
-    }
-    for (let p = Math.max(cb, start) - base, pe = Math.min(cb + ENTRIES, end) - base; p < pe; p++) {
-      n += (pmd.bits[p >>> 5] >>> (p & 31)) & 1;
-    }
-  }
-  return n;
-}
-
-/** Calls fn(a, b) for each run [a, b) of present pages of [start, end), in order (a walk of the tables). */
-export function forEachPresentRun(tree: PageTree, start: number, end: number, fn: (a: number, b: number) => void): void {
-  if (end <= start) return;
-  let runStart = -1;
-  let runEnd = -1;
-  const emit = (a: number, b: number): void => {
-    if (a === runEnd) {
-      runEnd = b;
-      return;
-    }
-    if (runStart >= 0) fn(runStart, runEnd);
-    runStart = a;
-    runEnd = b;
-  };
-  walkPresent(tree, tree.root, tree.top, 0, start, end, {
-    full: emit,
-    pmd(pmd, base, from, to) {
-      for (let p = from - base; p < to - base; p++) {
-        if (pmd.counts[p >>> 9] === NO_TABLE) {
-          p |= 511; // the whole PTE table is absent
-          continue;
-        }
-        if ((pmd.bits[p >>> 5] >>> (p & 31)) & 1) emit(base + p, base + p + 1);
-      }
-    },
-  });
-  if (runStart >= 0) fn(runStart, runEnd);
 }

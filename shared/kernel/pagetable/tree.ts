@@ -1,8 +1,8 @@
 /**
- * One mm's page tables as a radix tree, counted exactly as Linux counts table pages: the types,
- * the hot lookup and populate with their caches, and the path walks. Every table page is charged
- * to the tree's TableLedger (ledger.ts). Range fill, zap and freeing are in range.ts, mshare's
- * subtree moves in move.ts.
+ * One mm's page tables as a radix tree, counted exactly as Linux counts table pages: the hot
+ * lookup and populate with their caches, and the path walks (the table types are in tables.ts).
+ * Every table page is charged to the tree's TableLedger (ledger.ts). Range fill, zap and freeing
+ * are in range.ts, mshare's subtree moves in move.ts.
  *
  * Representation, sized for 1500 private trees of 300 GiB each:
  * - a PTE table is a 512-bit presence bitmap (no object per page), held inline by its PMD table
@@ -16,78 +16,16 @@
  */
 import { ENTRIES_PER_TABLE, type Geometry } from '../geometry.js';
 import type { TableLedger } from './ledger.js';
+import { DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, isFull, pteEntry, type Entry, type Full } from './tables.js';
+
+export {
+  DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, PteTable, isFull, pteEntry,
+  type DirEntry, type Entry, type Full, type Table,
+} from './tables.js';
 
 const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter per use under tsx
 const GIB_PAGES = 2 ** 18; // pages under one PUD entry (one PMD table)
 const PUD_TABLE_PAGES = 2 ** 27; // pages under one PUD table (512 GiB)
-
-/**
- * A PTE table on its own: what entryAt and detach hand out for an entry of a PMD table (a link
- * entry at linkLevel 2), and what attach takes back. Inside a tree, PTE tables live in their PMD
- * table.
- */
-export class PteTable {
-  readonly bits = new Int32Array(16);
-  count = 0;
-}
-
-/** counts[i] of a PmdTable where entry i holds no PTE table. */
-export const NO_TABLE = -1;
-
-/**
- * A PMD table with its 512 PTE tables inline: one flat bitmap and one count per entry, so a
- * lookup is two dependent loads from the PMD table (no object, no array per PTE table), and
- * a PTE table costs no allocation.
- */
-export class PmdTable {
-  /**
-   * Entry i's PTE bitmap is words [16i, 16i + 16): bit (page & 511) of it. Kept exact for every
-   * entry: 0 where there is no PTE table, all ones where it is FULL, so a lookup reads the bit
-   * without looking at counts.
-   */
-  readonly bits = new Int32Array(ENTRIES * 16);
-  /** Present pages of entry i's PTE table: NO_TABLE where none, ENTRIES where it is FULL. */
-  readonly counts = new Int16Array(ENTRIES).fill(NO_TABLE);
-  /** Entries that are FULL: at 512 this table collapses into FULL in its parent. */
-  fullCount = 0;
-}
-
-/**
- * Marker for a fully populated table (with all its subtables) in its parent's entry. An object,
- * not a symbol: entry compares then only ever see objects and null, which V8 compiles to a pointer
- * compare; a symbol among them can turn `===` into a call to its generic builtin on the hot path.
- */
-export const FULL = Object.freeze({ full: true as const });
-export type Full = typeof FULL;
-
-/** Whether an entry is FULL: a type guard, since `===` does not narrow an object type. */
-export function isFull(entry: unknown): entry is Full {
-  return entry === FULL;
-}
-
-/** What an entry of a DirTable holds. */
-export type DirEntry = PmdTable | DirTable | Full | null;
-
-/** A table of level >= 3: its children are PMD tables (level 3) or tables like itself. */
-export class DirTable {
-  readonly children: DirEntry[] = new Array<DirEntry>(ENTRIES).fill(null);
-  /** Children that are FULL: at 512 this table collapses into FULL in its parent. */
-  fullCount = 0;
-}
-
-export type Table = PteTable | PmdTable | DirTable;
-export type Entry = Table | Full | null;
-
-/** FULL_TABLES[k][j]: table pages at level j inside one full table of level k (j <= k <= 5). */
-export const FULL_TABLES: readonly (readonly number[])[] = (() => {
-  const out: number[][] = [[]];
-  for (let k = 1; k <= 5; k++) {
-    const row = new Array<number>(k + 1).fill(0);
-    for (let j = 1; j <= k; j++) row[j] = ENTRIES ** (k - j);
-    out.push(row);
-  }
-  return out;
-})();
 
 /** Stands in the leaf cache when it covers nothing (cacheSpan 0), so the cache is never null. */
 const NO_LEAF = new PmdTable();
@@ -251,6 +189,7 @@ export class PageTree {
     let c = pmd.counts[j];
     if (c === NO_TABLE) {
       this.allocate(1, 1);
+      pmd.own();
       c = 0;
     }
     pmd.bits[(page >>> 5) & 8191] |= 1 << (page & 31);
@@ -289,9 +228,9 @@ export class PageTree {
   }
 
   /** The table of `level` (>= 2) on `page`'s path, allocating the path when `create`. */
-  tableAt(level: number, page: number, create: true): PmdTable | DirTable;
-  tableAt(level: number, page: number, create: boolean): PmdTable | DirTable | null;
-  tableAt(level: number, page: number, create: boolean): PmdTable | DirTable | null {
+  tableAt(level: number, page: number, create: true, lean?: boolean): PmdTable | DirTable;
+  tableAt(level: number, page: number, create: boolean, lean?: boolean): PmdTable | DirTable | null;
+  tableAt(level: number, page: number, create: boolean, lean = false): PmdTable | DirTable | null {
     let node = this.root;
     for (let l = this.top; l > level; l--) {
       const idx = this.index(page, l);
@@ -300,7 +239,7 @@ export class PageTree {
       if (child === null) {
         if (!create) return null;
         this.allocate(l - 1, 1);
-        child = l === 3 ? new PmdTable() : new DirTable();
+        child = l === 3 ? new PmdTable(lean) : new DirTable();
         node.children[idx] = child;
         this.invalidate();
       }
@@ -322,6 +261,11 @@ export class PageTree {
     this.tables[level] -= count;
   }
 
+  /** A table another tree pays for (shared hugetlb PMD): in this mm's VmPTE, not the machine's. */
+  countShared(level: number, delta: number): void {
+    this.tables[level] += delta;
+  }
+
   /** Charges the tables one FULL entry stands for: a full table of `level` and all below it. */
   allocateFull(level: number): void {
     const row = FULL_TABLES[level];
@@ -330,24 +274,11 @@ export class PageTree {
 
 }
 
-/** Entry i of a PMD table as an Entry: null, FULL, or a copy of its PTE table. */
-export function pteEntry(pmd: PmdTable, i: number): PteTable | Full | null {
-  const c = pmd.counts[i];
-  if (c === NO_TABLE) return null;
-  if (c === ENTRIES) return FULL;
-  const pte = new PteTable();
-  pte.bits.set(pmd.bits.subarray(i * 16, i * 16 + 16));
-  pte.count = c;
-  return pte;
-}
-
-/** A child above the PUD level: always a DirTable (a PMD table there is a broken tree). */
+/** A child above the PUD level is a DirTable, a child of a PUD table a PmdTable: else the tree is broken. */
 function dirTable(t: PmdTable | DirTable): DirTable {
   if (t instanceof DirTable) return t;
   throw new Error('page tree: a PMD table above the PUD level');
 }
-
-/** A child of a PUD table: always a PmdTable. */
 function pmdTable(t: PmdTable | DirTable): PmdTable {
   if (t instanceof PmdTable) return t;
   throw new Error('page tree: a directory table at the PMD level');

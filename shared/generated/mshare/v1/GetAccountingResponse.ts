@@ -76,6 +76,10 @@ export interface GetAccountingResponse {
    * The RFC's figure for the broker's configured baseline.
    */
   'baseline'?: (_mshare_v1_SeedBaseline | null);
+  /**
+   * The sharing scheme the broker runs.
+   */
+  'scheme'?: (string);
 }
 
 /**
@@ -150,4 +154,8 @@ export interface GetAccountingResponse__Output {
    * The RFC's figure for the broker's configured baseline.
    */
   'baseline': (_mshare_v1_SeedBaseline__Output | null);
+  /**
+   * The sharing scheme the broker runs.
+   */
+  'scheme': (string);
 }

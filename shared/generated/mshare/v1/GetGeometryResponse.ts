@@ -34,6 +34,18 @@ export interface GetGeometryResponse {
    * false when the broker runs without sharing (every process holds private tables).
    */
   'sharing'?: (boolean);
+  /**
+   * The sharing scheme: none, mshare, ptshare, hugetlb, hugetlb-1g or thp (MSHARE_SCHEME).
+   */
+  'scheme'?: (string);
+  /**
+   * Page-table isolation: each PGD is an 8 KiB (order-1) allocation.
+   */
+  'pti'?: (boolean);
+  /**
+   * Bytes of each mm's PGD: 4096, or 8192 under PTI.
+   */
+  'pgd_bytes'?: (number);
 }
 
 /**
@@ -68,4 +80,16 @@ export interface GetGeometryResponse__Output {
    * false when the broker runs without sharing (every process holds private tables).
    */
   'sharing': (boolean);
+  /**
+   * The sharing scheme: none, mshare, ptshare, hugetlb, hugetlb-1g or thp (MSHARE_SCHEME).
+   */
+  'scheme': (string);
+  /**
+   * Page-table isolation: each PGD is an 8 KiB (order-1) allocation.
+   */
+  'pti': (boolean);
+  /**
+   * Bytes of each mm's PGD: 4096, or 8192 under PTI.
+   */
+  'pgd_bytes': (number);
 }

@@ -30,6 +30,10 @@ export interface MmapRequest {
    * Backing file name for a file mapping; empty with MAP_ANONYMOUS.
    */
   'file'?: (string);
+  /**
+   * The file offset in bytes (page-aligned; huge-page-aligned for hugetlb).
+   */
+  'offset'?: (number | string | Long);
 }
 
 /**
@@ -60,4 +64,8 @@ export interface MmapRequest__Output {
    * Backing file name for a file mapping; empty with MAP_ANONYMOUS.
    */
   'file': (string);
+  /**
+   * The file offset in bytes (page-aligned; huge-page-aligned for hugetlb).
+   */
+  'offset': (string);
 }

@@ -30,6 +30,10 @@ export interface Vma {
    * The mshare region whose host mm holds this VMA; empty for a private VMA.
    */
   'region'?: (string);
+  /**
+   * Bytes one page-table entry maps: 4096, 2 MiB (hugetlb, THP) or 1 GiB (hugetlb).
+   */
+  'page_size'?: (number | string | Long);
 }
 
 /**
@@ -60,4 +64,8 @@ export interface Vma__Output {
    * The mshare region whose host mm holds this VMA; empty for a private VMA.
    */
   'region': (string);
+  /**
+   * Bytes one page-table entry maps: 4096, 2 MiB (hugetlb, THP) or 1 GiB (hugetlb).
+   */
+  'page_size': (string);
 }

@@ -1,0 +1,313 @@
+/**
+ * Huge pages, like mm/hugetlb.c and mm/huge_memory.c: a 2 MiB page is one PMD entry (no PTE
+ * table), a 1 GiB page one PUD entry (no PMD table). hugetlbfs shares PMD tables between mappers
+ * of one file (huge_pmd_share): at fault time, when the faulting mm has no PMD table for the
+ * 1 GiB span yet, both VMAs are shared mappings covering the whole aligned span, map the same file
+ * offset there and have the same flags (vma_shareable, page_table_shareable), and another mapper's
+ * table already exists. Each sharer's VmPTE counts the shared table; the machine holds it once.
+ *
+ * Anonymous THP maps 2 MiB with one fault but deposits a PTE table under every huge PMD
+ * (pgtable_trans_huge_deposit), so its tables are those of 4 KiB pages; shmem THP does not.
+ */
+import { KernelError, einval } from './errors.js';
+import { PAGE_SIZE } from './geometry.js';
+import type { FillCounts } from './pagetable/range.js';
+import { fill } from './pagetable/range.js';
+import { DirTable, NO_TABLE as NO_TABLE_, PmdTable, type PageTree } from './pagetable/tree.js';
+import type { Region } from './mm.js';
+import { MAP_ANONYMOUS, MAP_SHARED, MAP_TYPE } from './uapi.js';
+import type { Vma } from './vma.js';
+
+/** How a mapping's memory is mapped (TranslationCache.huge, HugeMapping.kind). */
+export const HUGE_NONE = 0;
+export const HUGETLB_2M = 1;
+export const HUGETLB_1G = 2;
+export const THP_SHMEM = 3;
+export const THP_ANON = 4;
+
+const NO_TABLE = NO_TABLE_; // a local: imported bindings cost a getter per use under tsx
+const PMD_PAGES = 512;
+const PUD_PAGES = 512 * 512;
+
+/** What a huge fault needs of the mapping it is in. */
+export interface HugeMapping {
+  readonly kind: number;
+  /** The VMA's pages [start, end). */
+  readonly start: number;
+  readonly end: number;
+  /**
+   * hugetlb shared mappings: the file (the key of PMD sharing) and the file offset of `start` in
+   * pages; null for a mapping that never shares (private, anonymous, THP).
+   */
+  readonly file: string | null;
+  readonly offset: number;
+  /** The VMA's flags that must match for sharing (vm_flags without VM_LOCKED): its prot here. */
+  readonly flagsKey: number;
+}
+
+/** hugetlbfs state: shareable PMD tables by (file, offset, flags), and the huge page pools. */
+export class Hugetlb {
+  private readonly shareable = new Map<string, PmdTable[]>();
+  /** Pool sizes in pages (Infinity = unlimited) and reservations, by kind (HUGETLB_2M, HUGETLB_1G). */
+  readonly pool = [0, Infinity, Infinity];
+  readonly reserved = [0, 0, 0];
+  /** Shared files' reserved huge page indices (a file's pages are reserved once). */
+  private readonly fileReserved = new Map<string, Set<number>>();
+  /** Files by the huge page kind they were first mapped with (0: a regular file). */
+  readonly fileKind = new Map<string, number>();
+  /**
+   * Machine memory's hugetlb kind (memory.ts reserveHugetlb/unreserveHugetlb, wired in by the
+   * kernel): reserved pool pages are charged in bytes; charging throws ENOMEM with nothing changed.
+   */
+  charge: (bytes: number) => void = () => undefined;
+  uncharge: (bytes: number) => void = () => undefined;
+
+  constructor(pages2m?: number, pages1g?: number) {
+    if (pages2m !== undefined) this.pool[HUGETLB_2M] = pages2m;
+    if (pages1g !== undefined) this.pool[HUGETLB_1G] = pages1g;
+  }
+
+  list(key: string): PmdTable[] {
+    let l = this.shareable.get(key);
+    if (l === undefined) {
+      l = [];
+      this.shareable.set(key, l);
+    }
+    return l;
+  }
+
+  /**
+   * Reserves the huge pages of a mapping at mmap (hugetlb_reserve_pages); ENOMEM beyond the pool,
+   * with nothing reserved. A shared file's pages are reserved once, whoever maps them. Returns
+   * the pages reserved for this mapping (given back by `unreserve` for a private one).
+   */
+  reserve(kind: number, file: string | null, offset: number, pages: number): number {
+    const unit = kind === HUGETLB_1G ? PUD_PAGES : PMD_PAGES;
+    const first = Math.floor(offset / unit);
+    const count = Math.ceil(pages / unit);
+    const set = file === null ? null : this.fileReserved.get(file) ?? new Set<number>();
+    let needed = count;
+    if (set !== null) for (let i = first; i < first + count; i++) if (set.has(i)) needed--;
+    if (this.reserved[kind] + needed > this.pool[kind]) {
+      throw new KernelError('ENOMEM', `hugetlb: ${needed} ${kind === HUGETLB_1G ? '1 GiB' : '2 MiB'} pages needed, `
+        + `${this.pool[kind] - this.reserved[kind]} free in the pool`);
+    }
+    this.charge(needed * unit * PAGE_SIZE);
+    this.reserved[kind] += needed;
+    if (set !== null && file !== null) {
+      for (let i = first; i < first + count; i++) set.add(i);
+      this.fileReserved.set(file, set);
+      return 0;
+    }
+    return needed;
+  }
+
+  unreserve(kind: number, pages: number): void {
+    this.reserved[kind] -= pages;
+    this.uncharge(pages * hugeUnit(kind) * PAGE_SIZE);
+  }
+
+  /** A shared file goes (an mshare region's host is freed): its reservation goes with it. */
+  dropFile(kind: number, file: string): void {
+    const set = this.fileReserved.get(file);
+    if (set === undefined) return;
+    this.reserved[kind] -= set.size;
+    this.uncharge(set.size * hugeUnit(kind) * PAGE_SIZE);
+    this.fileReserved.delete(file);
+  }
+}
+
+/** The 2 MiB or 1 GiB alignment a hugetlb MAP_FIXED address needs, and the rounded length (pages). */
+export function hugeUnit(kind: number): number {
+  return kind === HUGETLB_1G ? PUD_PAGES : PMD_PAGES;
+}
+
+/** Checks a hugetlb mmap's address (MAP_FIXED) and rounds its length up (EINVAL when misaligned). */
+export function hugeLength(kind: number, fixedPage: number | null, pages: number): number {
+  const unit = hugeUnit(kind);
+  if (fixedPage !== null && fixedPage % unit !== 0) throw einval(`MAP_HUGETLB: MAP_FIXED address not aligned to ${unit * 4} KiB`);
+  return Math.ceil(pages / unit) * unit;
+}
+
+/** The PMD table of `page`'s 1 GiB span for a hugetlb 2 MiB fault: shared when it can be. */
+function pmdFor(reg: Hugetlb, tree: PageTree, m: HugeMapping, page: number): PmdTable {
+  const have = tree.tableAt(2, page, false);
+  if (have instanceof PmdTable) return have;
+  const spanStart = page - (page % PUD_PAGES);
+  // vma_shareable: a shared mapping covering the whole aligned span.
+  const shareable = m.file !== null && m.start <= spanStart && spanStart + PUD_PAGES <= m.end;
+  const key = shareable ? `${m.file}@${m.offset + spanStart - m.start}#${m.flagsKey}` : '';
+  if (shareable) {
+    const others = reg.list(key);
+    if (others.length > 0) {
+      // huge_pmd_share: point this mm's PUD entry at another mapper's PMD table.
+      const pmd = others[0];
+      const pud = tree.tableAt(3, page, true) as DirTable;
+      pud.children[tree.index(page, 3)] = pmd;
+      pmd.sharers++;
+      tree.countShared(2, 1);
+      tree.invalidate();
+      return pmd;
+    }
+  }
+  const pmd = tree.tableAt(2, page, true, true) as PmdTable;
+  if (shareable) {
+    pmd.shareList = reg.list(key);
+    pmd.shareList.push(pmd);
+  }
+  return pmd;
+}
+
+function popcount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+function testAndSet(map: Int32Array, i: number): boolean {
+  const m = 1 << (i & 31);
+  if ((map[i >>> 5] & m) !== 0) return false;
+  map[i >>> 5] |= m;
+  return true;
+}
+
+/** Whether the VMA covers the aligned 2 MiB around `page` (a THP can map it). */
+function coversPmd(m: HugeMapping, page: number): boolean {
+  const b = page - (page % PMD_PAGES);
+  return m.start <= b && b + PMD_PAGES <= m.end;
+}
+
+/** One fault-or-present access at `page` in a huge mapping; true when it faulted the page in. */
+export function hugeFault(reg: Hugetlb, tree: PageTree, m: HugeMapping, page: number): boolean {
+  switch (m.kind) {
+    case HUGETLB_1G: {
+      const pud = tree.tableAt(3, page, true) as DirTable;
+      pud.huge ??= new Int32Array(16);
+      return testAndSet(pud.huge, tree.index(page, 3));
+    }
+    case HUGETLB_2M: {
+      const pmd = pmdFor(reg, tree, m, page);
+      pmd.huge ??= new Int32Array(16);
+      return testAndSet(pmd.huge, (page >>> 9) & 511);
+    }
+    case THP_SHMEM: {
+      if (!coversPmd(m, page)) return tree.populate(page);
+      const pmd = tree.tableAt(2, page, true, true) as PmdTable;
+      const i = (page >>> 9) & 511;
+      if (pmd.counts[i] !== NO_TABLE) return tree.populate(page); // already 4 KiB-mapped
+      pmd.huge ??= new Int32Array(16);
+      return testAndSet(pmd.huge, i);
+    }
+    default: {
+      // THP_ANON: the whole 2 MiB in one fault, its PTE table deposited (counted as Linux does).
+      if (!coversPmd(m, page) || tree.isPresent(page)) return tree.populate(page);
+      const b = page - (page % PMD_PAGES);
+      const pmd = tree.tableAt(2, page, false);
+      if (pmd instanceof PmdTable && pmd.counts[(page >>> 9) & 511] !== NO_TABLE) return tree.populate(page);
+      fill(tree, b, b + PMD_PAGES, 1);
+      return true;
+    }
+  }
+}
+
+/**
+ * Every stride-th page of [from, end) inside a huge mapping: each huge page touched faults once
+ * (its first touch) and is present after. Adds to `counts`; walks huge pages, not 4 KiB ones, and
+ * finds a 2 MiB page's PMD table once per 1 GiB.
+ */
+export function hugeFill(reg: Hugetlb, tree: PageTree, m: HugeMapping, from: number, end: number, stride: number,
+  counts: FillCounts): void {
+  const unit = m.kind === HUGETLB_1G ? PUD_PAGES : PMD_PAGES;
+  let pmd: PmdTable | null = null;
+  let pmdSpan = -1;
+  let p = from;
+  while (p < end) {
+    const unitEnd = Math.min(end, p - (p % unit) + unit);
+    const n = Math.ceil((unitEnd - p) / stride);
+    if ((m.kind === THP_SHMEM || m.kind === THP_ANON) && !coversPmd(m, p)) {
+      const r = fill(tree, p, unitEnd, stride);
+      counts.newly += r.newly;
+      counts.already += r.already;
+      p += n * stride;
+      continue;
+    }
+    const whole = stride === 1 && p % PUD_PAGES === 0 && p + PUD_PAGES <= end && m.start <= p && p + PUD_PAGES <= m.end;
+    const pmdWhole = !whole ? null
+      : m.kind === HUGETLB_2M ? pmdFor(reg, tree, m, p)
+        : m.kind === THP_SHMEM ? tree.tableAt(2, p, true, true) as PmdTable : null;
+    if (pmdWhole !== null && pmdWhole.lean) {
+      // A whole 1 GiB span, every page: one fault per 2 MiB page not yet there, word by word.
+      pmdSpan = -1;
+      const map = pmdWhole.huge ??= new Int32Array(16);
+      let missing = 0;
+      for (let w = 0; w < 16; w++) {
+        missing += 32 - popcount(map[w]);
+        map[w] = -1;
+      }
+      counts.newly += missing;
+      counts.already += PUD_PAGES - missing;
+      p += PUD_PAGES;
+      continue;
+    }
+    let newly: boolean;
+    if (m.kind === HUGETLB_2M || m.kind === THP_SHMEM) {
+      const span = Math.floor(p / PUD_PAGES);
+      if (span !== pmdSpan) {
+        pmd = m.kind === HUGETLB_2M ? pmdFor(reg, tree, m, p) : tree.tableAt(2, p, true, true) as PmdTable;
+        pmd.huge ??= new Int32Array(16);
+        pmdSpan = span;
+      }
+      const t = pmd as PmdTable;
+      const i = (p >>> 9) & 511;
+      newly = t.counts[i] === NO_TABLE ? testAndSet(t.huge as Int32Array, i) : tree.populate(p);
+    } else {
+      newly = hugeFault(reg, tree, m, p);
+    }
+    counts.newly += newly ? 1 : 0;
+    counts.already += newly ? n - 1 : n;
+    p += n * stride;
+  }
+}
+
+/** How a private VMA's pages are mapped: null for 4 KiB pages (the common case). */
+export function mappingOf(v: Vma, thpAnon: boolean): HugeMapping | null {
+  const shift = v.pageShift ?? 0;
+  const shared = (v.flags & MAP_TYPE) === MAP_SHARED;
+  if (shift !== 0) {
+    const kind = shift === 18 ? HUGETLB_1G : HUGETLB_2M;
+    const file = shared && v.file !== '' ? v.file : null;
+    return { kind, start: v.start, end: v.end, file, offset: v.offset ?? 0, flagsKey: v.prot };
+  }
+  // THP on (the thp scheme): shared memory (memfd, shmem) gets PMD-mapped 2 MiB pages too.
+  if (v.thp === true || (thpAnon && shared)) return { kind: THP_SHMEM, start: v.start, end: v.end, file: null, offset: 0, flagsKey: 0 };
+  if (thpAnon && !shared && (v.flags & MAP_ANONYMOUS) !== 0) {
+    return { kind: THP_ANON, start: v.start, end: v.end, file: null, offset: 0, flagsKey: 0 };
+  }
+  return null;
+}
+
+/**
+ * A window under a scheme whose window is a file (hugetlb, THP): the host's VMA `hv` as every
+ * mapper's own mapping of the region's file, at the region's offsets; `prot` is the window's
+ * (a read-only mapper has other flags, so it shares with no read-write one).
+ */
+export function windowMapping(kind: number, region: Region, hv: Vma, prot: number): HugeMapping | null {
+  if (kind === HUGE_NONE) return mappingOf(hv, false);
+  return { kind, start: hv.start, end: hv.end, file: `mshare#${region.id}`, offset: hv.start - region.start, flagsKey: prot };
+}
+
+/**
+ * huge_pmd_unshare for mprotect: the caller lets go of every shared PMD table under [start, end)
+ * (its view refaults into a private one); the other sharers keep theirs.
+ */
+export function unshareRange(tree: PageTree, start: number, end: number): void {
+  for (let p = start - (start % PUD_PAGES); p < end; p += PUD_PAGES) {
+    const pmd = tree.tableAt(2, p, false);
+    if (!(pmd instanceof PmdTable) || pmd.sharers <= 1) continue;
+    const pud = tree.tableAt(3, p, false) as DirTable;
+    pud.children[tree.index(p, 3)] = null;
+    pmd.sharers--;
+    tree.countShared(2, -1);
+    tree.invalidate();
+  }
+}
