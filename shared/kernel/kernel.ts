@@ -252,7 +252,10 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     this.layoutEpoch++;
     const proc = this.process(pid);
     const args = mshareArgs(this.geometry, this.mshareAlignmentBytes, name, addr, length, oflags, mode);
-    if ((oflags & O_CREAT) !== 0 && this.msharefs.size >= this.limits.maxRegions && this.msharefs.lookup(name) === undefined) {
+    const creating = (oflags & O_CREAT) !== 0 && this.msharefs.lookup(name) === undefined;
+    // A panicked machine refuses every allocating request (ENOMEM) before any limit is looked at.
+    if (creating && this.memory.panicked) this.memory.reserve(PAGE_SIZE);
+    if (creating && this.msharefs.size >= this.limits.maxRegions) {
       throw new LimitError('ENOSPC', 'regions', `msharefs holds ${this.msharefs.size} regions, the limit (MSHARE_MAX_REGIONS)`);
     }
     this.oom.allocating(proc, () => {
