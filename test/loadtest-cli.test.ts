@@ -94,6 +94,23 @@ describe('npm start (load test CLI, child process)', function () {
     }
   });
 
+  it('--compare --out: the .json is what --json prints, the page has one bar per scheme', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loadtest-compare-out-'));
+    try {
+      const html = path.join(dir, 'r.html');
+      const json = path.join(dir, 'r.json');
+      const r = await npmStart(['--json', '--quiet', '--compare', 'none,mshare', '--clients', '4', '--workers', '2', '--sga', '1GiB', '--out', html, '--out', json]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(readFileSync(json, 'utf8'), r.stdout);
+      const schemes = (JSON.parse(r.stdout) as { schemes: { scheme: string; pagetable_bytes: number }[] }).schemes;
+      assert.deepEqual(schemes.map((s) => s.scheme), ['none', 'mshare']);
+      const page = readFileSync(html, 'utf8');
+      for (const s of schemes) assert.ok(page.includes(s.pagetable_bytes.toLocaleString('en-US')), `${s.scheme}'s bytes on the page`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('--replay FILE replays a capture into the embedded broker: JSON under "replay", --out too', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'loadtest-replay-'));
     try {

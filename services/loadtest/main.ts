@@ -124,11 +124,12 @@ async function compareMain(cli: ReturnType<typeof parseCli>): Promise<number> {
   const rows = await runCompare({ ...cli.options, onProgress: say }, cli.compare ?? [], say);
   const verdicts = rows.flatMap((r) => checkThresholds(r.report, cli.thresholds).map((v) => ({ scheme: r.scheme, ...v })));
   const passed = verdicts.every((v) => v.pass);
-  if (cli.json) {
-    process.stdout.write(`${JSON.stringify({ ...compareJson(rows), thresholds: verdicts, passed }, null, 2)}\n`);
-  } else {
-    process.stdout.write(`${formatCompare(rows)}\n`);
-  }
+  const json = `${JSON.stringify({ ...compareJson(rows), thresholds: verdicts, passed }, null, 2)}\n`;
+  process.stdout.write(cli.json ? json : `${formatCompare(rows)}\n`);
+  // The page: the mshare run's figures (or the first scheme's), with one bar per scheme.
+  const base = (rows.find((r) => r.scheme === 'mshare') ?? rows[0]).report;
+  const schemes = rows.map((r) => ({ scheme: r.scheme, pagetable_bytes: r.pagetable_bytes, minor_faults: r.minor_faults }));
+  writeOut(cli.out, json, () => renderHtmlReport({ ...base, schemes }, { command: command(), generatedAt: new Date().toISOString() }));
   for (const v of verdicts) process.stderr.write(`${v.pass ? 'PASS' : 'FAIL'} [${v.scheme}] ${v.field} ${v.value} ${v.op} ${v.limit}\n`);
   return passed ? 0 : 1;
 }
