@@ -54,13 +54,18 @@ export class PmdTable {
 
 /**
  * Marker for a fully populated table (with all its subtables) in its parent's entry. An object,
- * not a symbol: entry compares then only ever see objects and null, which V8 compiles to a pointer
- * compare; a symbol among them can turn `===` into a call to its generic builtin on the hot path.
+ * so entry compares only ever see objects and null (a pointer compare in V8); as a symbol it made
+ * the present-access bench bimodal from one run to the next.
  */
 export const FULL = Object.freeze({ full: true as const });
 export type Full = typeof FULL;
 
-/** Whether an entry is FULL: a type guard, since `===` does not narrow an object type. */
+/**
+ * Whether an entry is FULL: a type guard, since `===` does not narrow an object type. Off the hot
+ * paths only: lookup, populate and fill compare with `=== FULL` and narrow with instanceof, since
+ * each inlined call counts against TurboFan's inlining budget for the fault path (with isFull in
+ * isPresent and populate, sequential present accesses ran about 25% slower).
+ */
 export function isFull(entry: unknown): entry is Full {
   return entry === FULL;
 }
@@ -89,7 +94,7 @@ export const FULL_TABLES: readonly (readonly number[])[] = (() => {
   return out;
 })();
 
-/** Stands in the leaf cache when it covers nothing (cacheSpan 0), so the cache is never null. */
+/** Stands in the leaf cache when it holds no PMD table, so the field is never null. */
 const NO_LEAF = new PmdTable();
 
 export class PageTree {
@@ -105,12 +110,14 @@ export class PageTree {
   readonly span: readonly number[];
   private readonly ledger: TableLedger;
   // Last-leaf cache for the present-page fast path: [cacheBase, cacheBase+cacheSpan) is covered by
-  // cacheLeaf: a PMD table (its whole 1 GiB: its bitmap answers for every page under it), or FULL.
-  // Reset on every structural change (a table replaced, collapsed, expanded, freed or moved);
-  // a bit or count changing inside the cached PMD table is not one.
+  // a FULL entry (leafFull), or by the PMD table leafPmd (its whole 1 GiB: its bitmap answers for
+  // every page under it). Two fields rather than one holding either, so the fast path neither
+  // compares with FULL nor needs a type check. Reset on every structural change (a table replaced,
+  // collapsed, expanded, freed or moved); a bit or count changing inside the PMD table is not one.
   private cacheBase = -1;
   private cacheSpan = 0;
-  private cacheLeaf: PmdTable | Full = NO_LEAF;
+  private leafFull = false;
+  private leafPmd = NO_LEAF;
   // The PUD table of the last walk: [pudBase, pudBase+pudSpan) is under `pud`, so a walk that
   // stays under it (an SGA below one PGD entry) skips the levels above. Reset with the leaf cache.
   private pudBase = -1;
@@ -136,25 +143,26 @@ export class PageTree {
 
   isPresent(page: number): boolean {
     if (page - this.cacheBase < this.cacheSpan && page >= this.cacheBase) {
-      const leaf = this.cacheLeaf;
-      if (isFull(leaf)) return true;
+      if (this.leafFull) return true;
       // Bits 5..17 of the page number: the word in the PMD table's flat bitmap.
-      return ((leaf.bits[(page >>> 5) & 8191] >>> (page & 31)) & 1) === 1;
+      return ((this.leafPmd.bits[(page >>> 5) & 8191] >>> (page & 31)) & 1) === 1;
     }
     return this.lookupSlow(page);
   }
 
   private lookupSlow(page: number): boolean {
     // Above the PUD level (one or two levels, skipped under the cached PUD table), then PUD and
-    // the PMD table's bitmap unrolled: the hot lookup.
+    // the PMD table's bitmap unrolled: the hot lookup. Entries are told apart by pointer compares
+    // (null, FULL) and then instanceof, which is all TypeScript needs to narrow them.
     let node = this.pud;
     if (!(page - this.pudBase < this.pudSpan && page >= this.pudBase)) {
       node = this.root;
       for (let level = this.top; level > 3; level--) {
         const child = node.children[(page / this.span[level]) & 511]; // ToInt32 truncates
         if (child === null) return false;
-        if (isFull(child)) return this.cacheFull(page, this.span[level]);
-        node = dirTable(child);
+        if (child === FULL) return this.cacheFull(page, this.span[level]);
+        if (!(child instanceof DirTable)) throw new Error('page tree: a PMD table above the PUD level');
+        node = child;
       }
       this.pudBase = Math.floor(page / PUD_TABLE_PAGES) * PUD_TABLE_PAGES;
       this.pudSpan = PUD_TABLE_PAGES;
@@ -163,16 +171,17 @@ export class PageTree {
     // node is now the PUD table: its entry spans 1 GiB, a whole PMD table.
     const entry = node.children[(page >>> 18) & 511];
     if (entry === null) return false;
-    if (isFull(entry)) return this.cacheFull(page, GIB_PAGES);
-    const pmd = pmdTable(entry);
-    this.cachePmd(page, pmd);
-    return ((pmd.bits[(page >>> 5) & 8191] >>> (page & 31)) & 1) === 1;
+    if (entry === FULL) return this.cacheFull(page, GIB_PAGES);
+    if (!(entry instanceof PmdTable)) throw new Error('page tree: a directory table at the PMD level');
+    this.cachePmd(page, entry);
+    return ((entry.bits[(page >>> 5) & 8191] >>> (page & 31)) & 1) === 1;
   }
 
   private cachePmd(page: number, pmd: PmdTable): void {
     this.cacheBase = page - (page & (GIB_PAGES - 1)); // low 18 bits: exact through ToInt32
     this.cacheSpan = GIB_PAGES;
-    this.cacheLeaf = pmd;
+    this.leafFull = false;
+    this.leafPmd = pmd;
   }
 
   private cacheFull(page: number, span: number): true {
@@ -180,7 +189,7 @@ export class PageTree {
     // double (a C call in V8: most of a random lookup's time on a collapsed tree).
     this.cacheBase = Math.floor(page / span) * span;
     this.cacheSpan = span;
-    this.cacheLeaf = FULL;
+    this.leafFull = true;
     return true;
   }
 
@@ -188,7 +197,8 @@ export class PageTree {
   invalidate(): void {
     this.cacheBase = -1;
     this.cacheSpan = 0;
-    this.cacheLeaf = NO_LEAF;
+    this.leafFull = false;
+    this.leafPmd = NO_LEAF;
     this.pudBase = -1;
     this.pudSpan = 0;
     this.pud = this.root;
@@ -200,8 +210,8 @@ export class PageTree {
     // isPresent left the cache on the PMD table covering `page` if there is one: set the bit
     // there, unless it would make the PMD table full (its parent's entry must then become FULL,
     // which takes the walk from the root).
-    const leaf = this.cacheLeaf;
-    if (!isFull(leaf) && page - this.cacheBase < this.cacheSpan && page >= this.cacheBase
+    const leaf = this.leafPmd;
+    if (!this.leafFull && page - this.cacheBase < this.cacheSpan && page >= this.cacheBase
       && (leaf.fullCount < ENTRIES - 1 || leaf.counts[(page >>> 9) & 511] < ENTRIES - 1)) {
       this.populatePmd(leaf, page);
     } else {
@@ -218,7 +228,6 @@ export class PageTree {
   private populateAt(node: DirTable, level: number, page: number): boolean {
     const idx = this.index(page, level);
     let child = node.children[idx];
-    if (isFull(child)) throw new Error('populate: the page is under a FULL entry, so present');
     if (child === null) {
       this.allocate(level - 1, 1);
       child = level === 3 ? new PmdTable() : new DirTable();
@@ -228,8 +237,10 @@ export class PageTree {
     if (child instanceof PmdTable) {
       becameFull = this.populatePmd(child, page);
       if (!becameFull) this.cachePmd(page, child);
-    } else {
+    } else if (child instanceof DirTable) {
       becameFull = this.populateAt(child, level - 1, page);
+    } else {
+      throw new Error('populate: the page is under a FULL entry, so present');
     }
     if (becameFull) {
       // The table is replaced by the marker: a cached pointer to it would go stale.
@@ -321,16 +332,4 @@ export function pteEntry(pmd: PmdTable, i: number): PteTable | Full | null {
   pte.bits.set(pmd.bits.subarray(i * 16, i * 16 + 16));
   pte.count = c;
   return pte;
-}
-
-/** A child above the PUD level: always a DirTable (a PMD table there is a broken tree). */
-function dirTable(t: PmdTable | DirTable): DirTable {
-  if (t instanceof DirTable) return t;
-  throw new Error('page tree: a PMD table above the PUD level');
-}
-
-/** A child of a PUD table: always a PmdTable. */
-function pmdTable(t: PmdTable | DirTable): PmdTable {
-  if (t instanceof PmdTable) return t;
-  throw new Error('page tree: a directory table at the PMD level');
 }
