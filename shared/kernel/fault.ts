@@ -66,7 +66,8 @@ export interface FaultContext {
  * A process's translation cache (a software TLB): pages [start, end) resolve to one VMA with
  * effective protection `prot` in `region`'s host, or in the process's own mm when null. Valid
  * while `epoch` equals the kernel's layout epoch. Pages [slotStart, slotEnd) are the link slot
- * last found in sync, valid while the host's link epoch is still `linkEpoch`.
+ * last found in sync, valid while the host's link epoch is still `linkEpoch`; `slotLinked` is
+ * set once the host is known to have a table identity under that slot.
  */
 export class TranslationCache {
   epoch = -1;
@@ -77,6 +78,7 @@ export class TranslationCache {
   slotStart = 0;
   slotEnd = -1;
   linkEpoch = -1;
+  slotLinked = false;
 }
 
 /** One access; it returns the Outcome code, with SYNCED set when a link entry was copied first. */
@@ -108,12 +110,17 @@ export class AccessPath {
         tc.slotStart = page - (page % links.span);
         tc.slotEnd = tc.slotStart + links.span;
         tc.linkEpoch = region.links.epoch;
+        tc.slotLinked = false;
       }
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc) | synced;
       newly = region.host.tree.populate(page);
       // A fault into an empty slot allocated the host's link table: a new identity, so the next
-      // access finds this process's entry stale and syncs.
-      if (newly) ctx.links.allocated(region, ctx.links.slotOf(page));
+      // access finds this process's entry stale and syncs. Asked once per synced slot: after that
+      // the slot has an identity, and the fault path makes no call (which keeps it inlinable).
+      if (newly && !tc.slotLinked) {
+        ctx.links.allocated(region, ctx.links.slotOf(page));
+        tc.slotLinked = true;
+      }
       unsharedNewly = proc.counterfactual.populate(page);
     } else {
       // Private tables: outside windows, and inside them when nothing is shared.
