@@ -122,7 +122,8 @@ export function faultIn(ctx: FaultContext, proc: Process, tree: PageTree, page: 
  * A process's translation cache (a software TLB): pages [start, end) resolve to one VMA with
  * effective protection `prot` in `region`'s host, or in the process's own mm when null. Valid
  * while `epoch` equals the kernel's layout epoch. Pages [slotStart, slotEnd) are the link slot
- * last found in sync, valid while the host's link epoch is still `linkEpoch`.
+ * last found in sync, valid while the host's link epoch is still `linkEpoch`; `slotLinked` is
+ * set once the host is known to have a table identity under that slot.
  */
 export class TranslationCache {
   epoch = -1;
@@ -135,6 +136,7 @@ export class TranslationCache {
   linkEpoch = -1;
   /** The mapping's huge pages when [start, end) is mapped by them (huge.ts), else null. */
   huge: HugeMapping | null = null;
+  slotLinked = false;
 }
 
 /** One access; it returns the Outcome code, with SYNCED set when a link entry was copied first. */
@@ -167,13 +169,18 @@ export class AccessPath {
         tc.slotStart = page - (page % links.span);
         tc.slotEnd = tc.slotStart + links.span;
         tc.linkEpoch = region.links.epoch;
+        tc.slotLinked = false;
       }
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc) | synced;
       const host = region.host.tree;
       newly = !host.isPresent(page) && faultIn(ctx, proc, host, page, region);
       // A fault into an empty slot allocated the host's link table: a new identity, so the next
-      // access finds this process's entry stale and syncs.
-      if (newly) ctx.links.allocated(region, ctx.links.slotOf(page));
+      // access finds this process's entry stale and syncs. Asked once per synced slot: after that
+      // the slot has an identity, and the fault path makes no call (which keeps it inlinable).
+      if (newly && !tc.slotLinked) {
+        ctx.links.allocated(region, ctx.links.slotOf(page));
+        tc.slotLinked = true;
+      }
       unsharedNewly = proc.counterfactual.populate(page);
     } else {
       // Private tables: outside windows, and inside them when nothing is shared.

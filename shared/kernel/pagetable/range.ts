@@ -49,7 +49,7 @@ function fillAt(tree: PageTree, node: DirTable, level: number, base: number, sta
     if (first >= to) continue;
     const touched = Math.floor((to - 1 - first) / stride) + 1;
     let child = node.children[i];
-    if (isFull(child)) {
+    if (child === FULL) {
       counts.already += touched;
       continue;
     }
@@ -65,9 +65,11 @@ function fillAt(tree: PageTree, node: DirTable, level: number, base: number, sta
       child = level === 3 ? new PmdTable() : new DirTable();
       node.children[i] = child;
     }
-    const becameFull = child instanceof PmdTable
-      ? fillPmd(tree, child, cb, first, to, stride, counts)
-      : fillAt(tree, child, level - 1, cb, first, to, stride, counts);
+    // A pointer compare above, instanceof here: no type guard call in the loop (see tree.ts).
+    let becameFull: boolean;
+    if (child instanceof PmdTable) becameFull = fillPmd(tree, child, cb, first, to, stride, counts);
+    else if (child instanceof DirTable) becameFull = fillAt(tree, child, level - 1, cb, first, to, stride, counts);
+    else throw new Error('fill: a FULL entry is full already');
     if (becameFull) {
       node.children[i] = FULL;
       node.fullCount++;

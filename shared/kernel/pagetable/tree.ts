@@ -16,7 +16,7 @@
  */
 import { ENTRIES_PER_TABLE, type Geometry } from '../geometry.js';
 import type { TableLedger } from './ledger.js';
-import { DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, isFull, pteEntry, type Entry, type Full } from './tables.js';
+import { DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, isFull, pteEntry, type Entry } from './tables.js';
 
 export {
   DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, PteTable, isFull, pteEntry,
@@ -43,12 +43,14 @@ export class PageTree {
   readonly span: readonly number[];
   private readonly ledger: TableLedger;
   // Last-leaf cache for the present-page fast path: [cacheBase, cacheBase+cacheSpan) is covered by
-  // cacheLeaf: a PMD table (its whole 1 GiB: its bitmap answers for every page under it), or FULL.
-  // Reset on every structural change (a table replaced, collapsed, expanded, freed or moved);
-  // a bit or count changing inside the cached PMD table is not one.
+  // a FULL entry (leafFull), or by the PMD table leafPmd (its whole 1 GiB: its bitmap answers for
+  // every page under it). Two fields rather than one holding either, so the fast path neither
+  // compares with FULL nor needs a type check. Reset on every structural change (a table replaced,
+  // collapsed, expanded, freed or moved); a bit or count changing inside the PMD table is not one.
   private cacheBase = -1;
   private cacheSpan = 0;
-  private cacheLeaf: PmdTable | Full = NO_LEAF;
+  private leafFull = false;
+  private leafPmd = NO_LEAF;
   // The PUD table of the last walk: [pudBase, pudBase+pudSpan) is under `pud`, so a walk that
   // stays under it (an SGA below one PGD entry) skips the levels above. Reset with the leaf cache.
   private pudBase = -1;
@@ -74,25 +76,26 @@ export class PageTree {
 
   isPresent(page: number): boolean {
     if (page - this.cacheBase < this.cacheSpan && page >= this.cacheBase) {
-      const leaf = this.cacheLeaf;
-      if (isFull(leaf)) return true;
+      if (this.leafFull) return true;
       // Bits 5..17 of the page number: the word in the PMD table's flat bitmap.
-      return ((leaf.bits[(page >>> 5) & 8191] >>> (page & 31)) & 1) === 1;
+      return ((this.leafPmd.bits[(page >>> 5) & 8191] >>> (page & 31)) & 1) === 1;
     }
     return this.lookupSlow(page);
   }
 
   private lookupSlow(page: number): boolean {
     // Above the PUD level (one or two levels, skipped under the cached PUD table), then PUD and
-    // the PMD table's bitmap unrolled: the hot lookup.
+    // the PMD table's bitmap unrolled: the hot lookup. Entries are told apart by pointer compares
+    // (null, FULL) and then instanceof, which is all TypeScript needs to narrow them.
     let node = this.pud;
     if (!(page - this.pudBase < this.pudSpan && page >= this.pudBase)) {
       node = this.root;
       for (let level = this.top; level > 3; level--) {
         const child = node.children[(page / this.span[level]) & 511]; // ToInt32 truncates
         if (child === null) return false;
-        if (isFull(child)) return this.cacheFull(page, this.span[level]);
-        node = dirTable(child);
+        if (child === FULL) return this.cacheFull(page, this.span[level]);
+        if (!(child instanceof DirTable)) throw new Error('page tree: a PMD table above the PUD level');
+        node = child;
       }
       this.pudBase = Math.floor(page / PUD_TABLE_PAGES) * PUD_TABLE_PAGES;
       this.pudSpan = PUD_TABLE_PAGES;
@@ -101,16 +104,17 @@ export class PageTree {
     // node is now the PUD table: its entry spans 1 GiB, a whole PMD table.
     const entry = node.children[(page >>> 18) & 511];
     if (entry === null) return false;
-    if (isFull(entry)) return this.cacheFull(page, GIB_PAGES);
-    const pmd = pmdTable(entry);
-    this.cachePmd(page, pmd);
-    return ((pmd.bits[(page >>> 5) & 8191] >>> (page & 31)) & 1) === 1;
+    if (entry === FULL) return this.cacheFull(page, GIB_PAGES);
+    if (!(entry instanceof PmdTable)) throw new Error('page tree: a directory table at the PMD level');
+    this.cachePmd(page, entry);
+    return ((entry.bits[(page >>> 5) & 8191] >>> (page & 31)) & 1) === 1;
   }
 
   private cachePmd(page: number, pmd: PmdTable): void {
     this.cacheBase = page - (page & (GIB_PAGES - 1)); // low 18 bits: exact through ToInt32
     this.cacheSpan = GIB_PAGES;
-    this.cacheLeaf = pmd;
+    this.leafFull = false;
+    this.leafPmd = pmd;
   }
 
   private cacheFull(page: number, span: number): true {
@@ -118,7 +122,7 @@ export class PageTree {
     // double (a C call in V8: most of a random lookup's time on a collapsed tree).
     this.cacheBase = Math.floor(page / span) * span;
     this.cacheSpan = span;
-    this.cacheLeaf = FULL;
+    this.leafFull = true;
     return true;
   }
 
@@ -126,7 +130,8 @@ export class PageTree {
   invalidate(): void {
     this.cacheBase = -1;
     this.cacheSpan = 0;
-    this.cacheLeaf = NO_LEAF;
+    this.leafFull = false;
+    this.leafPmd = NO_LEAF;
     this.pudBase = -1;
     this.pudSpan = 0;
     this.pud = this.root;
@@ -144,8 +149,8 @@ export class PageTree {
     // isPresent left the cache on the PMD table covering `page` if there is one: set the bit
     // there, unless it would make the PMD table full (its parent's entry must then become FULL,
     // which takes the walk from the root).
-    const leaf = this.cacheLeaf;
-    if (!isFull(leaf) && page - this.cacheBase < this.cacheSpan && page >= this.cacheBase
+    const leaf = this.leafPmd;
+    if (!this.leafFull && page - this.cacheBase < this.cacheSpan && page >= this.cacheBase
       && (leaf.fullCount < ENTRIES - 1 || leaf.counts[(page >>> 9) & 511] < ENTRIES - 1)) {
       this.populatePmd(leaf, page);
     } else {
@@ -161,7 +166,6 @@ export class PageTree {
   private populateAt(node: DirTable, level: number, page: number): boolean {
     const idx = this.index(page, level);
     let child = node.children[idx];
-    if (isFull(child)) throw new Error('populate: the page is under a FULL entry, so present');
     if (child === null) {
       this.allocate(level - 1, 1);
       child = level === 3 ? new PmdTable() : new DirTable();
@@ -171,8 +175,10 @@ export class PageTree {
     if (child instanceof PmdTable) {
       becameFull = this.populatePmd(child, page);
       if (!becameFull) this.cachePmd(page, child);
-    } else {
+    } else if (child instanceof DirTable) {
       becameFull = this.populateAt(child, level - 1, page);
+    } else {
+      throw new Error('populate: the page is under a FULL entry, so present');
     }
     if (becameFull) {
       // The table is replaced by the marker: a cached pointer to it would go stale.
@@ -272,14 +278,4 @@ export class PageTree {
     for (let j = 1; j <= level; j++) this.allocate(j, row[j]);
   }
 
-}
-
-/** A child above the PUD level is a DirTable, a child of a PUD table a PmdTable: else the tree is broken. */
-function dirTable(t: PmdTable | DirTable): DirTable {
-  if (t instanceof DirTable) return t;
-  throw new Error('page tree: a PMD table above the PUD level');
-}
-function pmdTable(t: PmdTable | DirTable): PmdTable {
-  if (t instanceof PmdTable) return t;
-  throw new Error('page tree: a directory table at the PMD level');
 }
