@@ -249,6 +249,40 @@ describe('ptshare: a PMD table\'s worth linked at once gives every figure of one
   }
 });
 
+describe('ptshare: a client mirroring its host\'s whole PMD table of links (copy on write)', () => {
+  it('a host change after clients mirrored it leaves their entries stale until synced, as one entry at a time does', () => {
+    const run = (batch: boolean) => {
+      const k = new Kernel({ scheme: 'ptshare' });
+      if (!batch) k.links.batch = false;
+      const W = 2n * TiB;
+      const donor = k.spawn({ uid: 1, gid: 1 });
+      k.mmap(donor, W, 2n * GiB, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+      k.mshare(donor, 'r', W, 512n * GiB, O_CREAT | O_RDWR, 0o600);
+      k.touch(donor, W, 2n * GiB, 'write');
+      const clients = [0, 1].map(() => {
+        const p = k.spawn({ uid: 1, gid: 1 });
+        k.mshare(p, 'r', W, 512n * GiB, O_RDWR, 0);
+        return p;
+      });
+      const out: unknown[] = clients.map((p) => k.touch(p, W, 2n * GiB, 'read'));
+      // The donor remaps 4 MiB of the first GiB: its two PTE tables go and come back with new identities.
+      k.munmap(donor, W + 8n * MiB, 4n * MiB);
+      k.mmap(donor, W + 8n * MiB, 4n * MiB, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+      k.touch(donor, W + 8n * MiB, 4n * MiB, 'write');
+      for (const p of clients) out.push(k.touch(p, W, 2n * GiB, 'read'), k.touch(p, W, 2n * GiB, 'read'), k.procStatus(p));
+      k.exit(clients[0]);
+      out.push(k.touch(clients[1], W, 2n * GiB, 'write'), k.accounting());
+      return out;
+    };
+    const batched = run(true);
+    assert.deepEqual(batched, run(false));
+    // The first touch after the change syncs the two stale entries only; the next finds all in sync.
+    const [, , again, steady] = batched as { synced: number }[];
+    assert.equal(again.synced, 2);
+    assert.equal(steady.synced, 0);
+  });
+});
+
 describe('fidelity corrections', () => {
   it('a hint-less private anonymous mmap of a 2 MiB multiple lands on 2 MiB (515 pages touched), + 4 KiB does not', () => {
     const k = new Kernel();

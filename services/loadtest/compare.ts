@@ -1,9 +1,18 @@
 /**
  * `npm start -- --compare [list]`: the same workload under each sharing scheme, each on a fresh
- * embedded broker, one after another, and one table of the figures side by side. Savings are
- * against `none` (private 4 KiB tables) when it ran, else against each run's own counterfactual.
+ * embedded broker, and one table of the figures side by side. Savings are against `none` (private
+ * 4 KiB tables) when it ran, else against each run's own counterfactual.
+ *
+ * The schemes run in lanes, one worker thread each (compare-lane.ts; by default as many as the
+ * machine has cores, at most 2): every scheme still has its own broker, kernel and clients, and a
+ * lane runs its schemes one after another. A lane's young generation is sized for the run's
+ * short-lived RPC garbage (LANE_YOUNG_MB: fewer scavenges than Node's default). A row's wall time
+ * is its run's, taken while the other lane runs too; `lanes: 0` runs every scheme in this thread.
  */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { scheme as schemeOf, SCHEME_NAMES } from '../../shared/kernel/schemes/index.js';
+import type { LaneJob } from './compare-lane.js';
 import type { ScenarioOptions } from './options.js';
 import type { OomFigures, Report } from './report.js';
 import { runScenario } from './scenario.js';
@@ -35,22 +44,73 @@ export function compareList(value: string): string[] {
   return names;
 }
 
+/** Lanes by default: the machine's cores, at most 2 (the field case is sized for a 2-core machine). */
+export const DEFAULT_LANES = Math.min(2, availableParallelism());
+/** A lane's young generation, MiB (V8: three semi-spaces' worth; 192 = 64 MiB semi-spaces). */
+export const LANE_YOUNG_MB = 192;
+
 export async function runCompare(options: Partial<ScenarioOptions>, schemes: readonly string[],
-  say: (line: string) => void = () => {}): Promise<SchemeRow[]> {
-  const rows: SchemeRow[] = [];
-  for (const name of schemes) {
-    say(`--- scheme ${name}`);
-    // The machine limits each run only when --machine-memory was given (each scheme's `oom` then
-    // comes from its limited run); the comparison itself runs no second, unshared run.
-    const unlimitedMachine = options.machineMemoryBytes === undefined;
-    const report = await runScenario({ ...options, scheme: name, sharing: name !== 'none', unsharedRun: false, unlimitedMachine });
-    rows.push(rowOf(name, report, !unlimitedMachine));
+  say: (line: string) => void = () => {}, lanes = DEFAULT_LANES): Promise<SchemeRow[]> {
+  // The machine limits each run only when --machine-memory was given (each scheme's `oom` then
+  // comes from its limited run); the comparison itself runs no second, unshared run.
+  const unlimitedMachine = options.machineMemoryBytes === undefined;
+  const optionsOf = (name: string): Partial<ScenarioOptions> => ({ ...options, scheme: name, sharing: name !== 'none', unsharedRun: false, unlimitedMachine });
+  const reports = new Map<string, Report>();
+  if (lanes <= 0) {
+    for (const name of schemes) {
+      say(`--- scheme ${name}`);
+      reports.set(name, await runScenario(optionsOf(name)));
+    }
+  } else {
+    const queue = [...schemes];
+    const { onProgress: _progress, ...plain } = options; // a function does not cross to a thread
+    await Promise.all(Array.from({ length: Math.min(lanes, schemes.length) }, () => runLane(queue, (name) => ({
+      scheme: name, options: { ...plain, ...optionsOf(name), onProgress: undefined },
+    }), reports, say)));
   }
+  const rows = schemes.map((name) => rowOf(name, reports.get(name) as Report, !unlimitedMachine));
   const none = rows.find((r) => r.scheme === 'none');
   for (const r of rows) {
     r.saved_bytes = (none ? none.pagetable_bytes : r.unshared_pagetable_bytes) - r.pagetable_bytes;
   }
   return rows;
+}
+
+/** One worker thread taking schemes from `queue` until it is empty. */
+function runLane(queue: string[], jobOf: (name: string) => LaneJob, reports: Map<string, Report>,
+  say: (line: string) => void): Promise<void> {
+  // Run from TypeScript (tsx), the thread registers tsx's loader before it imports the lane: a
+  // worker thread does not inherit the --import hooks of Node 20's main thread.
+  const ts = import.meta.url.endsWith('.ts');
+  const lane = JSON.stringify(new URL(`./compare-lane.${ts ? 'ts' : 'js'}`, import.meta.url).href);
+  const code = ts ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${lane}); });` : `import(${lane});`;
+  const worker = new Worker(code, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: LANE_YOUNG_MB } });
+  return new Promise<void>((resolve, reject) => {
+    let current = '';
+    const next = () => {
+      const name = queue.shift();
+      if (name === undefined) {
+        worker.postMessage(null);
+        void worker.terminate().then(() => resolve());
+        return;
+      }
+      current = name;
+      say(`--- scheme ${name}`);
+      worker.postMessage(jobOf(name));
+    };
+    worker.on('message', (m: { kind: string; line?: string; scheme?: string; report?: Report; message?: string }) => {
+      if (m.kind === 'progress') say(`[${current}] ${m.line}`);
+      else if (m.kind === 'report') {
+        reports.set(m.scheme as string, m.report as Report);
+        next();
+      } else {
+        void worker.terminate();
+        reject(new Error(`scheme ${m.scheme}: ${m.message}`));
+      }
+    });
+    worker.on('error', reject);
+    next();
+  });
 }
 
 function rowOf(name: string, report: Report, limited: boolean): SchemeRow {

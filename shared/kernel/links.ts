@@ -21,8 +21,18 @@ function slab(): Int32Array {
 }
 
 /**
+ * Group arrays held by more than one LinkIds (a process linked a whole group to its host's): never
+ * written again; a writer copies first (copy on write), so a process's entry stays what it copied
+ * when the host's changes. `FULL_GROUPS` are those whose 512 identities are all set.
+ */
+const SHARED_GROUPS = new WeakSet<Int32Array>();
+const FULL_GROUPS = new WeakSet<Int32Array>();
+
+/**
  * Link slot -> identity (0: none), kept 512 slots to a typed array: at PMD links a process has
- * 512 entries a GiB, 153,600 for the field's SGA, too many for a Map of 1500 processes.
+ * 512 entries a GiB, 153,600 for the field's SGA, too many for a Map of 1500 processes. A process
+ * that links a whole group its host has full holds the host's array itself (one object per client
+ * PMD table mirroring the host's entries), not a copy of its 512 entries.
  */
 export class LinkIds {
   private readonly groups = new Map<number, Int32Array>();
@@ -34,19 +44,52 @@ export class LinkIds {
     return g === undefined ? 0 : g[slot % 512];
   }
 
-  /** The 512 identities of group `g` (slots 512g ..), or undefined. */
+  /** The 512 identities of group `g` (slots 512g ..), or undefined: for reading only. */
   find(g: number): Int32Array | undefined {
     return this.groups.get(g);
   }
 
-  /** The same, created when missing. */
+  /** Group `g`'s identities to write into: created when missing, copied when shared. */
   make(g: number): Int32Array {
     let a = this.groups.get(g);
-    if (a === undefined) {
-      a = slab();
+    if (a === undefined || SHARED_GROUPS.has(a)) {
+      const own = slab();
+      if (a !== undefined) own.set(a);
+      a = own;
       this.groups.set(g, a);
     }
     return a;
+  }
+
+  /** Whether group `g` has all 512 identities set (a shared full group: without a loop). */
+  isFullGroup(g: number): boolean {
+    const a = this.groups.get(g);
+    if (a === undefined) return false;
+    if (FULL_GROUPS.has(a)) return true;
+    for (let i = 0; i < 512; i++) if (a[i] === 0) return false;
+    return true;
+  }
+
+  /**
+   * Makes group `g` hold `from`'s array of group `g` itself (full: isFullGroup), which neither
+   * writes again; returns the entries that changed.
+   */
+  shareGroup(g: number, from: LinkIds): number {
+    const theirs = from.groups.get(g) as Int32Array;
+    const mine = this.groups.get(g);
+    if (mine === theirs) return 0;
+    SHARED_GROUPS.add(theirs);
+    FULL_GROUPS.add(theirs);
+    let changed = 512;
+    if (mine !== undefined) {
+      changed = 0;
+      for (let i = 0; i < 512; i++) {
+        if (mine[i] === 0) this.size++;
+        if (mine[i] !== theirs[i]) changed++;
+      }
+    } else this.size += 512;
+    this.groups.set(g, theirs);
+    return changed;
   }
 
   set(slot: number, id: number): void {
@@ -56,9 +99,10 @@ export class LinkIds {
   }
 
   delete(slot: number): boolean {
-    const a = this.find(Math.floor(slot / 512));
-    if (a === undefined || a[slot % 512] === 0) return false;
-    a[slot % 512] = 0;
+    const g = Math.floor(slot / 512);
+    const r = this.find(g);
+    if (r === undefined || r[slot % 512] === 0) return false;
+    this.make(g)[slot % 512] = 0;
     this.size--;
     return true;
   }
@@ -72,8 +116,25 @@ export class LinkIds {
     this.size = 0;
   }
 
-  groupEntries(): IterableIterator<[number, Int32Array]> {
-    return this.groups.entries();
+  /**
+   * Drops the identities of the slots that start inside pages [start, end) (`span` pages a slot):
+   * a group wholly inside goes at once, a group across an edge slot by slot.
+   */
+  dropRange(start: number, end: number, span: number): void {
+    for (const [g, a] of this.groups) {
+      const first = g * 512 * span;
+      const last = (g * 512 + 511) * span;
+      if (last < start || first >= end) continue;
+      if (first >= start && last < end) {
+        this.size -= FULL_GROUPS.has(a) ? 512 : nonzero(a);
+        this.groups.delete(g);
+        continue;
+      }
+      for (let i = 0; i < 512; i++) {
+        const page = (g * 512 + i) * span;
+        if (a[i] !== 0 && page >= start && page < end) this.delete(g * 512 + i);
+      }
+    }
   }
 
   *entries(): IterableIterator<[number, number]> {
@@ -81,21 +142,14 @@ export class LinkIds {
   }
 }
 
-/** A process's link entries: link slot -> identity of the host table it points at (0: none). */
-export class LinkEntries extends LinkIds {
-  /** Drops the entries whose slot starts inside pages [start, end) (`span` pages a slot), a group at a time. */
-  dropRange(start: number, end: number, span: number): void {
-    for (const [g, a] of this.groupEntries()) {
-      for (let i = 0; i < 512; i++) {
-        const page = (g * 512 + i) * span;
-        if (a[i] !== 0 && page >= start && page < end) {
-          a[i] = 0;
-          this.size--;
-        }
-      }
-    }
-  }
+function nonzero(a: Int32Array): number {
+  let n = 0;
+  for (let i = 0; i < 512; i++) if (a[i] !== 0) n++;
+  return n;
 }
+
+/** A process's link entries: link slot -> identity of the host table it points at (0: none). */
+export class LinkEntries extends LinkIds {}
 
 /** A host's tables under link slots: their identities, and an epoch bumped on every change. */
 export class HostLinks extends LinkIds {
@@ -157,14 +211,21 @@ export class Links {
     const g = Math.floor(first / 512);
     const host = region.links.find(g);
     if (host === undefined) return -1;
-    for (let i = first % 512, e = last % 512; i <= e; i++) if (host[i] === 0) return -1;
-    const mine = proc.links.make(g);
-    let copied = 0;
-    for (let i = first % 512, e = last % 512; i <= e; i++) {
-      if (mine[i] === host[i]) continue;
-      if (mine[i] === 0) proc.links.size++;
-      mine[i] = host[i];
-      copied++;
+    let copied: number;
+    if (first % 512 === 0 && last % 512 === 511 && region.links.isFullGroup(g)) {
+      // The whole group: the process holds the host's array (unchanged until either writes).
+      copied = proc.links.shareGroup(g, region.links);
+    } else {
+      for (let i = first % 512, e = last % 512; i <= e; i++) if (host[i] === 0) return -1;
+      copied = 0;
+      let mine = proc.links.find(g);
+      for (let i = first % 512, e = last % 512; i <= e; i++) {
+        if ((mine === undefined ? 0 : mine[i]) === host[i]) continue;
+        mine = proc.links.make(g);
+        if (mine[i] === 0) proc.links.size++;
+        mine[i] = host[i];
+        copied++;
+      }
     }
     if (copied > 0 && this.level < this.levels) proc.mm.tree.tableAt(this.level, first * this.span, true, true);
     return copied;

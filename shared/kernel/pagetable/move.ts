@@ -81,7 +81,7 @@ function chargeSubtree(tree: PageTree, entry: PmdTable | DirTable | Full, level:
   }
   tree.allocate(level, 1);
   if (entry instanceof PmdTable) {
-    for (const c of entry.counts) if (c !== NO_TABLE) tree.allocate(1, 1);
+    if (!entry.lean) for (const c of entry.counts) if (c !== NO_TABLE) tree.allocate(1, 1);
     return;
   }
   for (const child of entry.children) if (child !== null) chargeSubtree(tree, child, level - 1);

@@ -251,6 +251,7 @@ export function releaseSubtree(tree: PageTree, entry: PmdTable | DirTable | Full
   let present = 0;
   if (entry instanceof PmdTable) {
     if (entry.shareList !== null) entry.shareList.splice(entry.shareList.indexOf(entry), 1);
+    if (entry.lean) return 0; // no PTE table in it (huge or link entries only): no 512-entry scan
     for (const c of entry.counts) {
       if (c === NO_TABLE) continue;
       tree.deallocate(1, 1);
