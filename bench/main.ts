@@ -18,9 +18,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runGrpc } from './grpc.js';
 import { runField } from './field.js';
+import { runCompareBench } from './compare.js';
 import { fmt, killChildren, ROOT, runChildJson, type Figure } from './lib.js';
 
-const SECTIONS = ['core', 'grpc', 'field'] as const;
+const SECTIONS = ['core', 'grpc', 'field', 'compare'] as const;
 type Section = (typeof SECTIONS)[number];
 const WATCHDOG_MS = 10 * 60_000;
 
@@ -72,7 +73,7 @@ async function main(): Promise<number> {
     strict: true,
   });
   const only = values.only ? values.only.split(',') as Section[] : [...SECTIONS];
-  for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section '${s}' (core, grpc, field)`);
+  for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section '${s}' (${SECTIONS.join(', ')})`);
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 9) throw new Error('--rounds must be 1..9');
 
@@ -93,6 +94,7 @@ async function main(): Promise<number> {
     log('field: 1500 clients x 300 GiB, shared then unshared');
     figures.push(...await runField(rounds, log));
   }
+  if (only.includes('compare')) figures.push(...await runCompareBench(only.length === 1 ? Math.min(rounds, 3) : 1, log));
   const seconds = (performance.now() - t0) / 1000;
 
   const out = table(figures);

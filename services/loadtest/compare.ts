@@ -44,8 +44,18 @@ export function compareList(value: string): string[] {
   return names;
 }
 
-/** Lanes by default: the machine's cores, at most 2 (the field case is sized for a 2-core machine). */
-export const DEFAULT_LANES = Math.min(2, availableParallelism());
+/**
+ * Lanes by default: the machine's cores, at most 2 (the field case is sized for a 2-core machine);
+ * MSHARE_COMPARE_LANES overrides it (0: every scheme in the calling thread; the bench's 1-lane runs).
+ */
+export const DEFAULT_LANES = lanesOf(process.env.MSHARE_COMPARE_LANES);
+
+function lanesOf(value: string | undefined): number {
+  if (value === undefined || value === '') return Math.min(2, availableParallelism());
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 8) throw new Error(`MSHARE_COMPARE_LANES=${value}: expected a whole number 0..8`);
+  return n;
+}
 /** A lane's young generation, MiB (V8: three semi-spaces' worth; 192 = 64 MiB semi-spaces). */
 export const LANE_YOUNG_MB = 192;
 
