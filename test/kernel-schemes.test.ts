@@ -308,6 +308,15 @@ describe('fidelity corrections', () => {
     assert.equal(k.pgdBytes, 8192);
     assert.equal(k.procStatus(d).pgdBytes, 8192);
     assert.equal(k.accounting().pagetableBytes, 2 * 8192);
+    // Machine memory (what the OOM killer weighs) holds the same 8 KiB PGDs: /proc/meminfo PageTables.
+    assert.equal(k.memoryByKind().pagetables, 2 * 8192);
+    const c = k.spawn({ uid: 1, gid: 1 });
+    k.mshare(c, 'r', 2n * TiB, 512n * GiB, O_RDWR, 0);
+    k.touch(c, 2n * TiB, GiB, 'write');
+    assert.equal(k.memoryByKind().pagetables, k.accounting().pagetableBytes);
+    assert.equal(k.memoryByKind().pagetables, (3 * 2 + 514) * PAGE);
+    k.exit(c);
+    assert.equal(k.memoryByKind().pagetables, (2 * 2 + 514) * PAGE);
   });
   it('an attacher\'s munmap of its whole window detaches it; the others keep the host\'s VMAs', () => {
     const k = new Kernel();

@@ -47,7 +47,8 @@ export interface HugeMapping {
 
 /** hugetlbfs state: shareable PMD tables by (file, offset, flags), and the huge page pools. */
 export class Hugetlb {
-  private readonly shareable = new Map<string, PmdTable[]>();
+  /** Shareable PMD tables by file, then by (file offset x 8 + flags): no string key per fault. */
+  private readonly shareable = new Map<string, Map<number, PmdTable[]>>();
   /** Pool sizes in pages (Infinity = unlimited) and reservations, by kind (HUGETLB_2M, HUGETLB_1G). */
   readonly pool = [0, Infinity, Infinity];
   readonly reserved = [0, 0, 0];
@@ -67,11 +68,18 @@ export class Hugetlb {
     if (pages1g !== undefined) this.pool[HUGETLB_1G] = pages1g;
   }
 
-  list(key: string): PmdTable[] {
-    let l = this.shareable.get(key);
+  /** The shareable PMD tables of `file` at page offset `offset` with flags `flagsKey` (prot: < 8). */
+  list(file: string, offset: number, flagsKey: number): PmdTable[] {
+    let byOffset = this.shareable.get(file);
+    if (byOffset === undefined) {
+      byOffset = new Map();
+      this.shareable.set(file, byOffset);
+    }
+    const key = offset * 8 + flagsKey; // exact: offsets are below 2^40 pages
+    let l = byOffset.get(key);
     if (l === undefined) {
       l = [];
-      this.shareable.set(key, l);
+      byOffset.set(key, l);
     }
     return l;
   }
@@ -136,9 +144,8 @@ function pmdFor(reg: Hugetlb, tree: PageTree, m: HugeMapping, page: number): Pmd
   const spanStart = page - (page % PUD_PAGES);
   // vma_shareable: a shared mapping covering the whole aligned span.
   const shareable = m.file !== null && m.start <= spanStart && spanStart + PUD_PAGES <= m.end;
-  const key = shareable ? `${m.file}@${m.offset + spanStart - m.start}#${m.flagsKey}` : '';
-  if (shareable) {
-    const others = reg.list(key);
+  const others = shareable ? reg.list(m.file, m.offset + spanStart - m.start, m.flagsKey) : null;
+  if (others !== null) {
     if (others.length > 0) {
       // huge_pmd_share: point this mm's PUD entry at another mapper's PMD table.
       const pmd = others[0];
@@ -151,9 +158,9 @@ function pmdFor(reg: Hugetlb, tree: PageTree, m: HugeMapping, page: number): Pmd
     }
   }
   const pmd = tree.tableAt(2, page, true, true) as PmdTable;
-  if (shareable) {
-    pmd.shareList = reg.list(key);
-    pmd.shareList.push(pmd);
+  if (others !== null) {
+    pmd.shareList = others;
+    others.push(pmd);
   }
   return pmd;
 }

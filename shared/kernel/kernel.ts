@@ -77,6 +77,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     const level = this.scheme.linkLevel === 'top' || this.scheme.linkLevel === null ? this.geometry.levels : this.scheme.linkLevel;
     this.links = new Links(this.geometry, checkLinkLevel(options.linkLevel ?? level, this.geometry));
     this.memory = new MachineMemory(this.geometry.levels, options.machineMemoryBytes ?? Infinity, options.processBaseBytes ?? 0);
+    this.memory.pgdPagesPerMm = this.pti ? 2 : 1;
     const now = options.now ?? (() => BigInt(Date.now()) * 1_000_000n);
     this.oom = new OomKiller({
       memory: this.memory, processes: () => this.processes.values(), processOf: (pid) => this.processes.get(pid),
@@ -261,7 +262,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     this.oom.allocating(proc, () => {
       // Room for a new host mm's PGD (with sharing; without, the host never gets tables), counted
       // by resyncLayout once the host exists.
-      if (this.sharing && (oflags & O_CREAT) !== 0) this.memory.reserve(PAGE_SIZE);
+      if (this.sharing && (oflags & O_CREAT) !== 0) this.memory.reserve(this.pgdBytes);
       mshare(this, proc, name, args);
     });
     this.resyncLayout(proc);

@@ -89,18 +89,21 @@ export class MachineMemory extends TableMemory {
     this.used -= count * PAGE;
   }
 
+  /** Pages of one mm's PGD: 2 under PTI (an order-1 allocation), else 1 (the kernel sets it). */
+  pgdPagesPerMm = 1;
+
   /** A new mm's PGD (with its base cost when it belongs to a process). */
   chargeMm(process: boolean): void {
-    const bytes = PAGE + (process ? this.processBaseBytes : 0);
+    const bytes = this.pgdPagesPerMm * PAGE + (process ? this.processBaseBytes : 0);
     this.reserve(bytes);
-    this.pgdPages++;
+    this.pgdPages += this.pgdPagesPerMm;
     if (process) this.baseBytes += this.processBaseBytes;
     this.used += bytes;
   }
 
   unchargeMm(process: boolean): void {
-    const bytes = PAGE + (process ? this.processBaseBytes : 0);
-    this.pgdPages--;
+    const bytes = this.pgdPagesPerMm * PAGE + (process ? this.processBaseBytes : 0);
+    this.pgdPages -= this.pgdPagesPerMm;
     if (process) this.baseBytes -= this.processBaseBytes;
     this.used -= bytes;
   }
@@ -118,7 +121,8 @@ export class MachineMemory extends TableMemory {
   }
 
   /** PGDs: one per process, and one per host mm with sharing (read back from the state). */
-  setPgdPages(pages: number): void {
+  setPgdPages(mms: number): void {
+    const pages = mms * this.pgdPagesPerMm;
     this.used += (pages - this.pgdPages) * PAGE;
     this.pgdPages = pages;
   }
