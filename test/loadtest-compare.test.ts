@@ -45,6 +45,11 @@ describe('load test: --scheme and --compare', function () {
     assert.equal(by.hugetlb.per_client_vmpte_bytes, 2 * PAGE);
     assert.equal(by.hugetlb.pagetable_bytes, (1 + 4 + 5) * PAGE);
     assert.equal(by.hugetlb.minor_faults, 512);
+    // Its single-scheme report: each client's VmPTE counts the shared PMD page, the page-table
+    // figure (meminfo PageTables) counts it once.
+    assert.equal(by.hugetlb.report.clients_vmpte_bytes, 4 * 2 * PAGE);
+    assert.equal(by.hugetlb.report.pagetable_bytes, (1 + 4 + 5) * PAGE);
+    assert.equal(by.hugetlb.report.saved_bytes, by.hugetlb.report.unshared_pagetable_bytes - (1 + 4 + 5) * PAGE);
     // ptshare: the host's 514 pages once, each client's PMD + PUD, a sync per PMD entry.
     assert.equal(by.ptshare.pagetable_bytes, (514 + 4 * 2 + 5 + 1) * PAGE);
     assert.equal(by.ptshare.syncs, 4 * 512);

@@ -5,7 +5,9 @@
  * Figures cover the run's processes and region only (so an external broker with other tenants
  * gives the same answer):
  *   pagetable_bytes           sum over the run's processes of VmPTE + PGD, plus the region's host
- *                             tables (its PGD included): what /proc/meminfo PageTables would gain;
+ *                             tables (its PGD included): what /proc/meminfo PageTables would gain
+ *                             (hugetlb on an embedded broker: the system figure, which counts a
+ *                             PMD table its sharers' VmPTEs each count once);
  *   unshared_pagetable_bytes  the same touches with private tables everywhere (the counterfactual
  *                             the broker keeps per process);
  *   minor_faults / unshared_minor_faults   likewise, summed per process.
@@ -146,7 +148,12 @@ export function buildReport(i: ReportInputs): Report {
     UsageFigures.add(creator, u.creator);
   }
   const host = i.hostPagetableBytes;
-  const pagetable = pattern.pagetableBytes + creator.pagetableBytes + host;
+  // hugetlb shares PMD tables with no host mm: each sharer's VmPTE counts a shared table (as
+  // Linux's does), so the sum over processes counts it once per sharer, where /proc/meminfo
+  // PageTables (the system figure) counts it once. On an embedded broker the run's processes are
+  // the system's, so the system figure is the run's.
+  const perSharer = i.geometry.scheme === 'hugetlb' && i.broker === 'embedded';
+  const pagetable = perSharer ? i.system.pagetableBytes : pattern.pagetableBytes + creator.pagetableBytes + host;
   const unshared = pattern.unsharedPagetableBytes + creator.unsharedPagetableBytes;
   const baseline = seedBaseline(i.clients, i.sgaBytes);
   const base = i.processBaseBytes;
