@@ -192,6 +192,30 @@ describe('THP (docs/linux-accounting.md section 4)', () => {
     assert.equal(s.unsharedMinorFaults, 262144);
     assert.equal(s.unsharedVmpteBytes, 2056 * 1024);
   });
+  for (const limit of [undefined, 64 * Number(GiB)]) {
+    it(`THP faults are charged to machine memory (${limit === undefined ? 'unlimited' : 'a 64 GiB machine'}): a window's pages once as shared, anonymous ones as private`, () => {
+      const k = new Kernel({ scheme: 'thp', machineMemoryBytes: limit });
+      const W = 2n * TiB;
+      const donor = k.spawn({ uid: 1, gid: 1 });
+      k.mmap(donor, W, 3n * GiB, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+      k.mshare(donor, 'sga', W, 512n * GiB, O_CREAT | O_RDWR, 0o600);
+      const a = k.spawn({ uid: 1, gid: 1 });
+      const b = k.spawn({ uid: 1, gid: 1 });
+      for (const p of [a, b]) k.mshare(p, 'sga', W, 512n * GiB, O_RDWR, 0);
+      k.touch(a, W, 2n * GiB, 'write'); // 1024 huge pages, a whole PMD table's worth at once and more
+      k.touch(b, W + GiB, 2n * GiB, 'write'); // 1 GiB already resident, 1 GiB new
+      assert.equal(k.access(b, W + 2n * GiB + 5n * MiB, 'read').outcome, 'present');
+      assert.equal(k.memoryByKind().shared, 3 * Number(GiB));
+      // Anonymous THP: a fault maps 2 MiB of the process's own memory at once.
+      const anon = k.mmap(a, TiB, GiB, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+      assert.equal(k.access(a, anon + 4096n, 'write').outcome, 'minor_fault');
+      k.touch(a, anon, 512n * MiB, 'write');
+      assert.equal(k.memoryByKind().private, 512 * Number(MiB));
+      assert.equal(k.memoryByKind().shared, 3 * Number(GiB));
+      k.exit(a);
+      assert.equal(k.memoryByKind().private, 0);
+    });
+  }
 });
 
 describe('the schemes on the field case (1500 x 300 GiB), in closed form', function () {

@@ -19,6 +19,7 @@
 import type { FaultCounters } from './counts.js';
 import { PAGE_SIZE, type Geometry } from './geometry.js';
 import { hugeFault, mappingOf, windowMapping, type HugeMapping, type Hugetlb } from './huge.js';
+import { hugeData } from './huge-memory.js';
 import type { Links } from './links.js';
 import type { MachineMemory } from './memory.js';
 import type { Process, Region } from './mm.js';
@@ -210,12 +211,12 @@ export class AccessPath {
 
   /**
    * An access to a page mapped by huge pages: one fault per huge page; 4 KiB ones in the
-   * counterfactual. The huge path is not charged to machine memory (memory.ts): only 4 KiB faults are.
+   * counterfactual. THP data pages are charged by huge-memory.ts, hugetlb ones by their pool.
    */
   private hugeAccess(proc: Process, m: HugeMapping, page: number, kind: KindCode): number {
     if ((proc.tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
     const tree = proc.mm.tree;
-    const newly = hugeFault(this.ctx.hugetlb, tree, m, page);
+    const newly = hugeFault(this.ctx.hugetlb, tree, m, page, hugeData(this.ctx, proc, proc.tc.region, m));
     const cf = proc.counterfactual;
     return this.tally(proc, newly, cf === tree ? newly : cf.populate(page));
   }

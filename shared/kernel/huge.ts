@@ -11,10 +11,10 @@
  */
 import { KernelError, einval } from './errors.js';
 import { PAGE_SIZE } from './geometry.js';
+import type { Region } from './mm.js';
 import type { FillCounts } from './pagetable/range.js';
 import { fill } from './pagetable/range.js';
 import { DirTable, NO_TABLE as NO_TABLE_, PmdTable, type PageTree } from './pagetable/tree.js';
-import type { Region } from './mm.js';
 import { MAP_ANONYMOUS, MAP_SHARED, MAP_TYPE } from './uapi.js';
 import type { Vma } from './vma.js';
 
@@ -184,8 +184,21 @@ function coversPmd(m: HugeMapping, page: number): boolean {
   return m.start <= b && b + PMD_PAGES <= m.end;
 }
 
+/**
+ * Where a fault's new THP data pages go in machine memory (huge-memory.ts): every stride-th page
+ * of [start, end), `newly` of them new to the faulting tree. hugetlb pages need none (their pool).
+ */
+export type HugeData = (start: number, end: number, stride: number, newly: number) => void;
+
+/** tree.populate(page), its page charged by `data` when new. */
+function populate4k(tree: PageTree, page: number, data: HugeData | undefined): boolean {
+  const newly = tree.populate(page);
+  if (newly) data?.(page, page + 1, 1, 1);
+  return newly;
+}
+
 /** One fault-or-present access at `page` in a huge mapping; true when it faulted the page in. */
-export function hugeFault(reg: Hugetlb, tree: PageTree, m: HugeMapping, page: number): boolean {
+export function hugeFault(reg: Hugetlb, tree: PageTree, m: HugeMapping, page: number, data?: HugeData): boolean {
   switch (m.kind) {
     case HUGETLB_1G: {
       const pud = tree.tableAt(3, page, true) as DirTable;
@@ -198,19 +211,23 @@ export function hugeFault(reg: Hugetlb, tree: PageTree, m: HugeMapping, page: nu
       return testAndSet(pmd.huge, (page >>> 9) & 511);
     }
     case THP_SHMEM: {
-      if (!coversPmd(m, page)) return tree.populate(page);
+      if (!coversPmd(m, page)) return populate4k(tree, page, data);
       const pmd = tree.tableAt(2, page, true, true) as PmdTable;
       const i = (page >>> 9) & 511;
-      if (pmd.counts[i] !== NO_TABLE) return tree.populate(page); // already 4 KiB-mapped
+      if (pmd.counts[i] !== NO_TABLE) return populate4k(tree, page, data); // already 4 KiB-mapped
       pmd.huge ??= new Int32Array(16);
+      if ((pmd.huge[i >>> 5] & (1 << (i & 31))) !== 0) return false;
+      const b = page - (page % PMD_PAGES);
+      data?.(b, b + PMD_PAGES, 1, PMD_PAGES); // charged before it is mapped: a refusal maps nothing
       return testAndSet(pmd.huge, i);
     }
     default: {
       // THP_ANON: the whole 2 MiB in one fault, its PTE table deposited (counted as Linux does).
-      if (!coversPmd(m, page) || tree.isPresent(page)) return tree.populate(page);
+      if (!coversPmd(m, page) || tree.isPresent(page)) return populate4k(tree, page, data);
       const b = page - (page % PMD_PAGES);
       const pmd = tree.tableAt(2, page, false);
-      if (pmd instanceof PmdTable && pmd.counts[(page >>> 9) & 511] !== NO_TABLE) return tree.populate(page);
+      if (pmd instanceof PmdTable && pmd.counts[(page >>> 9) & 511] !== NO_TABLE) return populate4k(tree, page, data);
+      data?.(b, b + PMD_PAGES, 1, PMD_PAGES);
       fill(tree, b, b + PMD_PAGES, 1);
       return true;
     }
@@ -223,7 +240,7 @@ export function hugeFault(reg: Hugetlb, tree: PageTree, m: HugeMapping, page: nu
  * finds a 2 MiB page's PMD table once per 1 GiB.
  */
 export function hugeFill(reg: Hugetlb, tree: PageTree, m: HugeMapping, from: number, end: number, stride: number,
-  counts: FillCounts): void {
+  counts: FillCounts, data?: HugeData): void {
   const unit = m.kind === HUGETLB_1G ? PUD_PAGES : PMD_PAGES;
   let pmd: PmdTable | null = null;
   let pmdSpan = -1;
@@ -233,6 +250,7 @@ export function hugeFill(reg: Hugetlb, tree: PageTree, m: HugeMapping, from: num
     const n = Math.ceil((unitEnd - p) / stride);
     if ((m.kind === THP_SHMEM || m.kind === THP_ANON) && !coversPmd(m, p)) {
       const r = fill(tree, p, unitEnd, stride);
+      if (r.newly > 0) data?.(p, unitEnd, stride, r.newly);
       counts.newly += r.newly;
       counts.already += r.already;
       p += n * stride;
@@ -247,10 +265,13 @@ export function hugeFill(reg: Hugetlb, tree: PageTree, m: HugeMapping, from: num
       pmdSpan = -1;
       const map = pmdWhole.huge ??= new Int32Array(16);
       let missing = 0;
-      for (let w = 0; w < 16; w++) {
-        missing += 32 - popcount(map[w]);
-        map[w] = -1;
+      for (let w = 0; w < 16; w++) missing += 32 - popcount(map[w]);
+      if (data !== undefined && missing > 0) {
+        // Charged before they are mapped: the whole 1 GiB at once where none was there.
+        if (missing === 512) data(p, p + PUD_PAGES, 1, PUD_PAGES);
+        else for (let i = 0; i < 512; i++) if ((map[i >>> 5] & (1 << (i & 31))) === 0) data(p + i * PMD_PAGES, p + (i + 1) * PMD_PAGES, 1, PMD_PAGES);
       }
+      map.fill(-1);
       counts.newly += missing;
       counts.already += PUD_PAGES - missing;
       p += PUD_PAGES;
@@ -266,9 +287,14 @@ export function hugeFill(reg: Hugetlb, tree: PageTree, m: HugeMapping, from: num
       }
       const t = pmd as PmdTable;
       const i = (p >>> 9) & 511;
-      newly = t.counts[i] === NO_TABLE ? testAndSet(t.huge as Int32Array, i) : tree.populate(p);
+      if (t.counts[i] !== NO_TABLE) newly = populate4k(tree, p, data);
+      else {
+        newly = ((t.huge as Int32Array)[i >>> 5] & (1 << (i & 31))) === 0;
+        if (newly) data?.(p - (p % PMD_PAGES), p - (p % PMD_PAGES) + PMD_PAGES, 1, PMD_PAGES);
+        testAndSet(t.huge as Int32Array, i);
+      }
     } else {
-      newly = hugeFault(reg, tree, m, p);
+      newly = hugeFault(reg, tree, m, p, data);
     }
     counts.newly += newly ? 1 : 0;
     counts.already += newly ? n - 1 : n;

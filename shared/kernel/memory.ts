@@ -172,6 +172,8 @@ export function privatePagesOf(proc: Process, sharing: boolean): number {
 /** Without sharing: a region's pages any mapper has (shared memory, once), as one tree whose tables are uncounted. */
 export function residentOf(geometry: Geometry, region: Region): PageTree {
   const tree = new PageTree(geometry, COUNTERFACTUAL);
+  // THP faults record their 2 MiB pages there (huge.ts hugeData): not among the mappers' 4 KiB pages.
+  if (region.resident !== null) forEachPresentRun(region.resident, region.start, region.end, (a, b) => fill(tree, a, b, 1));
   for (const p of region.mappers) forEachPresentRun(p.mm.tree, region.start, region.end, (a, b) => fill(tree, a, b, 1));
   return tree;
 }

@@ -7,6 +7,7 @@ import { AccessCounts } from './counts.js';
 import { KIND_WRITE, OUTCOME_MASK, SYNCED, faultIn, protAllows, type AccessPath, type FaultContext, type KindCode } from './fault.js';
 import { PAGE_SHIFT, PAGE_SIZE } from './geometry.js';
 import { hugeFill, mappingOf, windowMapping, type HugeMapping } from './huge.js';
+import { hugeData } from './huge-memory.js';
 import type { Process, Region } from './mm.js';
 import { COUNTERFACTUAL } from './pagetable/ledger.js';
 import { countPresent, fill, type FillCounts } from './pagetable/range.js';
@@ -101,8 +102,8 @@ function fillPrivate(ctx: FaultContext, proc: Process, from: number, end: number
 }
 
 /**
- * fillPrivate, for a mapping of huge pages when `m` says so: one fault per huge page. The huge
- * path is not charged to machine memory (memory.ts): only 4 KiB pages are.
+ * fillPrivate, for a mapping of huge pages when `m` says so: one fault per huge page, its THP
+ * data pages charged to machine memory by huge-memory.ts (hugetlb pages by their pool).
  */
 function fillMapped(ctx: FaultContext, proc: Process, m: HugeMapping | null, from: number, end: number, stride: number,
   counts: AccessCounts, region: Region | null = null): void {
@@ -111,7 +112,7 @@ function fillMapped(ctx: FaultContext, proc: Process, m: HugeMapping | null, fro
     return;
   }
   const r = { newly: 0, already: 0 };
-  hugeFill(ctx.hugetlb, proc.mm.tree, m, from, end, stride, r);
+  hugeFill(ctx.hugetlb, proc.mm.tree, m, from, end, stride, r, hugeData(ctx, proc, region, m));
   counts.minorFault += r.newly;
   counts.present += r.already;
   const cf = proc.counterfactual;
