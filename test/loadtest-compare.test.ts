@@ -60,5 +60,10 @@ describe('load test: --scheme and --compare', function () {
     }
     assert.ok(!('report' in json.schemes[0]));
     assert.match(formatCompare(rows), /hugetlbfs/);
+    // The same schemes in this thread (lanes 0) and in one worker-thread lane: the same figures.
+    const figures = (rs: typeof rows) => rs.map((r) => [r.scheme, r.pagetable_bytes, r.per_client_vmpte_bytes, r.minor_faults, r.syncs, r.saved_bytes]);
+    const want = figures(rows.filter((r) => r.scheme === 'hugetlb' || r.scheme === 'ptshare'));
+    assert.deepEqual(figures(await runCompare({ clients: 4, workers: 2, sgaBytes: GiB }, ['hugetlb', 'ptshare'], undefined, 0)), want);
+    assert.deepEqual(figures(await runCompare({ clients: 4, workers: 2, sgaBytes: GiB }, ['hugetlb', 'ptshare'], undefined, 1)), want);
   });
 });
