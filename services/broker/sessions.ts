@@ -14,6 +14,14 @@ export interface SessionInfo {
   readonly pids: readonly number[];
 }
 
+/** A session as the broker's state file keeps it (state.ts). */
+export interface SessionRecord {
+  readonly id: string;
+  readonly principal: string;
+  readonly clientName: string;
+  readonly pids: readonly number[];
+}
+
 interface SessionState {
   id: string;
   principal: string;
@@ -104,6 +112,30 @@ export class Sessions {
     let open = 0;
     for (const s of this.byId.values()) if (s.state === 'open') open++;
     return { open, closing: this.byId.size - open };
+  }
+
+  /** Every session, open or closing (the state a restart keeps). */
+  records(): SessionRecord[] {
+    return [...this.byId.values()].map((s) => ({ id: s.id, principal: s.principal, clientName: s.clientName, pids: [...s.pids] }));
+  }
+
+  /**
+   * Sessions of a broker restored from its state: their streams ended with that broker, so each
+   * is closing, and its processes exit after the grace period (counted from now) unless they exit
+   * before. `live` says which pids the restored kernel still has.
+   */
+  restore(records: readonly SessionRecord[], live: (pid: number) => boolean): void {
+    for (const r of records) {
+      const session: SessionState = { id: r.id, principal: r.principal, clientName: r.clientName, state: 'open', pids: new Set() };
+      this.byId.set(session.id, session);
+      this.openByPrincipal.set(r.principal, (this.openByPrincipal.get(r.principal) ?? 0) + 1);
+      for (const pid of r.pids) {
+        if (!live(pid)) continue;
+        session.pids.add(pid);
+        this.byPid.set(pid, session);
+      }
+      this.end(session.id);
+    }
   }
 
   /** Stops every pending expiry (shutdown). Processes stay as they are. */
