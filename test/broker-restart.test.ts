@@ -6,6 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,8 @@ import { KernelError } from '../shared/kernel/errors.js';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, O_CREAT, O_RDWR, PROT_READ, PROT_WRITE } from '../shared/kernel/uapi.js';
 import { kernelOptions, loadConfig } from '../services/broker/config.js';
 import { loadState, RESTORED_FILE, STATE_FILE } from '../services/broker/state.js';
+import { tokenSha256 } from '../services/broker/auth.js';
+import { startBroker as startInProcess } from './fixtures/broker.js';
 import { repoRoot } from './support/paths.js';
 
 const GiB = 1n << 30n;
@@ -147,8 +150,11 @@ describe('broker restarts (MSHARE_STATE_DIR)', function () {
     const env = { MSHARE_STATE_DIR: dir };
     running = await startBroker(env);
     const pids = await load(running.grpc, 6, 6);
-    const before = await readAll(running.grpc, pids);
     const client = new BrokerClient(running.grpc);
+    const kept = await client.openSession('resumes');
+    const keptPid = await kept.spawn({ uid: 1000, gid: 100, comm: 'resumed' });
+    pids.push(keptPid);
+    const before = await readAll(running.grpc, pids);
     const session = await client.openSession('restart-test');
     const sessionPid = await session.spawn({ uid: 1000, gid: 100, comm: 'in-session' });
     pids.push(sessionPid);
@@ -184,11 +190,17 @@ describe('broker restarts (MSHARE_STATE_DIR)', function () {
     // Without checkpoints the file is renamed away once restored, so a crash now restores nothing.
     assert.ok(!existsSync(path.join(dir, STATE_FILE)) && existsSync(path.join(dir, RESTORED_FILE)));
 
-    // The session's stream ended with the old broker: its process exits after the grace period;
-    // the others stay, and the restored broker goes on serving mutations.
+    // The sessions' streams ended with the old broker. One is resumed within its grace period
+    // and keeps its process; the other is not, and its process exits after the grace period; the
+    // rest stay, and the restored broker goes on serving mutations.
     const c = new BrokerClient(running.grpc);
+    const resumed = await c.openSession('resumes', 5_000, kept.id);
     try {
+      assert.equal(resumed.id, kept.id);
       await waitFor(async () => !(await alive(c, sessionPid)), 10_000);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.ok(await alive(c, keptPid), 'the resumed session kept its process past the grace period');
+      await assert.rejects(c.openSession('late', 5_000, session.id), (e: unknown) => e instanceof KernelError && e.errno === 'ENOENT');
       assert.deepEqual(await readAll(running.grpc, pids.filter((p) => p !== sessionPid)), before);
       const pid = await c.spawn({ uid: 1000, gid: 100, comm: 'after' });
       assert.ok(!pids.includes(pid), `a new pid (${pid}) after the restored ones`);
@@ -197,6 +209,7 @@ describe('broker restarts (MSHARE_STATE_DIR)', function () {
       await c.mshare(pid, 'sga', 4n * align, align, O_RDWR, 0);
       assert.equal((await c.readRegion('sga')).refcount, refcount + 1);
     } finally {
+      await resumed.close();
       c.close();
     }
 
@@ -209,6 +222,40 @@ describe('broker restarts (MSHARE_STATE_DIR)', function () {
       assert.equal((await empty.accounting()).processes, 0);
     } finally {
       empty.close();
+    }
+  });
+
+  it('a session resumes within its grace period with its processes, for its own principal only', async () => {
+    const alice = randomBytes(32).toString('hex');
+    const bob = randomBytes(32).toString('hex');
+    const policy = path.join(dir, 'policy.json');
+    writeFileSync(policy, JSON.stringify({ principals: [
+      { name: 'alice', token_sha256: tokenSha256(alice), uids: [1000], gids: [100] },
+      { name: 'bob', token_sha256: tokenSha256(bob), uids: [1000], gids: [100] },
+    ] }));
+    const t = await startInProcess({ MSHARE_SESSION_GRACE_MS: '1500', MSHARE_POLICY_FILE: policy });
+    const a = new BrokerClient(t.grpcAddress, { token: alice });
+    const b = new BrokerClient(t.grpcAddress, { token: bob });
+    try {
+      const first = await a.openSession('first');
+      const pid = await first.spawn({ uid: 1000, gid: 100 });
+      const enoent = (p: Promise<unknown>) => assert.rejects(p, (e: unknown) => e instanceof KernelError && e.errno === 'ENOENT');
+      await enoent(a.openSession('again', 5_000, first.id)); // still open: nothing to resume
+      await first.close();
+      await enoent(b.openSession('thief', 5_000, first.id)); // another principal's
+      const again = await a.openSession('again', 5_000, first.id);
+      assert.equal(again.id, first.id);
+      await new Promise((r) => setTimeout(r, 2_000)); // past the grace period
+      assert.equal((await a.procStatus(pid)).pid, pid);
+      // Spawn into the resumed session works, and closing it lets its processes go.
+      const second = await again.spawn({ uid: 1000, gid: 100 });
+      await again.close();
+      await waitFor(async () => !(await alive(a, pid)) && !(await alive(a, second)), 10_000);
+      await enoent(a.openSession('late', 5_000, first.id)); // its grace period ran out
+    } finally {
+      a.close();
+      b.close();
+      await t.stop();
     }
   });
 

@@ -433,10 +433,13 @@ export function buildBroker(deps: BrokerDeps): Broker {
             if (Buffer.byteLength(name) > MAX_SESSION_NAME_BYTES) {
               throw new KernelError('EINVAL', `client_name is over ${MAX_SESSION_NAME_BYTES} bytes`);
             }
-            const session = sessions.open(name, principal.name, limits.maxSessionsPerPrincipal);
+            const resume = req.open?.resume_session_id ?? '';
+            const session = resume === ''
+              ? sessions.open(name, principal.name, limits.maxSessionsPerPrincipal)
+              : sessions.resume(resume, principal.name, limits.maxSessionsPerPrincipal);
             sessionId = session.id;
             sessionStreams.set(session.id, push);
-            logger().info({ session: session.id, client: session.clientName }, 'session opened');
+            logger().info({ session: session.id, client: session.clientName, pids: session.pids.length }, resume === '' ? 'session opened' : 'session resumed');
             return { opened: { session_id: session.id, grace_ms: sessions.graceMs } };
           }
           if (req.msg === 'ping' && sessionId !== undefined) return { pong: { nonce: req.ping?.nonce ?? '0' } };

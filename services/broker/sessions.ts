@@ -59,6 +59,25 @@ export class Sessions {
   }
 
   /**
+   * Resumes a session of `principal` whose stream ended and whose grace period is running (a lost
+   * connection, a broker restarted from its state): its expiry is cancelled and it is open again,
+   * with its processes. ENOENT when there is no such session; EAGAIN past `max` open sessions.
+   */
+  resume(id: string, principal = '', max = Infinity): SessionInfo {
+    const session = this.byId.get(id);
+    if (!session || session.state !== 'closing' || session.principal !== principal) {
+      throw new KernelError('ENOENT', `no session '${id}' to resume (unknown, another principal's, still open, or its grace period ran out)`);
+    }
+    const open = this.openByPrincipal.get(principal) ?? 0;
+    if (open >= max) throw new LimitError('EAGAIN', 'sessions_per_principal', `principal '${principal}' has ${open} open sessions (MSHARE_MAX_SESSIONS_PER_PRINCIPAL)`);
+    clearTimeout(session.timer);
+    session.timer = undefined;
+    session.state = 'open';
+    this.openByPrincipal.set(principal, open + 1);
+    return info(session);
+  }
+
+  /**
    * Throws ENOENT unless the session exists, its stream has not ended and (given `principal`) it
    * is that principal's. Changes nothing.
    */
@@ -121,8 +140,8 @@ export class Sessions {
 
   /**
    * Sessions of a broker restored from its state: their streams ended with that broker, so each
-   * is closing, and its processes exit after the grace period (counted from now) unless they exit
-   * before. `live` says which pids the restored kernel still has.
+   * is closing, and its processes exit after the grace period (counted from now) unless the
+   * client resumes it first (resume()). `live` says which pids the restored kernel still has.
    */
   restore(records: readonly SessionRecord[], live: (pid: number) => boolean): void {
     for (const r of records) {
