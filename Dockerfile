@@ -33,6 +33,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 
+# MSHARE_STATE_DIR's usual place, owned by the user below: a new named volume mounted there
+# takes this owner, so the broker can write its state.
+RUN mkdir -p /var/lib/mshare && chown 1000:1000 /var/lib/mshare
+
 # The base image's unprivileged "node" user, by number so Kubernetes'
 # runAsNonRoot can verify it without reading /etc/passwd.
 USER 1000:1000

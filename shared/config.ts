@@ -4,6 +4,9 @@
  * "load the config or exit 2" step. The services keep their own variables, defaults and Config
  * shapes; only main.ts passes process.env in.
  */
+import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import type { BrokerClientOptions } from './client/broker-client.js';
 import { KernelError } from './kernel/errors.js';
 import { validateName } from './kernel/msharefs.js';
 import { parseSizeAs } from './units.js';
@@ -123,4 +126,50 @@ export function loadConfigOrExit<C>(service: string, load: (env: Env) => C, env:
     }
     throw err;
   }
+}
+
+/**
+ * How a client of the broker (the worker, the load test) connects: TLS with the CA that signed
+ * the broker's certificate, a client certificate and key for mutual TLS, a bearer token read from
+ * a file, and the name the broker's certificate holds when the address is not that name. Each
+ * value as its variable or flag gives it; '' is unset.
+ */
+export interface BrokerConnection {
+  ca: string;
+  cert: string;
+  key: string;
+  tokenFile: string;
+  serverName: string;
+}
+
+/**
+ * The BrokerClient options for a connection; the files are read now. A missing or unreadable
+ * file, a certificate without its key, a server name without TLS, or an empty token file is a
+ * ConfigError naming the variable or flag (`names`).
+ */
+export function brokerClientOptions(c: BrokerConnection, names: Readonly<Record<keyof BrokerConnection, string>>): BrokerClientOptions {
+  const read = (field: 'ca' | 'cert' | 'key' | 'tokenFile'): Buffer | undefined => {
+    if (c[field] === '') return undefined;
+    try {
+      return readFileSync(c[field]);
+    } catch (err) {
+      throw new ConfigError(names[field], `cannot read ${c[field]}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  if ((c.cert === '') !== (c.key === '')) {
+    throw new ConfigError(c.cert === '' ? names.cert : names.key, `${names.cert} and ${names.key} are set together (mutual TLS)`);
+  }
+  const tls = c.ca !== '' || c.cert !== '';
+  if (c.serverName !== '' && !tls) throw new ConfigError(names.serverName, `names the broker's certificate, and TLS is off (set ${names.ca})`);
+  const out: BrokerClientOptions = {};
+  if (tls) {
+    out.credentials = grpc.credentials.createSsl(read('ca') ?? null, read('key') ?? null, read('cert') ?? null);
+    if (c.serverName !== '') out.channelOptions = { 'grpc.ssl_target_name_override': c.serverName, 'grpc.default_authority': c.serverName };
+  }
+  const token = read('tokenFile')?.toString('utf8').trim();
+  if (token !== undefined) {
+    if (token === '' || /\s/.test(token)) throw new ConfigError(names.tokenFile, `${c.tokenFile} must hold one token (no blanks)`);
+    out.token = token;
+  }
+  return out;
 }

@@ -259,6 +259,7 @@ describe('errnos per RPC (shared/grpc/errnos.ts)', () => {
             await held.close();
           }
         },
+        ENOENT: streamCase('Session', () => ({ open: { client_name: 'back', resume_session_id: 'no-such-session' } })),
       },
       ListOomEvents: {},
     };

@@ -4,6 +4,7 @@
  * Names and defaults are the contract in docs/metrics-and-config.md.
  */
 import { GEOMETRY_NAMES, type GeometryName } from '../../shared/kernel/geometry.js';
+import type { KernelOptions } from '../../shared/kernel/types.js';
 import {
   ConfigError, envReader, parseBoolean, parseInteger, parseListenAddress, parseOneOf, parseSize, type Env, type HostPort,
 } from '../../shared/config.js';
@@ -45,6 +46,13 @@ export interface Config {
   /** MSHARE_INSECURE: serve plaintext on non-loopback addresses. */
   readonly insecure: boolean;
   readonly limits: Limits;
+  /**
+   * MSHARE_STATE_DIR: where the broker saves its state on SIGTERM and restores it from at start
+   * (state.ts); unset: no snapshot, no restore.
+   */
+  readonly stateDir?: string;
+  /** MSHARE_STATE_INTERVAL_MS: also save every so often (a checkpoint a crash restarts from); 0: only on SIGTERM. */
+  readonly stateIntervalMs: number;
 }
 
 /** The broker's limits (README, "Limits"): each answers a Linux errno and has a metric. */
@@ -97,6 +105,9 @@ export const DEFAULTS = Object.freeze({
   /** Unset (''): unlimited. */
   MSHARE_MACHINE_MEMORY: '',
   MSHARE_PROCESS_BASE_BYTES: '0',
+  /** Unset (''): no snapshot, no restore. */
+  MSHARE_STATE_DIR: '',
+  MSHARE_STATE_INTERVAL_MS: '0',
 });
 
 /** MSHARE_SCHEME, or its alias MSHARE_SHARING; both set and contradicting each other: a ConfigError. */
@@ -148,11 +159,16 @@ export function loadConfig(env: Env): Config {
     maxBatchAddresses: parseInteger('MSHARE_MAX_BATCH_ADDRESSES', get('MSHARE_MAX_BATCH_ADDRESSES'), 8, 1 << 20),
     pidMax: parseInteger('MSHARE_PID_MAX', get('MSHARE_PID_MAX'), 301, 4_194_304),
   });
+  const stateDir = get('MSHARE_STATE_DIR');
+  const stateIntervalMs = parseInteger('MSHARE_STATE_INTERVAL_MS', get('MSHARE_STATE_INTERVAL_MS'), 0, 24 * 3600_000);
+  if (stateIntervalMs > 0 && stateDir === '') throw new ConfigError('MSHARE_STATE_INTERVAL_MS', 'checkpoints need MSHARE_STATE_DIR');
   const sharing = parseBoolean('MSHARE_SHARING', get('MSHARE_SHARING'));
   const scheme = parseScheme(env, sharing);
   return Object.freeze({
     tls, insecure, limits,
     ...(policyFile ? { policyFile } : {}),
+    ...(stateDir ? { stateDir } : {}),
+    stateIntervalMs,
     grpc,
     http,
     scheme,
@@ -169,4 +185,18 @@ export function loadConfig(env: Env): Config {
     processBaseBytes: get('MSHARE_PROCESS_BASE_BYTES') === '0' ? 0 : parseSize('MSHARE_PROCESS_BASE_BYTES', get('MSHARE_PROCESS_BASE_BYTES')),
     logLevel: parseOneOf('MSHARE_LOG_LEVEL', get('MSHARE_LOG_LEVEL'), LOG_LEVELS),
   });
+}
+
+/** The kernel a config describes (a new one, or the one a snapshot is restored into). */
+export function kernelOptions(config: Config): KernelOptions {
+  const { limits } = config;
+  return {
+    geometry: config.geometry, scheme: config.scheme, pti: config.pti,
+    hugepages2m: config.hugepages2m, hugepages1g: config.hugepages1g, machineMemoryBytes: config.machineMemoryBytes,
+    processBaseBytes: config.processBaseBytes,
+    limits: {
+      maxMapCount: limits.maxMapCount, maxProcessesPerUid: limits.maxProcessesPerUid,
+      maxRegions: limits.maxRegions, pidMax: limits.pidMax,
+    },
+  };
 }

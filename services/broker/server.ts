@@ -36,12 +36,13 @@ import {
 import { checkingUtf8, invalidUtf8Field } from '../../shared/grpc/utf8.js';
 import type { BrokerHandlers } from '../../shared/generated/mshare/v1/Broker.js';
 import type { SessionResponse } from '../../shared/generated/mshare/v1/SessionResponse.js';
-import { MAX_SESSION_NAME_BYTES, type Config } from './config.js';
+import { MAX_SESSION_NAME_BYTES, kernelOptions, type Config } from './config.js';
 import { authenticate, readTls, type Policy, type Principal } from './auth.js';
 import { createMetrics, type BrokerMetrics } from './metrics.js';
 import { Sessions } from './sessions.js';
 import { chunkedTouch } from './chunked.js';
 import { buildHttp } from './http.js';
+import type { BrokerState } from './state.js';
 
 export interface BrokerDeps {
   config: Config;
@@ -58,6 +59,8 @@ export interface BrokerDeps {
   onFailure?: (rpc: RpcName, errno: ErrnoName | undefined) => void;
   /** The principals (config.policyFile, read by auth.ts loadPolicy); none: anonymous only. */
   policy?: Policy;
+  /** The state a restart restored (state.ts): its kernel, owners and sessions. */
+  restored?: BrokerState;
 }
 
 export interface Broker {
@@ -113,22 +116,14 @@ const noSuchProcess = (pid: number) => new KernelError('ESRCH', `no process with
 export function buildBroker(deps: BrokerDeps): Broker {
   const { config } = deps;
   const { limits } = config;
-  const kernel = deps.kernel ?? new Kernel({
-    geometry: config.geometry, scheme: config.scheme, pti: config.pti,
-    hugepages2m: config.hugepages2m, hugepages1g: config.hugepages1g, machineMemoryBytes: config.machineMemoryBytes,
-    processBaseBytes: config.processBaseBytes,
-    limits: {
-      maxMapCount: limits.maxMapCount, maxProcessesPerUid: limits.maxProcessesPerUid,
-      maxRegions: limits.maxRegions, pidMax: limits.pidMax,
-    },
-  });
+  const kernel = deps.restored?.kernel ?? deps.kernel ?? new Kernel(kernelOptions(config));
   const tlsFiles = config.tls && readTls(config.tls);
   const tls = tlsFiles !== undefined;
   const grpcCredentials = tlsFiles
     ? grpc.ServerCredentials.createSsl(tlsFiles.clientCa ?? null, [{ private_key: tlsFiles.key, cert_chain: tlsFiles.cert }], tlsFiles.clientCa !== undefined)
     : grpc.ServerCredentials.createInsecure();
   /** pid -> the principal that spawned it. */
-  const owners = new Map<number, string>();
+  const owners = new Map<number, string>(deps.restored?.owners);
 
   /** The principal of a call: its bearer token, its client certificate, or anonymous (auth.ts). */
   function principalOf(call: { metadata: grpc.Metadata; getAuthContext(): { sslPeerCertificate?: PeerCertificate } | null }): Principal {
@@ -173,6 +168,7 @@ export function buildBroker(deps: BrokerDeps): Broker {
       logger().info({ session: session.id, client: session.clientName, exited }, 'session expired');
     },
   });
+  if (deps.restored) sessions.restore(deps.restored.sessions, (pid) => kernel.hasProcess(pid));
   // The OOM killer's kills, told to the session of the victim (SessionResponse.killed).
   const sessionStreams = new Map<string, (res: SessionResponse) => void>();
   /** Each OOM event's victim's principal (owners forgets a pid when it goes). */
@@ -437,10 +433,13 @@ export function buildBroker(deps: BrokerDeps): Broker {
             if (Buffer.byteLength(name) > MAX_SESSION_NAME_BYTES) {
               throw new KernelError('EINVAL', `client_name is over ${MAX_SESSION_NAME_BYTES} bytes`);
             }
-            const session = sessions.open(name, principal.name, limits.maxSessionsPerPrincipal);
+            const resume = req.open?.resume_session_id ?? '';
+            const session = resume === ''
+              ? sessions.open(name, principal.name, limits.maxSessionsPerPrincipal)
+              : sessions.resume(resume, principal.name, limits.maxSessionsPerPrincipal);
             sessionId = session.id;
             sessionStreams.set(session.id, push);
-            logger().info({ session: session.id, client: session.clientName }, 'session opened');
+            logger().info({ session: session.id, client: session.clientName, pids: session.pids.length }, resume === '' ? 'session opened' : 'session resumed');
             return { opened: { session_id: session.id, grace_ms: sessions.graceMs } };
           }
           if (req.msg === 'ping' && sessionId !== undefined) return { pong: { nonce: req.ping?.nonce ?? '0' } };

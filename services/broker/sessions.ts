@@ -14,6 +14,14 @@ export interface SessionInfo {
   readonly pids: readonly number[];
 }
 
+/** A session as the broker's state file keeps it (state.ts). */
+export interface SessionRecord {
+  readonly id: string;
+  readonly principal: string;
+  readonly clientName: string;
+  readonly pids: readonly number[];
+}
+
 interface SessionState {
   id: string;
   principal: string;
@@ -46,6 +54,25 @@ export class Sessions {
     if (open >= max) throw new LimitError('EAGAIN', 'sessions_per_principal', `principal '${principal}' has ${open} open sessions (MSHARE_MAX_SESSIONS_PER_PRINCIPAL)`);
     const session: SessionState = { id: randomUUID(), principal, clientName, state: 'open', pids: new Set() };
     this.byId.set(session.id, session);
+    this.openByPrincipal.set(principal, open + 1);
+    return info(session);
+  }
+
+  /**
+   * Resumes a session of `principal` whose stream ended and whose grace period is running (a lost
+   * connection, a broker restarted from its state): its expiry is cancelled and it is open again,
+   * with its processes. ENOENT when there is no such session; EAGAIN past `max` open sessions.
+   */
+  resume(id: string, principal = '', max = Infinity): SessionInfo {
+    const session = this.byId.get(id);
+    if (!session || session.state !== 'closing' || session.principal !== principal) {
+      throw new KernelError('ENOENT', `no session '${id}' to resume (unknown, another principal's, still open, or its grace period ran out)`);
+    }
+    const open = this.openByPrincipal.get(principal) ?? 0;
+    if (open >= max) throw new LimitError('EAGAIN', 'sessions_per_principal', `principal '${principal}' has ${open} open sessions (MSHARE_MAX_SESSIONS_PER_PRINCIPAL)`);
+    clearTimeout(session.timer);
+    session.timer = undefined;
+    session.state = 'open';
     this.openByPrincipal.set(principal, open + 1);
     return info(session);
   }
@@ -104,6 +131,30 @@ export class Sessions {
     let open = 0;
     for (const s of this.byId.values()) if (s.state === 'open') open++;
     return { open, closing: this.byId.size - open };
+  }
+
+  /** Every session, open or closing (the state a restart keeps). */
+  records(): SessionRecord[] {
+    return [...this.byId.values()].map((s) => ({ id: s.id, principal: s.principal, clientName: s.clientName, pids: [...s.pids] }));
+  }
+
+  /**
+   * Sessions of a broker restored from its state: their streams ended with that broker, so each
+   * is closing, and its processes exit after the grace period (counted from now) unless the
+   * client resumes it first (resume()). `live` says which pids the restored kernel still has.
+   */
+  restore(records: readonly SessionRecord[], live: (pid: number) => boolean): void {
+    for (const r of records) {
+      const session: SessionState = { id: r.id, principal: r.principal, clientName: r.clientName, state: 'open', pids: new Set() };
+      this.byId.set(session.id, session);
+      this.openByPrincipal.set(r.principal, (this.openByPrincipal.get(r.principal) ?? 0) + 1);
+      for (const pid of r.pids) {
+        if (!live(pid)) continue;
+        session.pids.add(pid);
+        this.byPid.set(pid, session);
+      }
+      this.end(session.id);
+    }
   }
 
   /** Stops every pending expiry (shutdown). Processes stay as they are. */

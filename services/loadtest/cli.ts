@@ -8,7 +8,9 @@ import { ConfigError, parseHostPort, parseNumber, parseRegionName, parseSize } f
 import { SCHEME_NAMES } from '../../shared/kernel/schemes/index.js';
 import { formatBytes, formatCount, SIZE_UNITS_HELP } from '../../shared/units.js';
 import { compareList } from './compare.js';
-import { DEFAULT_OPTIONS, EMBEDDED_REGION, OPTION_FLAGS, type ScenarioOptions } from './options.js';
+import {
+  BROKER_CONNECTION_FLAGS, DEFAULT_OPTIONS, EMBEDDED_REGION, OPTION_FLAGS, brokerClientFromFlags, type ScenarioOptions,
+} from './options.js';
 import type { OomFigures, Report } from './report.js';
 
 export class UsageError extends Error {
@@ -62,6 +64,11 @@ Scenario
 ${SCENARIO_FLAGS.map(optionRow).join('\n')}
 Broker
 ${row('--broker HOST:PORT', 'use a running broker (default: an embedded one on 127.0.0.1)')}
+${row('--broker-ca FILE', 'with --broker: TLS, the PEM CA of the broker\'s certificate')}
+${row('--broker-cert FILE', 'with --broker: mutual TLS, a PEM client certificate (its CN names the principal)')}
+${row('--broker-key FILE', 'with --broker: the client certificate\'s PEM key')}
+${row('--broker-token-file FILE', 'with --broker: a file holding the bearer token')}
+${row('--broker-server-name N', 'with --broker: the name in the broker\'s certificate, when HOST is not it')}
 ${row('--region NAME', `region name (default: ${EMBEDDED_REGION} embedded, a unique name otherwise)`)}
 ${optionRow('geometry')}
 ${row('--sharing, --no-sharing', 'embedded broker: with mshare (default) or without (= --scheme none)')}
@@ -116,6 +123,7 @@ export function parseCli(argvIn: string[]): Cli & { quiet: boolean } {
         out: { type: 'string', multiple: true }, replay: { type: 'string' },
         'max-p99-ms': { type: 'string' }, 'min-rate-ratio': { type: 'string' },
         scheme: { type: 'string' }, compare: { type: 'string' }, pti: { type: 'boolean' },
+        ...Object.fromEntries(Object.values(BROKER_CONNECTION_FLAGS).map((f) => [f.slice(2), { type: 'string' as const }])),
       },
     });
   } catch (err) {
@@ -134,6 +142,12 @@ export function parseCli(argvIn: string[]): Cli & { quiet: boolean } {
   }
   const broker = str('broker');
   if (broker !== undefined) options.broker = flagValue(() => parseHostPort('--broker', broker).address);
+  const brokerClient = flagValue(() => brokerClientFromFlags((flag) => str(flag.slice(2))));
+  if (brokerClient !== undefined) {
+    const given = Object.values(BROKER_CONNECTION_FLAGS).find((f) => v[f.slice(2)] !== undefined) ?? '--broker-ca';
+    if (broker === undefined) throw new UsageError(given, 'applies to a running broker (--broker): the embedded one is plaintext on 127.0.0.1');
+    options.brokerClient = brokerClient;
+  }
   const region = str('region');
   if (region !== undefined) options.region = flagValue(() => parseRegionName('--region', region));
   if (v.sharing && v['no-sharing']) throw new UsageError('--no-sharing', 'contradicts --sharing');

@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { BrokerClient } from '../../shared/client/index.js';
+import { BrokerClient, type BrokerClientOptions } from '../../shared/client/index.js';
 import { formatReplayReport, runReplayCommand, type ReplayReport } from '../../shared/replay/index.js';
 import { checkThresholds, formatReport, formatWarnings, parseCli, USAGE, UsageError, type Cli } from './cli.js';
 import { compareJson, formatCompare, runCompare } from './compare.js';
@@ -20,8 +20,8 @@ import { shutdown } from '../broker/lifecycle.js';
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Why `address` cannot be reached within timeoutMs, or undefined once it can. */
-function reach(address: string, timeoutMs: number): Promise<string | undefined> {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+function reach(address: string, timeoutMs: number, options: BrokerClientOptions = {}): Promise<string | undefined> {
+  const client = new grpc.Client(address, options.credentials ?? grpc.credentials.createInsecure(), options.channelOptions);
   return new Promise((resolve) => {
     client.waitForReady(Date.now() + timeoutMs, (err) => {
       client.close();
@@ -59,7 +59,7 @@ function replayHtml(text: string, report: ReplayReport | undefined): string {
 async function replay(cli: Cli & { replay: string }): Promise<number> {
   const o = { ...DEFAULT_OPTIONS, ...cli.options };
   const embedded = o.broker === undefined ? await startEmbeddedBroker(o) : undefined;
-  const client = new BrokerClient(embedded?.address ?? (o.broker as string));
+  const client = new BrokerClient(embedded?.address ?? (o.broker as string), o.brokerClient);
   try {
     const r = await runReplayCommand({ file: cli.replay, target: client, json: cli.json, options: { exitWhenDone: true } });
     if (r.error !== undefined) console.error(`mshare-loadtest: ${r.error}`);
@@ -91,7 +91,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (cli.options.broker !== undefined) {
-    const unreachable = await reach(cli.options.broker, CONNECT_TIMEOUT_MS);
+    const unreachable = await reach(cli.options.broker, CONNECT_TIMEOUT_MS, cli.options.brokerClient);
     if (unreachable) {
       console.error(`mshare-loadtest: cannot reach the broker at ${cli.options.broker} (--broker): ${unreachable}`);
       return 3;

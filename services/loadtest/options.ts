@@ -9,7 +9,10 @@
  * 10 s where a worker's MSHARE_DURATION_S is 60 s, so that `npm start --pattern hotset` ends soon;
  * a deployed worker runs its hot set for a minute.
  */
-import { parseBoolean, parseFraction, parseInteger, parseNumber, parseOneOf, parseSize } from '../../shared/config.js';
+import type { BrokerClientOptions } from '../../shared/client/broker-client.js';
+import {
+  brokerClientOptions, parseBoolean, parseFraction, parseInteger, parseNumber, parseOneOf, parseSize, type BrokerConnection,
+} from '../../shared/config.js';
 import { GEOMETRY_NAMES, type GeometryName } from '../../shared/kernel/geometry.js';
 import { DEFAULTS as BROKER_DEFAULTS } from '../broker/config.js';
 import { DEFAULTS as WORKER_DEFAULTS, PATTERNS, type Pattern } from '../worker/config.js';
@@ -36,6 +39,8 @@ export interface ScenarioOptions {
   pti?: boolean;
   /** host:port of a running broker; undefined: an embedded one. */
   broker?: string;
+  /** With `broker`: its TLS credentials and token (the --broker-* flags); default plaintext, anonymous. */
+  brokerClient?: BrokerClientOptions;
   /** Region name; default the worker's ('sga') embedded, a name unique to the run against an external broker. */
   region?: string;
   machineMemoryBytes: number;
@@ -49,6 +54,24 @@ export interface ScenarioOptions {
   /** Progress lines (stderr in main.ts). */
   onProgress?: (line: string) => void;
   progressIntervalMs?: number;
+}
+
+/** The flags of a running broker's TLS and token, as the worker's MSHARE_BROKER_* variables. */
+export const BROKER_CONNECTION_FLAGS: Readonly<Record<keyof BrokerConnection, string>> = Object.freeze({
+  ca: '--broker-ca', cert: '--broker-cert', key: '--broker-key', tokenFile: '--broker-token-file', serverName: '--broker-server-name',
+});
+
+/** The client options the --broker-* flags given (`value` reads one by its flag) ask for; undefined when none is. */
+export function brokerClientFromFlags(value: (flag: string) => string | undefined): BrokerClientOptions | undefined {
+  const c: BrokerConnection = { ca: '', cert: '', key: '', tokenFile: '', serverName: '' };
+  let any = false;
+  for (const [field, flag] of Object.entries(BROKER_CONNECTION_FLAGS) as [keyof BrokerConnection, string][]) {
+    const v = value(flag);
+    if (v === undefined) continue;
+    c[field] = v;
+    any = true;
+  }
+  return any ? brokerClientOptions(c, BROKER_CONNECTION_FLAGS) : undefined;
 }
 
 export interface OptionFlag<K extends keyof ScenarioOptions = keyof ScenarioOptions> {

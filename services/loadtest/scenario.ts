@@ -88,7 +88,7 @@ async function runOnce(o: ScenarioOptions, sharing: boolean, label: string): Pro
   let loadPhase: Phase = 'setup';
   const common = {
     onRpc: (sample: Omit<PhasedSample, 'phase'>) => { samples.push({ ...sample, phase: loadPhase }); },
-    brokerAddress: address, region, sgaBytes: o.sgaBytes, pattern: o.pattern, sparseFraction: o.sparseFraction,
+    brokerAddress: address, brokerClient: o.brokerClient, region, sgaBytes: o.sgaBytes, pattern: o.pattern, sparseFraction: o.sparseFraction,
     hotsetRate: o.hotsetRate, hotsetFraction: o.hotsetFraction, durationS: o.durationS, hotsetAccesses: o.hotsetAccesses,
   };
   const donor = new Worker({ ...common, role: 'donor', processes: 1, name: 'loadtest-donor', seed: o.seed });
@@ -97,7 +97,7 @@ async function runOnce(o: ScenarioOptions, sharing: boolean, label: string): Pro
     ...common, role: 'client', processes, name: `loadtest-${i}`, seed: o.seed + i + 1,
   }));
   const all = [donor, ...clients];
-  const client = new BrokerClient(address);
+  const client = new BrokerClient(address, o.brokerClient);
   // The first OOM kill, seen in the embedded kernel before the victim exits: how many clients had
   // finished their pattern then. A process's counters are added when its touch returns, so for
   // `sequential` these are exactly the clients whose one Touch had finished.

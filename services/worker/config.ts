@@ -3,8 +3,9 @@
  * else reads process.env. A bad value stops the start with a message naming the variable.
  * Names and defaults: docs/metrics-and-config.md (the contract with deploy/), docs/loadtest.md.
  */
+import type { BrokerClientOptions } from '../../shared/client/broker-client.js';
 import {
-  ConfigError, envReader, parseFraction, parseHostPort, parseInteger, parseNumber, parseOneOf, parseRegionName, parseSize,
+  brokerClientOptions, ConfigError, envReader, parseFraction, parseHostPort, parseInteger, parseNumber, parseOneOf, parseRegionName, parseSize,
   type Env, type HostPort,
 } from '../../shared/config.js';
 
@@ -17,6 +18,8 @@ export type Pattern = (typeof PATTERNS)[number];
 
 export interface Config {
   readonly brokerAddress: string;
+  /** TLS and token (MSHARE_BROKER_CA, _CERT, _KEY, _TOKEN_FILE, _SERVER_NAME); {}: plaintext, anonymous. */
+  readonly brokerClient: BrokerClientOptions;
   readonly http: HostPort;
   /** Simulated processes this worker hosts. */
   readonly processes: number;
@@ -47,6 +50,15 @@ export interface Config {
  */
 export const DEFAULTS = Object.freeze({
   MSHARE_BROKER_ADDR: '127.0.0.1:50051',
+  /** PEM CA of the broker's certificate: TLS ('': plaintext, loopback brokers only). */
+  MSHARE_BROKER_CA: '',
+  /** PEM client certificate and key: mutual TLS, the certificate's CN names the principal. */
+  MSHARE_BROKER_CERT: '',
+  MSHARE_BROKER_KEY: '',
+  /** A file holding the bearer token (the broker's policy holds its SHA-256). */
+  MSHARE_BROKER_TOKEN_FILE: '',
+  /** The name in the broker's certificate, when MSHARE_BROKER_ADDR is not it (an IP address). */
+  MSHARE_BROKER_SERVER_NAME: '',
   MSHARE_WORKER_HTTP_ADDR: '127.0.0.1:9465',
   MSHARE_WORKER_PROCESSES: '100',
   MSHARE_WORKER_ROLE: 'client',
@@ -62,10 +74,20 @@ export const DEFAULTS = Object.freeze({
   MSHARE_WORKER_NAME: 'worker',
 });
 
+/** The variable of each part of the broker connection (errors name them). */
+export const BROKER_CONNECTION_VARIABLES = Object.freeze({
+  ca: 'MSHARE_BROKER_CA', cert: 'MSHARE_BROKER_CERT', key: 'MSHARE_BROKER_KEY',
+  tokenFile: 'MSHARE_BROKER_TOKEN_FILE', serverName: 'MSHARE_BROKER_SERVER_NAME',
+});
+
 export function loadConfig(env: Env): Config {
   const get = envReader(env, DEFAULTS);
   return Object.freeze({
     brokerAddress: parseHostPort('MSHARE_BROKER_ADDR', get('MSHARE_BROKER_ADDR')).address,
+    brokerClient: brokerClientOptions({
+      ca: get('MSHARE_BROKER_CA'), cert: get('MSHARE_BROKER_CERT'), key: get('MSHARE_BROKER_KEY'),
+      tokenFile: get('MSHARE_BROKER_TOKEN_FILE'), serverName: get('MSHARE_BROKER_SERVER_NAME'),
+    }, BROKER_CONNECTION_VARIABLES),
     http: parseHostPort('MSHARE_WORKER_HTTP_ADDR', get('MSHARE_WORKER_HTTP_ADDR')),
     processes: parseInteger('MSHARE_WORKER_PROCESSES', get('MSHARE_WORKER_PROCESSES'), 1, 100_000),
     role: parseOneOf('MSHARE_WORKER_ROLE', get('MSHARE_WORKER_ROLE'), ROLES),

@@ -16,7 +16,7 @@
  * else's, so a clean stop makes no syscall error.
  */
 import * as grpc from '@grpc/grpc-js';
-import { BrokerClient, type BrokerSession, type GeometryInfo } from '../../shared/client/index.js';
+import { BrokerClient, type BrokerClientOptions, type BrokerSession, type GeometryInfo } from '../../shared/client/index.js';
 import { statusFromError } from '../../shared/grpc/status.js';
 import { AccessCounts } from '../../shared/kernel/counts.js';
 import { KernelError } from '../../shared/kernel/errors.js';
@@ -31,6 +31,8 @@ import { packPages, zipfSampler } from '../../shared/addresses.js';
 
 export interface WorkerOptions {
   brokerAddress: string;
+  /** TLS credentials and token for the broker (config.ts brokerClient); default plaintext, anonymous. */
+  brokerClient?: BrokerClientOptions;
   role: Role;
   processes: number;
   region: string;
@@ -176,7 +178,7 @@ export class Worker {
     this.opts = {
       sparseFraction: d.sparseFraction, hotsetRate: d.hotsetRate, hotsetFraction: d.hotsetFraction,
       durationS: d.durationS, hotsetAccesses: d.hotsetAccesses, attachTimeoutMs: d.attachTimeoutMs, name: d.name,
-      connectTimeoutMs: 10_000, uid: 1000, gid: 1000, concurrency: 16, seed: 1, onSessionLost: () => {},
+      brokerClient: {}, connectTimeoutMs: 10_000, uid: 1000, gid: 1000, concurrency: 16, seed: 1, onSessionLost: () => {},
       ...stripUndefined(options),
     } as Required<Omit<WorkerOptions, 'metrics' | 'onRpc'>>;
     this.onRpc = options.onRpc;
@@ -184,7 +186,7 @@ export class Worker {
       throw new Error(`processes ${this.opts.processes} must be a whole number >= 1`);
     }
     this.metrics = options.metrics ?? createWorkerMetrics({ defaultMetrics: false });
-    this.client = new BrokerClient(this.opts.brokerAddress);
+    this.client = new BrokerClient(this.opts.brokerAddress, this.opts.brokerClient);
   }
 
   get role(): Role {

@@ -182,10 +182,12 @@ export class BrokerClient {
 
   /**
    * Opens a Session stream and waits for its id. Processes spawned through the returned session
-   * exit when it is closed or this client dies, after the broker's grace period.
+   * exit when it is closed or this client dies, after the broker's grace period. With
+   * `resumeSessionId`, resumes that session within its grace period (after a lost connection or a
+   * broker restart that kept the state): its processes stay.
    */
-  openSession(clientName = '', timeoutMs = 10_000): Promise<BrokerSession> {
-    return openSession(this, this.raw.Session(), clientName, timeoutMs);
+  openSession(clientName = '', timeoutMs = 10_000, resumeSessionId = ''): Promise<BrokerSession> {
+    return openSession(this, this.raw.Session(), clientName, timeoutMs, resumeSessionId);
   }
 
   private unary<M extends UnaryMethod>(method: M, request: RequestOf<M>): Promise<ResponseOf<M>> {

@@ -17,10 +17,11 @@ export interface SessionSpawner {
 
 /**
  * Sends `open` on a fresh Session call and waits for its id; rejects after timeoutMs (cancelling
- * the call) or with the broker's error.
+ * the call) or with the broker's error. With `resumeSessionId`, resumes that session (its stream
+ * ended, its grace period runs) rather than opening a new one: ENOENT when it is gone.
  */
 export async function openSession(
-  client: SessionSpawner, call: SessionCall, clientName: string, timeoutMs: number,
+  client: SessionSpawner, call: SessionCall, clientName: string, timeoutMs: number, resumeSessionId = '',
 ): Promise<BrokerSession> {
   const opened = await new Promise<{ sessionId: string; graceMs: number }>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -39,7 +40,7 @@ export async function openSession(
     const cleanup = () => { clearTimeout(timer); call.off('data', onData); call.off('error', onError); };
     call.on('data', onData);
     call.on('error', onError);
-    call.write({ open: { client_name: clientName } } satisfies SessionRequest);
+    call.write({ open: { client_name: clientName, resume_session_id: resumeSessionId } } satisfies SessionRequest);
   });
   return new BrokerSession(client, call, opened.sessionId, opened.graceMs);
 }

@@ -34,7 +34,7 @@ export const RPC_ERRNOS = Object.freeze({
   AccessStream: ['ESRCH', 'EINVAL', 'ENOMEM'],
   ProcStatus: ['ESRCH', 'EINVAL'],
   GetAccounting: [],
-  Session: ['EINVAL', 'EAGAIN'],
+  Session: ['EINVAL', 'EAGAIN', 'ENOENT'],
   ListOomEvents: [],
 } as const satisfies Record<string, readonly ErrnoName[]>);
 

@@ -63,6 +63,11 @@ export class Process {
 
 let regionIds = 0;
 
+/** A restored kernel's regions keep their ids (snapshot.ts): later regions are numbered after `last`. */
+export function reserveRegionIds(last: number): void {
+  regionIds = Math.max(regionIds, last);
+}
+
 export class Region {
   /** Unique for the kernel's life (a name can be reused after unlink). */
   readonly id = ++regionIds;

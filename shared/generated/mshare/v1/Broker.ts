@@ -305,20 +305,22 @@ export interface BrokerClient extends grpc.Client {
   /**
    * A client's lifetime: the first request must be `open`; the first reply carries the
    * session_id to pass to Spawn. When the stream ends (the client closed it, exited, crashed or
-   * lost the network), the session's processes exit after the broker's grace period; regions
-   * they shared stay. `ping` requests are answered with `pong`.
+   * lost the network), the session's processes exit after the broker's grace period, unless an
+   * `open` with resume_session_id resumes it within that period; regions they shared stay.
+   * `ping` requests are answered with `pong`.
    * Errors: EINVAL (first request not `open`, a second `open`, a client_name over 128 bytes),
-   * EAGAIN (the principal's open sessions at the limit).
+   * EAGAIN (the principal's open sessions at the limit), ENOENT (no session to resume).
    */
   Session(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_SessionRequest, _mshare_v1_SessionResponse__Output>;
   Session(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_SessionRequest, _mshare_v1_SessionResponse__Output>;
   /**
    * A client's lifetime: the first request must be `open`; the first reply carries the
    * session_id to pass to Spawn. When the stream ends (the client closed it, exited, crashed or
-   * lost the network), the session's processes exit after the broker's grace period; regions
-   * they shared stay. `ping` requests are answered with `pong`.
+   * lost the network), the session's processes exit after the broker's grace period, unless an
+   * `open` with resume_session_id resumes it within that period; regions they shared stay.
+   * `ping` requests are answered with `pong`.
    * Errors: EINVAL (first request not `open`, a second `open`, a client_name over 128 bytes),
-   * EAGAIN (the principal's open sessions at the limit).
+   * EAGAIN (the principal's open sessions at the limit), ENOENT (no session to resume).
    */
   session(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_SessionRequest, _mshare_v1_SessionResponse__Output>;
   session(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mshare_v1_SessionRequest, _mshare_v1_SessionResponse__Output>;
@@ -476,10 +478,11 @@ export interface BrokerHandlers extends grpc.UntypedServiceImplementation {
   /**
    * A client's lifetime: the first request must be `open`; the first reply carries the
    * session_id to pass to Spawn. When the stream ends (the client closed it, exited, crashed or
-   * lost the network), the session's processes exit after the broker's grace period; regions
-   * they shared stay. `ping` requests are answered with `pong`.
+   * lost the network), the session's processes exit after the broker's grace period, unless an
+   * `open` with resume_session_id resumes it within that period; regions they shared stay.
+   * `ping` requests are answered with `pong`.
    * Errors: EINVAL (first request not `open`, a second `open`, a client_name over 128 bytes),
-   * EAGAIN (the principal's open sessions at the limit).
+   * EAGAIN (the principal's open sessions at the limit), ENOENT (no session to resume).
    */
   Session: grpc.handleBidiStreamingCall<_mshare_v1_SessionRequest__Output, _mshare_v1_SessionResponse>;
   
