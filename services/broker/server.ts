@@ -30,10 +30,11 @@ import type { RpcName } from '../../shared/grpc/errnos.js';
 import { AuthError, statusFromError } from '../../shared/grpc/status.js';
 import {
   decodeBatch, decodeBits, decodeKind, decodePid, decodeStride, decodeU64, encodeAccessResult, encodeAccounting,
-  encodeBatchResult, encodeGeometry, encodeOomEvent, encodeProcStatus, encodeRegion, encodeRegionPage, encodeTouchResult, encodeU64,
+  encodeGeometry, encodeOomEvent, encodeProcStatus, encodeRegion, encodeRegionPage, encodeTouchResult, encodeU64,
   oomKillReason,
 } from '../../shared/grpc/wire.js';
 import { checkingUtf8, invalidUtf8Field } from '../../shared/grpc/utf8.js';
+import { batchReplyWriter, withBatchCodec } from '../../shared/grpc/batch-codec.js';
 import type { BrokerHandlers } from '../../shared/generated/mshare/v1/Broker.js';
 import type { SessionResponse } from '../../shared/generated/mshare/v1/SessionResponse.js';
 import { MAX_SESSION_NAME_BYTES, type Config } from './config.js';
@@ -100,6 +101,15 @@ export function loadReflectedProtos(): protoLoader.PackageDefinition {
 
 /** Room for a request's other fields beside a batch's addresses (receive limit above the batch limit). */
 const MESSAGE_SLACK_BYTES = 64 * 1024;
+
+/**
+ * The gRPC server's options but its interceptors (the benchmark's echo server runs with the same).
+ * The receive limit is above the batch limit, so that the limit's EINVAL answers before the
+ * transport's RESOURCE_EXHAUSTED (and never below grpc's default of 4 MiB).
+ */
+export function brokerServerOptions(maxBatchAddresses: number): grpc.ServerOptions {
+  return { ...GRPC_SERVER_OPTIONS, 'grpc.max_receive_message_length': Math.max(4 << 20, maxBatchAddresses * 8 + MESSAGE_SLACK_BYTES) };
+}
 
 /** EINVAL for a request whose raw bytes held invalid UTF-8 in a string field (shared/grpc/utf8.ts). */
 function checkUtf8(request: unknown): void {
@@ -423,8 +433,9 @@ export function buildBroker(deps: BrokerDeps): Broker {
       reply(req) {
         const { pid, kind, addrs } = decodeBatch(req, limits.maxBatchAddresses);
         own(principal, pid);
-        const outcomes = Buffer.allocUnsafe(addrs.length >>> 3);
-        return encodeBatchResult(kernel.accessBatch(pid, kind, addrs, outcomes), outcomes);
+        // The kernel writes each outcome code straight into the reply's bytes (batch-codec.ts).
+        const reply = batchReplyWriter(addrs.length >>> 3);
+        return reply.finish(kernel.accessBatch(pid, kind, addrs, reply.outcomes));
       },
     })),
 
@@ -456,14 +467,10 @@ export function buildBroker(deps: BrokerDeps): Broker {
     }),
   };
 
-  const grpcServer = new grpc.Server({
-    ...GRPC_SERVER_OPTIONS,
-    // Above the batch limit, so that the limit's EINVAL answers before the transport's
-    // RESOURCE_EXHAUSTED (and never below grpc's default of 4 MiB).
-    'grpc.max_receive_message_length': Math.max(4 << 20, limits.maxBatchAddresses * 8 + MESSAGE_SLACK_BYTES),
-    interceptors: [metrics.interceptor],
-  });
-  grpcServer.addService(checkingUtf8(proto.mshare.v1.Broker.service, packageDefinition, 'mshare.v1'), handlers);
+  const grpcServer = new grpc.Server({ ...brokerServerOptions(limits.maxBatchAddresses), interceptors: [metrics.interceptor] });
+  // AccessStream's messages go through the hand codecs (batch-codec.ts): same bytes, no protobufjs
+  // objects, Longs or decimal strings per batch. They have no string field to check for UTF-8.
+  grpcServer.addService(withBatchCodec(checkingUtf8(proto.mshare.v1.Broker.service, packageDefinition, 'mshare.v1')), handlers);
   health.addToServer(grpcServer);
   // Reflection describes every service served here: the broker's and grpc.health.v1.
   new ReflectionService(loadReflectedProtos()).addToServer(grpcServer);
