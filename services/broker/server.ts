@@ -85,6 +85,8 @@ export interface Broker {
 export const GRPC_SERVER_OPTIONS: grpc.ServerOptions = Object.freeze({
   'grpc.keepalive_time_ms': 10_000,
   'grpc.keepalive_timeout_ms': 5_000,
+  // Nothing serves channelz here; tracking it costs every call (docs/grpc-transport.md).
+  'grpc.enable_channelz': 0,
 });
 
 /** grpc.health.v1's proto as grpc-health-check ships it: its name under its root. */
@@ -228,29 +230,31 @@ export function buildBroker(deps: BrokerDeps): Broker {
     method: RpcName, syscall: string | null,
     handle: (req: Req, principal: Principal, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>,
   ): grpc.handleUnaryCall<Req, Res> {
+    // No closures per call on the synchronous path: tsx (keepNames) names each arrow function a
+    // call creates with Object.defineProperty, a few us per call (docs/grpc-transport.md).
+    function fail(end: (code: grpc.status) => void, callback: grpc.sendUnaryData<Res>, err: unknown): void {
+      const status = failed(method, syscall, err);
+      end(status.code);
+      callback(status);
+    }
+    function succeed(end: (code: grpc.status) => void, callback: grpc.sendUnaryData<Res>, response: Res): void {
+      if (syscall) metrics.syscall(syscall, 'OK');
+      end(grpc.status.OK);
+      callback(null, response);
+    }
     return (call, callback) => {
       const end = metrics.startRpc('unary', method);
-      const fail = (err: unknown) => {
-        const status = failed(method, syscall, err);
-        end(status.code);
-        callback(status);
-      };
-      const succeed = (response: Res) => {
-        if (syscall) metrics.syscall(syscall, 'OK');
-        end(grpc.status.OK);
-        callback(null, response);
-      };
       let response: Res | Promise<Res>;
       try {
         checkUtf8(call.request);
         response = handle(call.request, principalOf(call), call);
       } catch (err) {
-        fail(err);
+        fail(end, callback, err);
         return;
       }
       // A long call (Touch) works in chunks and answers later.
-      if (response instanceof Promise) response.then(succeed, fail);
-      else succeed(response);
+      if (response instanceof Promise) response.then((r) => succeed(end, callback, r), (err) => fail(end, callback, err));
+      else succeed(end, callback, response);
     };
   }
 
