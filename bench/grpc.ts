@@ -26,6 +26,9 @@ export interface RunResult {
   /** CPU time per completed call or message, us: of the server process, and of this (client) process. */
   serverCpuUs: number;
   clientCpuUs: number;
+  /** Time the event-loop thread of each waited on a run queue for a CPU, per call or message, us. */
+  serverWaitUs: number;
+  clientWaitUs: number;
   p50Ms: number;
   p99Ms: number;
   n: number;
@@ -49,18 +52,22 @@ const STREAM_WINDOW = 16;
 const SLICE_MS = 250;
 const DEADLINE_MS = 30_000; // BrokerClient's default per-call deadline; the echo calls carry one too
 
-/** CPU time of every thread of a process, us (Linux /proc/PID/task/TID/schedstat: ns on CPU). */
-function processCpuUs(pid: number): number {
-  let ns = 0;
+/**
+ * A process's scheduler figures, us (Linux /proc/PID/task/TID/schedstat: ns on a CPU, ns waiting
+ * on a run queue): CPU time of every thread; run-queue wait of its main thread (the event loop).
+ */
+function sched(pid: number | 'self'): { cpu: number; wait: number } {
+  let cpu = 0;
+  let wait = 0;
+  const main = pid === 'self' ? String(process.pid) : String(pid);
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try { ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]); } catch { /* thread gone */ }
+    try {
+      const f = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
+      cpu += Number(f[0]);
+      if (tid === main) wait = Number(f[1]);
+    } catch { /* thread gone */ }
   }
-  return ns / 1000;
-}
-
-function ownCpuUs(): number {
-  const u = process.cpuUsage();
-  return u.user + u.system;
+  return { cpu: cpu / 1000, wait: wait / 1000 };
 }
 
 /** One side's operations, accumulated over the slices of a round. */
@@ -70,11 +77,14 @@ class Tally {
   ms = 0;
   serverCpuUs = 0;
   clientCpuUs = 0;
+  serverWaitUs = 0;
+  clientWaitUs = 0;
 
   result(): RunResult {
     return {
       rate: this.done / (this.ms / 1000), p50Ms: percentile(this.lat, 50), p99Ms: percentile(this.lat, 99), n: this.done,
       serverCpuUs: this.serverCpuUs / this.done, clientCpuUs: this.clientCpuUs / this.done,
+      serverWaitUs: this.serverWaitUs / this.done, clientWaitUs: this.clientWaitUs / this.done,
     };
   }
 }
@@ -84,8 +94,8 @@ class Tally {
  * started and finished within the slice, and both processes' CPU time over it.
  */
 async function closedLoop(op: () => Promise<unknown>, inFlight: number, sliceMs: number, serverPid: number, into?: Tally): Promise<void> {
-  const server0 = processCpuUs(serverPid);
-  const client0 = ownCpuUs();
+  const server0 = sched(serverPid);
+  const client0 = sched('self');
   const start = performance.now();
   const end = start + sliceMs;
   let done = 0;
@@ -105,8 +115,12 @@ async function closedLoop(op: () => Promise<unknown>, inFlight: number, sliceMs:
   // the CPU per op errs high by at most inFlight ops per slice.
   into.done += done;
   into.ms += sliceMs;
-  into.serverCpuUs += processCpuUs(serverPid) - server0;
-  into.clientCpuUs += ownCpuUs() - client0;
+  const server1 = sched(serverPid);
+  const client1 = sched('self');
+  into.serverCpuUs += server1.cpu - server0.cpu;
+  into.clientCpuUs += client1.cpu - client0.cpu;
+  into.serverWaitUs += server1.wait - server0.wait;
+  into.clientWaitUs += client1.wait - client0.wait;
 }
 
 /**
@@ -209,8 +223,10 @@ export async function runGrpc(o: GrpcOptions): Promise<Figure[]> {
     const echoBatch = () => es.send(echoPayloads[ei++ & 63]);
 
     type Pair = { broker: RunResult; echo: RunResult };
-    const cpuNote = (p: Pair) => `CPU us/op server ${p.broker.serverCpuUs.toFixed(0)} vs ${p.echo.serverCpuUs.toFixed(0)}, `
-      + `client ${p.broker.clientCpuUs.toFixed(0)} vs ${p.echo.clientCpuUs.toFixed(0)}; p50 ${p.broker.p50Ms.toFixed(2)} vs ${p.echo.p50Ms.toFixed(2)} ms`;
+    const f0 = (n: number) => n.toFixed(0);
+    const cpuNote = (p: Pair) => `us/op broker vs echo: CPU server ${f0(p.broker.serverCpuUs)} vs ${f0(p.echo.serverCpuUs)}, `
+      + `client ${f0(p.broker.clientCpuUs)} vs ${f0(p.echo.clientCpuUs)}; run-queue wait server ${f0(p.broker.serverWaitUs)} vs ${f0(p.echo.serverWaitUs)}, `
+      + `client ${f0(p.broker.clientWaitUs)} vs ${f0(p.echo.clientWaitUs)}; p50 ${p.broker.p50Ms.toFixed(2)} vs ${p.echo.p50Ms.toFixed(2)} ms`;
     const unary: Record<number, Pair[]> = { 1: [], 16: [], 64: [] };
     const streams: Pair[] = [];
     const sides = {
