@@ -4,11 +4,22 @@
  * server (bench/echo-server.ts) are child processes on 127.0.0.1:0, so client and server never
  * share a core's event loop.
  *
- * Rounds alternate broker and echo (the order flips every round, so drift in the long-lived
- * client weighs on both alike); each figure is the median over rounds of a ratio computed within
- * one round. Unary Access asks for random present pages of a populated 300 GiB shared region
- * (16 B-ish requests), against unary echo of a 16 B payload. AccessStream sends 1024-address
- * batches (8 KiB) with 16 in flight, against an echo stream of the same 8 KiB messages.
+ * The echo is a fair reference (docs/grpc-transport.md): the broker's server options, BrokerClient's
+ * channel options, and on the stream the same 8 KiB of addresses framed by the same hand codec as an
+ * AccessStream batch (shared/grpc/batch-codec.ts); it only skips the broker's work (metrics, auth,
+ * validation, the kernel), and sends the 8 KiB back where the broker answers 1 KiB of outcomes.
+ *
+ * After a warm-up of each side that is not counted (JIT, the setup's GCs), every round runs broker
+ * and echo in alternating slices of SLICE_MS (B E B E ..., the order flipping every round), so a
+ * change in the machine's load weighs on both alike; each figure is the median over rounds of a
+ * ratio computed within one round. Unary Access asks for random present pages of a populated
+ * 300 GiB shared region (16 B-ish requests), against unary echo of a 16 B payload. AccessStream
+ * sends 1024-address batches (8 KiB) with 16 in flight, against an echo stream of the same 8 KiB.
+ * Each round also logs, per op and per side, the CPU time of the server process (all threads) and
+ * of this client, and the run-queue wait of each event-loop thread (Linux schedstat).
+ *
+ * BENCH_PROFILE=1 runs the broker with --cpu-prof into bench/results (sum it with bench/profile.ts);
+ * BENCH_BROKER_NODE_ARGS adds node flags to the broker (e.g. --trace-gc).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';

@@ -4,8 +4,8 @@
  * are protobuf's, as proto/mshare/v1/broker.proto defines them (test/grpc-wire.test.ts checks them
  * against protobufjs both ways); only the work per message changes. proto-loader's serializers
  * build a protobufjs object per message and, with `longs: String`, a Long and a decimal string per
- * uint64 count (five per reply), which the client then parses back: 15 us per reply and 10 us per
- * request on this machine, against about 1 us here. A request's addresses stay a view of the
+ * uint64 count (five per reply), which the client then parses back: 3.5-5.8 us to decode a reply
+ * on this machine against 0.1-0.2 us here (bench/grpc-codecs.ts). A request's addresses stay a view of the
  * received bytes (no copy); a reply decodes straight into the client's BatchResult.
  *
  * Decoders accept what protobuf allows: fields in any order, repeated scalars (the last wins),
