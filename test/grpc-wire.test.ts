@@ -15,6 +15,10 @@ import {
   encodeOutcome, encodeProcStatus, encodeRegion, encodeTables, encodeTouchResult, encodeU64, encodeU64Arg,
   type BrokerAccounting, type GeometryInfo,
 } from '../shared/grpc/wire.js';
+import {
+  batchReplyWriter, decodeAccessStreamRequest, decodeAccessStreamResponse, decodeBytesMessage, encodeAccessStreamRequest, encodeAccessStreamResponse,
+  encodeBytesMessage,
+} from '../shared/grpc/batch-codec.js';
 
 const { packageDefinition, proto } = loadBrokerProto();
 const service = proto.mshare.v1.Broker.service;
@@ -140,5 +144,81 @@ describe('wire mappings (shared/grpc/wire.ts), through the protobuf serializers'
     assert.equal(decodeStride(request('Touch', { pid: 1 }).stride_pages), 1, 'unset stride: every page');
     assert.equal(decodeStride(request('Touch', { pid: 1, stride_pages: 512 }).stride_pages), 512);
     assert.throws(() => decodeStride('9007199254740993'), einval);
+  });
+});
+
+// shared/grpc/batch-codec.ts: AccessStream's hand codecs write and read protobuf's bytes, checked
+// both ways against the protobufjs serializers (proto-loader's, as above).
+describe('AccessStream hand codecs (shared/grpc/batch-codec.ts), against protobufjs', () => {
+  const m = service.AccessStream;
+  const addrs = Buffer.from(new BigUint64Array([2n << 40n, (2n << 40n) + 4096n, (1n << 64n) - 1n]).buffer);
+
+  it('requests: hand-encoded bytes parse in protobufjs, and protobufjs bytes decode by hand, defaults included', () => {
+    for (const r of [
+      { pid: 7, kind: 'ACCESS_KIND_WRITE' as const, addrs },
+      { pid: 4_194_304, kind: 'ACCESS_KIND_EXEC' as const, addrs: Buffer.alloc(0) },
+      { pid: 0, kind: 'ACCESS_KIND_UNSPECIFIED' as const, addrs },
+    ]) {
+      assert.deepEqual(m.requestDeserialize(encodeAccessStreamRequest(r)), r, 'protobufjs reads the hand bytes');
+      assert.deepEqual(decodeAccessStreamRequest(m.requestSerialize(r)), r, 'the hand decoder reads protobufjs bytes');
+    }
+    assert.deepEqual(decodeAccessStreamRequest(Buffer.alloc(0)), { pid: 0, kind: 'ACCESS_KIND_UNSPECIFIED', addrs: Buffer.alloc(0) });
+    assert.deepEqual(encodeAccessStreamRequest({ pid: 7, kind: 1, addrs }), m.requestSerialize({ pid: 7, kind: 'ACCESS_KIND_READ', addrs }));
+    // An unknown enum number stays a number (as protobufjs leaves it): decodeKind refuses it.
+    const seven = Buffer.from([0x08, 0x07, 0x10, 0x07]);
+    assert.equal(decodeAccessStreamRequest(seven).kind, m.requestDeserialize(seven).kind);
+    assert.throws(() => decodeBatch(decodeAccessStreamRequest(seven)), einval);
+  });
+
+  it('requests: fields in any order, the last of a repeated scalar wins, unknown fields skipped; addrs a view', () => {
+    const unknown = Buffer.from([0x20, 0x96, 0x01, 0x29, 1, 2, 3, 4, 5, 6, 7, 8, 0x35, 1, 2, 3, 4, 0x42, 0x02, 9, 9, 0x4b, 0x50, 0x01, 0x4c]);
+    const bytes = Buffer.concat([unknown, m.requestSerialize({ addrs }), m.requestSerialize({ pid: 3, kind: 'ACCESS_KIND_READ' }), Buffer.from([0x08, 0x09])]);
+    const back = decodeAccessStreamRequest(bytes);
+    assert.deepEqual(back, m.requestDeserialize(bytes));
+    assert.equal(back.pid, 9);
+    assert.equal(back.addrs.buffer, bytes.buffer, 'addresses are read in place');
+  });
+
+  it('malformed requests throw (grpc-js answers INTERNAL), as protobufjs does', () => {
+    for (const bad of [[0x1a, 0x05, 1, 2], [0x08], [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], [0x0f], [0x0b, 0x08, 0x01]]) {
+      assert.throws(() => decodeAccessStreamRequest(Buffer.from(bad)), `${bad}`);
+      assert.throws(() => m.requestDeserialize(Buffer.from(bad)), `protobufjs too: ${bad}`);
+    }
+  });
+
+  it('replies: hand-encoded bytes parse in protobufjs, protobufjs bytes decode by hand, counts exact to 2^53 - 1', () => {
+    const outcomes = Uint8Array.from([0, 1, 2, 3, 1]);
+    for (const counts of [
+      { present: 2 ** 53 - 1, minorFault: 78_643_200, sigsegv: 3, sigbus: 4, synced: 5 },
+      { present: 0, minorFault: 0, sigsegv: 0, sigbus: 0, synced: 0 },
+      { present: 1024, minorFault: 0, sigsegv: 0, sigbus: 0, synced: 0 },
+    ]) {
+      const wire = encodeBatchResult(counts, outcomes);
+      const viaProtobufjs = decodeBatchResult(m.responseDeserialize(encodeAccessStreamResponse(wire)));
+      const byHand = decodeAccessStreamResponse(m.responseSerialize(wire));
+      for (const back of [viaProtobufjs, byHand]) assert.deepEqual({ ...back, outcomes: [...back.outcomes] }, { ...counts, outcomes: [...outcomes] });
+    }
+    const empty = decodeAccessStreamResponse(Buffer.alloc(0));
+    assert.deepEqual({ ...empty, outcomes: [...empty.outcomes] }, { present: 0, minorFault: 0, sigsegv: 0, sigbus: 0, synced: 0, outcomes: [] });
+    assert.throws(() => encodeAccessStreamResponse({ counts: { present: 2 ** 53 } }), RangeError);
+  });
+
+  it('a reply written in place (outcomes first, then counts) parses in protobufjs and by hand', () => {
+    const counts = { present: 2, minorFault: 1, sigsegv: 1, sigbus: 0, synced: 2 ** 40 };
+    for (const n of [4, 0]) {
+      const w = batchReplyWriter(n);
+      w.outcomes.set([0, 1, 2, 0].slice(0, n));
+      const bytes = encodeAccessStreamResponse(w.finish(counts));
+      const expected = { ...counts, outcomes: [0, 1, 2, 0].slice(0, n) };
+      const viaProtobufjs = decodeBatchResult(m.responseDeserialize(bytes));
+      for (const back of [viaProtobufjs, decodeAccessStreamResponse(bytes)]) assert.deepEqual({ ...back, outcomes: [...back.outcomes] }, expected);
+    }
+    assert.throws(() => batchReplyWriter(1).finish({ ...counts, present: -1 }), RangeError);
+  });
+
+  it('a one-bytes-field message (the echo benchmark frames its payload alike) reads back as protobufjs writes it', () => {
+    assert.deepEqual(m.requestDeserialize(encodeBytesMessage(3, addrs)).addrs, addrs);
+    assert.deepEqual(decodeBytesMessage(3, m.requestSerialize({ pid: 1, addrs })), addrs);
+    assert.deepEqual(decodeBytesMessage(3, Buffer.from([0x08, 0x01])), Buffer.alloc(0));
   });
 });

@@ -30,10 +30,11 @@ import type { RpcName } from '../../shared/grpc/errnos.js';
 import { AuthError, statusFromError } from '../../shared/grpc/status.js';
 import {
   decodeBatch, decodeBits, decodeKind, decodePid, decodeStride, decodeU64, encodeAccessResult, encodeAccounting,
-  encodeBatchResult, encodeGeometry, encodeOomEvent, encodeProcStatus, encodeRegion, encodeRegionPage, encodeTouchResult, encodeU64,
+  encodeGeometry, encodeOomEvent, encodeProcStatus, encodeRegion, encodeRegionPage, encodeTouchResult, encodeU64,
   oomKillReason,
 } from '../../shared/grpc/wire.js';
 import { checkingUtf8, invalidUtf8Field } from '../../shared/grpc/utf8.js';
+import { batchReplyWriter, withBatchCodec } from '../../shared/grpc/batch-codec.js';
 import type { BrokerHandlers } from '../../shared/generated/mshare/v1/Broker.js';
 import type { SessionResponse } from '../../shared/generated/mshare/v1/SessionResponse.js';
 import { MAX_SESSION_NAME_BYTES, kernelOptions, type Config } from './config.js';
@@ -87,6 +88,8 @@ export interface Broker {
 export const GRPC_SERVER_OPTIONS: grpc.ServerOptions = Object.freeze({
   'grpc.keepalive_time_ms': 10_000,
   'grpc.keepalive_timeout_ms': 5_000,
+  // Nothing serves channelz here; tracking it costs every call (docs/grpc-transport.md).
+  'grpc.enable_channelz': 0,
 });
 
 /** grpc.health.v1's proto as grpc-health-check ships it: its name under its root. */
@@ -103,6 +106,15 @@ export function loadReflectedProtos(): protoLoader.PackageDefinition {
 
 /** Room for a request's other fields beside a batch's addresses (receive limit above the batch limit). */
 const MESSAGE_SLACK_BYTES = 64 * 1024;
+
+/**
+ * The gRPC server's options but its interceptors (the benchmark's echo server runs with the same).
+ * The receive limit is above the batch limit, so that the limit's EINVAL answers before the
+ * transport's RESOURCE_EXHAUSTED (and never below grpc's default of 4 MiB).
+ */
+export function brokerServerOptions(maxBatchAddresses: number): grpc.ServerOptions {
+  return { ...GRPC_SERVER_OPTIONS, 'grpc.max_receive_message_length': Math.max(4 << 20, maxBatchAddresses * 8 + MESSAGE_SLACK_BYTES) };
+}
 
 /** EINVAL for a request whose raw bytes held invalid UTF-8 in a string field (shared/grpc/utf8.ts). */
 function checkUtf8(request: unknown): void {
@@ -214,29 +226,31 @@ export function buildBroker(deps: BrokerDeps): Broker {
     method: RpcName, syscall: string | null,
     handle: (req: Req, principal: Principal, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>,
   ): grpc.handleUnaryCall<Req, Res> {
+    // No closures per call on the synchronous path: tsx (keepNames) names each arrow function a
+    // call creates with Object.defineProperty, a few us per call (docs/grpc-transport.md).
+    function fail(end: (code: grpc.status) => void, callback: grpc.sendUnaryData<Res>, err: unknown): void {
+      const status = failed(method, syscall, err);
+      end(status.code);
+      callback(status);
+    }
+    function succeed(end: (code: grpc.status) => void, callback: grpc.sendUnaryData<Res>, response: Res): void {
+      if (syscall) metrics.syscall(syscall, 'OK');
+      end(grpc.status.OK);
+      callback(null, response);
+    }
     return (call, callback) => {
       const end = metrics.startRpc('unary', method);
-      const fail = (err: unknown) => {
-        const status = failed(method, syscall, err);
-        end(status.code);
-        callback(status);
-      };
-      const succeed = (response: Res) => {
-        if (syscall) metrics.syscall(syscall, 'OK');
-        end(grpc.status.OK);
-        callback(null, response);
-      };
       let response: Res | Promise<Res>;
       try {
         checkUtf8(call.request);
         response = handle(call.request, principalOf(call), call);
       } catch (err) {
-        fail(err);
+        fail(end, callback, err);
         return;
       }
       // A long call (Touch) works in chunks and answers later.
-      if (response instanceof Promise) response.then(succeed, fail);
-      else succeed(response);
+      if (response instanceof Promise) response.then((r) => succeed(end, callback, r), (err) => fail(end, callback, err));
+      else succeed(end, callback, response);
     };
   }
 
@@ -419,8 +433,9 @@ export function buildBroker(deps: BrokerDeps): Broker {
       reply(req) {
         const { pid, kind, addrs } = decodeBatch(req, limits.maxBatchAddresses);
         own(principal, pid);
-        const outcomes = Buffer.allocUnsafe(addrs.length >>> 3);
-        return encodeBatchResult(kernel.accessBatch(pid, kind, addrs, outcomes), outcomes);
+        // The kernel writes each outcome code straight into the reply's bytes (batch-codec.ts).
+        const reply = batchReplyWriter(addrs.length >>> 3);
+        return reply.finish(kernel.accessBatch(pid, kind, addrs, reply.outcomes));
       },
     })),
 
@@ -455,14 +470,10 @@ export function buildBroker(deps: BrokerDeps): Broker {
     }),
   };
 
-  const grpcServer = new grpc.Server({
-    ...GRPC_SERVER_OPTIONS,
-    // Above the batch limit, so that the limit's EINVAL answers before the transport's
-    // RESOURCE_EXHAUSTED (and never below grpc's default of 4 MiB).
-    'grpc.max_receive_message_length': Math.max(4 << 20, limits.maxBatchAddresses * 8 + MESSAGE_SLACK_BYTES),
-    interceptors: [metrics.interceptor],
-  });
-  grpcServer.addService(checkingUtf8(proto.mshare.v1.Broker.service, packageDefinition, 'mshare.v1'), handlers);
+  const grpcServer = new grpc.Server({ ...brokerServerOptions(limits.maxBatchAddresses), interceptors: [metrics.interceptor] });
+  // AccessStream's messages go through the hand codecs (batch-codec.ts): same bytes, no protobufjs
+  // objects, Longs or decimal strings per batch. They have no string field to check for UTF-8.
+  grpcServer.addService(withBatchCodec(checkingUtf8(proto.mshare.v1.Broker.service, packageDefinition, 'mshare.v1')), handlers);
   health.addToServer(grpcServer);
   // Reflection describes every service served here: the broker's and grpc.health.v1.
   new ReflectionService(loadReflectedProtos()).addToServer(grpcServer);

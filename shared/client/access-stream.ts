@@ -7,9 +7,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { AccessKind } from '../kernel/uapi.js';
 import { errorFromStatus } from '../grpc/status.js';
-import { decodeBatchResult, encodeBatch, type BatchResult } from '../grpc/wire.js';
+import { encodeBatch, type BatchResult } from '../grpc/wire.js';
 import type { AccessStreamRequest } from '../generated/mshare/v1/AccessStreamRequest.js';
-import type { AccessStreamResponse__Output } from '../generated/mshare/v1/AccessStreamResponse.js';
 
 export type { BatchResult };
 
@@ -17,8 +16,9 @@ export class AccessStream {
   private readonly pending: { resolve: (r: BatchResult) => void; reject: (e: unknown) => void }[] = [];
   private failure: unknown;
 
-  constructor(private readonly call: grpc.ClientDuplexStream<AccessStreamRequest, AccessStreamResponse__Output>) {
-    call.on('data', (m: AccessStreamResponse__Output) => this.pending.shift()?.resolve(decodeBatchResult(m)));
+  /** `call` decodes each reply into a BatchResult (BrokerClient.accessStream: batch-codec.ts). */
+  constructor(private readonly call: grpc.ClientDuplexStream<AccessStreamRequest, BatchResult>) {
+    call.on('data', (m: BatchResult) => this.pending.shift()?.resolve(m));
     call.on('error', (err: grpc.ServiceError) => this.fail(errorFromStatus(err)));
     call.on('end', () => this.fail(new Error('AccessStream ended')));
   }

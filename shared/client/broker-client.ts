@@ -22,7 +22,8 @@ import * as grpc from '@grpc/grpc-js';
 import type { AccessCounts } from '../kernel/counts.js';
 import type { AccessKind } from '../kernel/uapi.js';
 import type { AccessResult, ProcStatus, RegionInfo, SpawnOptions } from '../kernel/types.js';
-import { loadBrokerProto } from '../grpc/proto.js';
+import { BROKER_SERVICE_NAME, loadBrokerProto } from '../grpc/proto.js';
+import { decodeAccessStreamResponse, encodeAccessStreamRequest } from '../grpc/batch-codec.js';
 import type { RpcName } from '../grpc/errnos.js';
 import { errorFromStatus } from '../grpc/status.js';
 import {
@@ -60,10 +61,14 @@ function bearer(token: string): grpc.Interceptor {
   });
 }
 
+const ACCESS_STREAM_PATH = `/${BROKER_SERVICE_NAME}/AccessStream`;
+
 /** Client keepalive: a broker behind a dead network is noticed, and failed calls surface. */
-const DEFAULT_CHANNEL_OPTIONS: grpc.ChannelOptions = {
+export const DEFAULT_CHANNEL_OPTIONS: Readonly<grpc.ChannelOptions> = {
   'grpc.keepalive_time_ms': 30_000,
   'grpc.keepalive_timeout_ms': 10_000,
+  // Nothing reads channelz in a client; tracking it costs every call (docs/grpc-transport.md).
+  'grpc.enable_channelz': 0,
 };
 
 export class BrokerClient {
@@ -175,9 +180,12 @@ export class BrokerClient {
     return decodeAccounting(await this.unary('GetAccounting', {}));
   }
 
-  /** Opens an AccessStream: send batches, get one result per batch, in order. */
+  /**
+   * Opens an AccessStream: send batches, get one result per batch, in order. Its messages go
+   * through the hand codecs of shared/grpc/batch-codec.ts (the same bytes as proto-loader's).
+   */
   accessStream(): AccessStream {
-    return new AccessStream(this.raw.AccessStream());
+    return new AccessStream(this.raw.makeBidiStreamRequest(ACCESS_STREAM_PATH, encodeAccessStreamRequest, decodeAccessStreamResponse));
   }
 
   /**

@@ -8,7 +8,7 @@
  * session).
  */
 export {
-  BrokerClient, AccessStream, BrokerSession,
+  BrokerClient, AccessStream, BrokerSession, DEFAULT_CHANNEL_OPTIONS,
   type BrokerClientOptions, type BatchResult, type BrokerAccounting, type GeometryInfo,
 } from './broker-client.js';
 export { KernelError, ERRNO_NAMES, type ErrnoName } from '../kernel/errors.js';

@@ -32,37 +32,46 @@ function shapeOf(defs: protoLoader.PackageDefinition, pkg: string, typeName: str
   return shape;
 }
 
+/**
+ * A varint at `at`: [value, next position], or value -1 when malformed. A plain function, not a
+ * closure per call (tsx names each closure it creates, a cost on every request).
+ */
+function readVarint(buf: Uint8Array, at: number, end: number, out: [number, number]): void {
+  let n = 0;
+  let mul = 1;
+  for (let i = 0; i < 10 && at < end; i++) {
+    const b = buf[at++];
+    n += (b & 0x7f) * mul;
+    if (b < 0x80) { out[0] = n; out[1] = at; return; }
+    mul *= 128;
+  }
+  out[0] = -1;
+  out[1] = at;
+}
+
 /** The name of the first string field that is not valid UTF-8, or undefined (also for bytes protobufjs will refuse). */
 export function firstInvalidUtf8(buf: Uint8Array, shape: Shape, start = 0, end = buf.length): string | undefined {
-  let at = start;
-  const varint = (): number => {
-    let n = 0;
-    let mul = 1;
-    for (let i = 0; i < 10 && at < end; i++) {
-      const b = buf[at++];
-      n += (b & 0x7f) * mul;
-      if (b < 0x80) return n;
-      mul *= 128;
-    }
-    return -1;
-  };
-  while (at < end) {
-    const tag = varint();
+  const v: [number, number] = [0, start];
+  while (v[1] < end) {
+    readVarint(buf, v[1], end, v);
+    const tag = v[0];
     if (tag < 0) return undefined;
     const field = Math.floor(tag / 8);
     switch (tag & 7) {
-      case 0: if (varint() < 0) return undefined; break;
-      case 1: at += 8; break;
-      case 5: at += 4; break;
+      case 0: readVarint(buf, v[1], end, v); if (v[0] < 0) return undefined; break;
+      case 1: v[1] += 8; break;
+      case 5: v[1] += 4; break;
       case 2: {
-        const len = varint();
+        readVarint(buf, v[1], end, v);
+        const len = v[0];
+        const at = v[1];
         if (len < 0 || at + len > end) return undefined;
         const name = shape.strings.get(field);
         if (name !== undefined && !isUtf8(buf.subarray(at, at + len))) return name;
         const nested = shape.messages.get(field);
         const bad = nested && firstInvalidUtf8(buf, nested, at, at + len);
         if (bad) return bad;
-        at += len;
+        v[1] = at + len;
         break;
       }
       default: return undefined;
