@@ -19,6 +19,7 @@ import type { ReplayTarget } from './target.js';
 export * from './replay.js';
 export * from './target.js';
 export * from './candidates.js';
+export * from './whatif.js';
 export { linuxRuleVmpte } from './linux-rule.js';
 
 export const REPLAY_EXIT_CODES = Object.freeze({
