@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { CaptureError, encodeCapture, type Capture, type CapturedVma } from '../shared/capture/format.js';
-import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED } from '../shared/kernel/index.js';
+import { MAP_ANONYMOUS, MAP_HUGETLB, MAP_HUGE_1GB, MAP_HUGE_2MB, MAP_PRIVATE, MAP_SHARED } from '../shared/kernel/index.js';
 import {
   KernelTarget, REPLAY_EXIT_CODES, ReplayError, findCandidates, linuxRuleVmpte, planReplay, replayCapture,
   runReplayCommand, type ReplayTarget,
@@ -99,23 +99,40 @@ describe('replay into the in-process kernel', () => {
     assert.ok(r.notes.some((n) => /^pid 101 child: MISMATCH: captured VmPTE \d+ B, simulated \d+ B \(-4096\)$/.test(n)), r.notes.join('\n'));
   });
 
-  it('maps hugetlb VMAs untouched and leaves their process out of the exact check, still reporting both figures', async () => {
-    const huge = vma({ at: 0x7f4000000000, pages: 512, path: '/anon_hugepage (deleted)', inode: 5n, dev: [0, 0x11], vmFlags: ['rd', 'wr', 'ht'], kernelPageSize: 2 * MiB, runs: [[0, 512]] });
-    const c = capture([proc(1, [vma({ at: 0x10000000, pages: 4, runs: [[0, 1]] }), huge])]);
-    // Linux: 1 PTE + 1 PMD + 1 PUD for the small page, 1 PMD + 1 PUD (no PTE table) for the huge page
-    assert.equal(c.processes[0].vmpteBytes, 5 * 4096);
+  it('replays hugetlb VMAs exactly: no PTE table under a 2 MiB page, no PMD table under a 1 GiB one, shared PMD tables counted by each sharer', async () => {
+    const ht = { dev: [0, 0x11] as [number, number], vmFlags: ['rd', 'wr', 'sh', 'ht'] };
+    const small = vma({ at: 0x10000000, pages: 4, runs: [[0, 1]] });
+    // a private 2 MiB page: 1 PMD + 1 PUD (no PTE table)
+    const priv = vma({ at: 0x7f4000000000, pages: 512, path: '/anon_hugepage (deleted)', inode: 5n, ...ht, kernelPageSize: 2 * MiB, runs: [[0, 512]] });
+    // a shared hugetlbfs file covering a whole aligned GiB, in two processes: its PMD table is shared
+    const file = (runs: [number, number][]) => vma({ at: 0x7f8000000000, pages: 262144, shared: true, path: '/dev/hugepages/pool', inode: 6n, ...ht, kernelPageSize: 2 * MiB, runs });
+    // a 1 GiB page at a 1 GiB file offset: only its PUD table
+    const gig = vma({ at: 0x7e0000000000, pages: 262144, shared: true, path: '/dev/hugepages1G/g', inode: 7n, offset: 1n << 30n, ...ht, kernelPageSize: 1024 * MiB, runs: [[0, 262144]] });
+    const c = capture([proc(1, [small, priv]), proc(2, [gig, file([[0, 1024], [262143, 1]])]), proc(3, [file([[512, 512]])])]);
+    assert.deepEqual(c.processes.map((p) => p.vmpteBytes), [5 * 4096, 3 * 4096, 2 * 4096], "Linux's rule");
     const target = new KernelTarget();
-    const r = await replayCapture(c, target);
-    const p = r.processes[0];
-    assert.equal(p.exact_check, false);
-    assert.match(p.left_out[0], /^hugetlb: 1 VMA\(s\) with 512 present 4 KiB subpages; the simulator has no huge pages yet/);
-    assert.equal(p.captured_vmpte_bytes, 5 * 4096);
-    assert.equal(p.simulated_vmpte_bytes, 3 * 4096, 'the huge VMA is mapped, not touched');
-    assert.equal(r.exact.processes, 0);
-    assert.equal(r.exact.left_out, 1);
+    const r = await replayCapture(c, target, { accounting: true });
+    assert.deepEqual(r.processes.map((p) => [p.exact_check, p.simulated_vmpte_bytes]), [[true, 5 * 4096], [true, 3 * 4096], [true, 2 * 4096]]);
     assert.equal(r.exact.all_match, true);
-    const st = target.kernel.procStatus(p.simulated_pid);
-    assert.deepEqual(st.vmas.map((v) => v.start), [0x10000000n, 0x7f4000000000n], 'still mapped at its address');
+    assert.deepEqual(r.processes.map((p) => p.captured_pages), [513, 262144 + 1025, 512], 'every captured 4 KiB subpage counted');
+    // the machine: the shared PMD table once (10 table pages by VmPTE, 9 distinct) + 3 PGDs
+    assert.equal(r.pagetable_bytes, (9 + 3) * 4096);
+    const st = target.kernel.procStatus(r.processes[1].simulated_pid);
+    assert.deepEqual(st.vmas.map((v) => [v.start, v.flags]), [[0x7e0000000000n, MAP_SHARED | MAP_HUGETLB | MAP_HUGE_1GB], [0x7f8000000000n, MAP_SHARED | MAP_HUGETLB | MAP_HUGE_2MB]]);
+    assert.equal(target.kernel.hugetlb.reserved[1] + target.kernel.hugetlb.reserved[2], 1 + 512 + 1, 'pool pages reserved: 1 private, 512 of the file, 1 GiB page');
+  });
+
+  it('passes each mapping\'s file offset to mmap', async () => {
+    const c = smallFleet();
+    const seen: [string, bigint][] = [];
+    const t = new KernelTarget();
+    const spy: ReplayTarget = { ...bind(t), mmap: (pid, addr, length, prot, flags, file, offset) => {
+      seen.push([`${file}@0x${addr.toString(16)}`, offset ?? -1n]);
+      return t.mmap(pid, addr, length, prot, flags, file, offset);
+    } };
+    await replayCapture(c, spy);
+    assert.deepEqual(seen.filter(([k]) => k.startsWith('fe:00:555')), [['fe:00:555@0x7f0040000000', 1048576n]]);
+    assert.ok(seen.every(([, o]) => o >= 0n), 'every call has an offset');
   });
 
   it('leaves out PMD-mapped shmem THP and a VmPTE that moved during the capture', async () => {

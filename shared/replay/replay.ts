@@ -87,6 +87,11 @@ export interface ReplayProcessPlan {
   /** VmPTE by Linux's rule from the captured pages (linux-rule.ts); null when it cannot be known. */
   ruleVmpteBytes: number | null;
   mappings: ReplayMapping[];
+  /**
+   * Addresses accessed again after every touch of the process (a scheme replay's windows): see
+   * whatif.ts, the retried access.
+   */
+  retouch: bigint[];
   /** Why this process's VmPTE cannot be expected to match; empty = in the exact check. */
   leftOut: string[];
   /** What was left out or changed in replaying it (VMAs above the user limit, PROT_NONE ...). */
@@ -226,6 +231,7 @@ export function planReplay(capture: Capture, geometry: GeometryName = capture.ge
       capturedPages: p.vmas.reduce((n, v) => n + capturedPages(v), 0),
       ruleVmpteBytes: rule.vmpteBytes,
       mappings,
+      retouch: [],
       leftOut,
       notes: pnotes,
     };
@@ -360,6 +366,7 @@ export async function executePlan(
       }
       flush();
       await windowed(jobs, window, (job) => job());
+      if (p.retouch.length > 0) check(undefined, await stream.batch(pid, 'read', BigUint64Array.from(p.retouch)), p.retouch.length);
       const status = await target.procStatus(pid);
       results.push({ plan: p, pid, vmpte: status.vmpteBytes });
       progress(`${processLabel(p, p.index)}: captured VmPTE ${p.capturedVmpteBytes} B, simulated ${status.vmpteBytes} B`);

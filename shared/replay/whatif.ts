@@ -12,7 +12,10 @@
  *   tables below the link are those one process had. It stays at its captured address when that
  *   aligned window holds nothing else in any sharer; else it moves to the nearest aligned window
  *   free in every sharer (above, then below), and the report says so. For mshare that is the
- *   usual case: the 512 GiB below the stack holds the libraries too.
+ *   usual case: the 512 GiB below the stack holds the libraries too. Each process accesses the first
+ *   page it touched in each link slot once more at the end: in the simulator the access that
+ *   faults into an empty host slot leaves the process's link entry to the retried access, and
+ *   every captured page was reached through the process's own entry.
  * - hugetlb, hugetlb-1g: each sharer maps the object itself, MAP_SHARED | MAP_HUGETLB with the
  *   scheme's page size, as one hugetlbfs file (named by its device:inode, so PMD tables are shared
  *   where Linux's huge_pmd_share would), widened to whole huge pages of the file. It stays at its
@@ -28,7 +31,7 @@ import {
 import { SCHEMES, scheme as schemeOf, type Scheme } from '../kernel/schemes/index.js';
 import { hexAddr, type Capture } from '../capture/format.js';
 import type { Candidate } from './candidates.js';
-import { executePlan, hugePageRuns, planReplay, type ReplayMapping, type ReplayOptions, type ReplayPlan, type ReplayProcessPlan } from './replay.js';
+import { ReplayError, executePlan, hugePageRuns, planReplay, type ReplayMapping, type ReplayOptions, type ReplayPlan, type ReplayProcessPlan } from './replay.js';
 import { KernelTarget, type ReplayTarget } from './target.js';
 
 const PAGE_SHIFT = 12n;
@@ -115,7 +118,7 @@ function withWindows(plan: ReplayPlan, s: Scheme, g: Geometry): Placement[] {
     const sharers = [...new Set(list.map(([p]) => p))];
     const busy = occupied(sharers, (m) => m.candidate === c.key, windows);
     const w = place(busy, refStart - inner, windowLen, align, g.userLimitPages);
-    if (w < 0) throw new Error(`no ${windowLen * 4} KiB window aligned to ${align * 4} KiB is free in every process mapping ${c.path || c.key}`);
+    if (w < 0) throw new ReplayError(`no ${windowLen * 4} KiB window aligned to ${align * 4} KiB is free in every process mapping ${c.path || c.key}`);
     windows.push([w, w + windowLen]);
     const objectAddr = addrOf(w + inner);
     const moved = list.some(([, m]) => m.addr !== objectAddr);
@@ -125,9 +128,16 @@ function withWindows(plan: ReplayPlan, s: Scheme, g: Geometry): Placement[] {
       object: { addr: objectAddr, length: addrOf(len), prot: ref.prot, flags: ref.flags, file: ref.file, offset: ref.offset },
       capturedAddr: ref.addr, moved,
     });
-    for (const [, m] of list) {
+    for (const [p, m] of list) {
       m.addr = objectAddr;
       m.window = name;
+      // The access that faults into an empty host slot allocates the host's table there and leaves
+      // this process's entry to the retried access (fault.ts); a captured page was reached through
+      // the process's own tables, so each slot it touched is accessed once more, after the rest.
+      const first = page(objectAddr);
+      for (const r of m.runs) {
+        for (let q = first + r.offset; q < first + r.offset + r.length; q = alignDown(q, link) + link) p.retouch.push(addrOf(q));
+      }
     }
     placements.push({ candidate: c.key, path: c.path, how: 'window', pid: null, from: hexAddr(refStart), to: hexAddr(w + inner), length_bytes: len * 4096, moved });
   }
@@ -147,7 +157,7 @@ function withHugetlb(plan: ReplayPlan, kind: number, g: Geometry): Placement[] {
       const len = alignUp(off + page(m.length), unit) - fileStart;
       const want = start - delta;
       const at = place(occupied([p], (x) => x === m), alignDown(want, unit), len, unit, g.userLimitPages);
-      if (at < 0) throw new Error(`pid ${p.pid}: no ${len * 4} KiB range aligned to ${unit * 4} KiB is free for ${c.path || c.key}`);
+      if (at < 0) throw new ReplayError(`pid ${p.pid}: no ${len * 4} KiB range aligned to ${unit * 4} KiB is free for ${c.path || c.key}`);
       const runs = m.runs.map((r) => ({ ...r, offset: r.offset + delta }));
       m.runs = hugePageRuns(runs, unit);
       m.addr = addrOf(at);
@@ -200,9 +210,15 @@ export async function runWhatIf(capture: Capture, options: WhatIfOptions = {}): 
   const schemes: WhatIfScheme[] = [];
   let candidates = 0;
   for (const name of names) {
+    let r;
     const { plan, placements } = schemePlan(capture, name);
     candidates = plan.candidates.length;
-    const r = await executePlan(plan, await targetFor(name), { ...options.replay, accounting: true }, capture);
+    try {
+      r = await executePlan(plan, await targetFor(name), { ...options.replay, accounting: true }, capture);
+    } catch (err) {
+      if (err instanceof ReplayError) throw new ReplayError(`what if ${name}: ${err.message}`, err.record);
+      throw err;
+    }
     schemes.push({
       scheme: name,
       source: schemeOf(name).source,
