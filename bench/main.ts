@@ -18,9 +18,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runGrpc } from './grpc.js';
 import { runField } from './field.js';
+import { runReplay } from './replay.js';
 import { fmt, killChildren, ROOT, runChildJson, type Figure } from './lib.js';
 
-const SECTIONS = ['core', 'grpc', 'field'] as const;
+const SECTIONS = ['core', 'grpc', 'field', 'replay'] as const;
 type Section = (typeof SECTIONS)[number];
 const WATCHDOG_MS = 10 * 60_000;
 
@@ -92,6 +93,10 @@ async function main(): Promise<number> {
   if (only.includes('field')) {
     log('field: 1500 clients x 300 GiB, shared then unshared');
     figures.push(...await runField(rounds, log));
+  }
+  if (only.includes('replay')) {
+    log('replay: a real PostgreSQL captured and replayed (about 2 minutes, most of it loading pgbench)');
+    figures.push(...await runReplay(Math.min(rounds, 3), log));
   }
   const seconds = (performance.now() - t0) / 1000;
 

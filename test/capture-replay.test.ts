@@ -3,6 +3,7 @@
 // leaves out of the exact check and why, the sharing candidates, and that a refused capture changes
 // nothing in the broker.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import {
   runReplayCommand, type ReplayTarget,
 } from '../shared/replay/index.js';
 import { startBroker, type TestBroker } from './fixtures/broker.js';
+import { repoRoot } from './support/paths.js';
 import { MiB, capture, proc, smallFleet, vma } from './fixtures/capture/synthetic.js';
 
 describe('replay into the in-process kernel', () => {
@@ -278,6 +280,41 @@ describe('replay through a broker over gRPC', () => {
     await assert.rejects(replayCapture(beyond, broker.client), CaptureError);
     const after = await broker.client.accounting();
     assert.deepEqual([after.processes, after.pagetableBytes, after.minorFaults], [before.processes, before.pagetableBytes, before.minorFaults]);
+  });
+
+  it('npm start -- --replay BAD --broker ADDR: exit 4, the record named on stderr, the broker unchanged', function () {
+    this.timeout(120_000);
+    const v2 = Buffer.from(encodeCapture(smallFleet()));
+    v2.writeUInt16LE(2, 8);
+    const overlap = smallFleet();
+    overlap.processes[1].vmas.push(vma({ at: 0x7ffc00010000, pages: 1 }));
+    const truncated = encodeCapture(smallFleet());
+    const beyond = capture([proc(2, [vma({ at: 1n << 50n, pages: 1, runs: [[0, 1]] })])], { geometry: 'x86_64-5level' });
+    const cases: [string, Buffer, RegExp][] = [
+      ['version.capture', v2, /version 2 is not supported: this reader knows version 1/],
+      ['truncated.capture', truncated.subarray(0, truncated.length - 3), /process #1 \(pid 101 child\), VMA #3 \[0x7ffc00000000-0x7ffc00021000\) \[stack\]: truncated/],
+      ['overlap.capture', encodeCapture(overlap, { validate: false }), /process #1 \(pid 101 child\), VMA #4 \[0x7ffc00010000-0x7ffc00011000\): overlaps VMA #3/],
+      ['beyond.capture', encodeCapture(beyond), /process #0 \(pid 2 proc2\), VMA #0 \[0x4000000000000-0x4000000001000\): ends above the user address limit 0x7ffffffff000 of x86_64-4level/],
+    ];
+    // The broker runs in this process: the CLI must run asynchronously beside it.
+    const run = (args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', 'services/loadtest/main.ts', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 },
+        (err, stdout, stderr) => resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
+    });
+    return (async () => {
+      const start = await broker.client.accounting();
+      for (const [name, bytes, pattern] of cases) {
+        const file = path.join(dir, name);
+        writeFileSync(file, bytes);
+        const r = await run(['--replay', file, '--broker', broker.grpcAddress]);
+        assert.equal(r.status, REPLAY_EXIT_CODES.refused, `${name}: ${r.stderr}`);
+        assert.match(r.stderr, /capture refused, nothing replayed: /, name);
+        assert.match(r.stderr, pattern, name);
+        assert.equal(r.stdout, '', name);
+      }
+      const end = await broker.client.accounting();
+      assert.deepEqual([end.processes, end.regions, end.pagetableBytes, end.minorFaults], [start.processes, start.regions, start.pagetableBytes, start.minorFaults]);
+    })();
   });
 });
 

@@ -485,7 +485,7 @@ export function validateCapture(capture: Capture, geometry: GeometryName | strin
         const unit = v.kernelPageSize / CAPTURE_PAGE_SIZE;
         if (ps !== HUGE_2M && ps !== HUGE_1G) vfail(`hugetlb with kernel page size ${ps}: only 2 MiB and 1 GiB pages exist`);
         if (v.startPage % unit !== 0 || v.endPage % unit !== 0 || v.offset % BigInt(ps) !== 0n) {
-          vfail(`hugetlb VMA (offset ${v.offset}) is not aligned to its ${ps / 1048576} MiB pages`);
+          vfail(`hugetlb VMA (offset ${v.offset}) is not aligned to its ${ps === HUGE_1G ? '1 GiB' : '2 MiB'} pages`);
         }
       }
       const pages = v.endPage - v.startPage;
