@@ -68,7 +68,8 @@ describe('what if: a capture replayed under each scheme', () => {
     assert.match(text, /^captured +6,312 kB$/m);
     assert.match(text, /^mshare +144 kB +-6,168 kB \(-97\.7%\) +2,220 kB +-4,108 kB \(-64\.9%\)$/m);
     assert.match(text, /^hugetlb +160 kB +-6,152 kB \(-97\.5%\) +164 kB +-6,164 kB \(-97\.4%\)$/m);
-    assert.match(text, /mshare: \/dev\/zero \(deleted\) moved from 0x7f4000000000 to 0x7ec000000000 \(its mshare window\)/);
+    assert.match(text, /^ {2}mshare: \/dev\/zero \(deleted\) moved from 0x7f4000000000 to 0x7ec000000000 \(in its mshare window\)$/m);
+    assert.equal(text.split('\n').filter((l) => l.includes(' moved ')).length, 1);
   });
 
   it('mshare makes one region per candidate: created by its first process, attached by the others, every other VMA where it was', async () => {
@@ -101,6 +102,7 @@ describe('what if: a capture replayed under each scheme', () => {
     assert.deepEqual(plan.processes.map((p) => p.mappings[p.mappings.length - 1]).map((m) => [m.addr, m.offset, m.runs.map((r) => r.offset)]),
       [[0x7f0000200000n, 0n, [0, 512]], [0x7f0000000000n, 0n, [0, 512]]]);
     const r = await runWhatIf(c, { schemes: ['hugetlb', 'ptshare'] });
+    assert.match(formatWhatIf(r), /^ {2}hugetlb: \/memfd:x \(deleted\) in 1 process moved from 0x7f0000100000 to 0x7f0000300000$/m);
     // hugetlb: no PTE table for the memfd; process 1 keeps one for its private page; 1 PMD + 1 PUD each
     assert.deepEqual(r.schemes[0].processes.map((p) => p.vmpte_bytes), [t(3), t(2)]);
     // ptshare: the 2 MiB-aligned window [0x7f0000000000, +4 MiB) holds the private mapping of

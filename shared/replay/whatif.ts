@@ -251,11 +251,16 @@ export function formatWhatIf(r: WhatIfReport): string {
     `what if: the ${r.candidates} sharing candidate(s) under each scheme, each scheme in a fresh simulated kernel`,
     ...rows.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd()),
   ];
-  const moved = r.schemes.flatMap((s) => s.placements.filter((p) => p.moved).map((p) => ({ s, p })));
-  const shown = moved.slice(0, 12);
-  for (const { s, p } of shown) {
-    lines.push(`  ${s.scheme}: ${p.path || p.candidate}${p.pid === null ? '' : ` (pid ${p.pid})`} moved from ${p.from} to ${p.to}${p.how === 'window' ? ' (its mshare window)' : ''}`);
+  // Where candidates moved, one line per scheme and candidate (hugetlb places each process's own).
+  for (const s of r.schemes) {
+    const byCandidate = new Map<string, Placement[]>();
+    for (const p of s.placements) if (p.moved) byCandidate.set(p.candidate, [...(byCandidate.get(p.candidate) ?? []), p]);
+    for (const list of byCandidate.values()) {
+      const p = list[0];
+      const to = new Set(list.map((x) => x.to));
+      const who = p.pid === null ? '' : ` in ${list.length} process${list.length === 1 ? '' : 'es'}`;
+      lines.push(`  ${s.scheme}: ${p.path || p.candidate}${who} moved from ${p.from} to ${to.size === 1 ? p.to : `${to.size} addresses`}${p.how === 'window' ? ' (in its mshare window)' : ''}`);
+    }
   }
-  if (moved.length > shown.length) lines.push(`  ... and ${moved.length - shown.length} more moved (placements in the JSON)`);
   return `${lines.join('\n')}\n`;
 }
