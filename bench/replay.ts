@@ -6,8 +6,9 @@
  * A real PostgreSQL 15 (services/capture/postgres.ts: the postgres user, a Unix socket in a
  * temporary directory) with 1 GiB shared_buffers and 20 backends that have each pg_prewarm()ed
  * pgbench_accounts (scale 50, about 780 MB) into it; a broker child process (gRPC on 127.0.0.1:0).
- * Each round: capture every server process with --stop, the file round trip (encode + decode),
- * the replay through the broker over gRPC (exited after), the same capture replayed in process,
+ * Each round (services/capture/bench.ts captureAndReplay): capture every server process with
+ * --stop, the file round trip (encode + decode), the replay through the broker over gRPC (exited
+ * after); then the same capture replayed in process,
  * and the what-if under every scheme (in-process kernels). Rounds re-capture the same live fleet.
  * Needs root and PostgreSQL (scripts/test-tools.sh installs it); without them the section says so.
  *
@@ -18,9 +19,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BrokerClient } from '../shared/client/index.js';
-import { decodeCapture, describeCapture, encodeCapture } from '../shared/capture/format.js';
-import { captureProcesses } from '../shared/capture/procfs.js';
+import { decodeCapture, describeCapture } from '../shared/capture/format.js';
 import { KernelTarget, replayCapture, runWhatIf, type ReplayReport } from '../shared/replay/index.js';
+import { captureAndReplay } from '../services/capture/bench.js';
 import { postgresAvailable, startPostgres } from '../services/capture/postgres.js';
 import { startBroker } from './grpc.js';
 import { judge, median, ROOT, type Figure } from './lib.js';
@@ -50,25 +51,20 @@ export async function runReplay(rounds: number, log: (line: string) => void): Pr
         log(`replay: PostgreSQL ${pg.postmasterPid} with ${BACKENDS} warm backends in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
         const runs: Round[] = [];
         for (let round = 0; round < rounds; round++) {
-          const a = performance.now();
-          const capture = captureProcesses({ pids: pg.serverPids() }, { stop: true });
-          const b = performance.now();
-          const bytes = encodeCapture(capture);
-          const parsed = decodeCapture(bytes);
-          const c = performance.now();
-          const report = await replayCapture(parsed, client, { exitWhenDone: true });
+          const t = await captureAndReplay(pg.serverPids(), client, { stop: true, replay: { exitWhenDone: true } });
           const d = performance.now();
-          const local = await replayCapture(parsed, new KernelTarget());
+          const local = await replayCapture(t.capture, new KernelTarget());
           const e = performance.now();
-          await runWhatIf(parsed);
+          await runWhatIf(t.capture);
           const f = performance.now();
+          const { capture, bytes, report } = t;
           if (round === 0 && process.env.REPLAY_BENCH_SAVE) {
             writeFileSync(process.env.REPLAY_BENCH_SAVE, bytes);
             log(`replay: wrote ${process.env.REPLAY_BENCH_SAVE} (${describeCapture(capture)}, ${bytes.length} bytes)`);
           }
           const r: Round = {
-            capture: (b - a) / 1000, file: (c - b) / 1000, replay: (d - c) / 1000, total: (d - a) / 1000,
-            inProcess: (b - a + c - b + e - d) / 1000, whatIf: (f - e) / 1000, exact: exactOf(report) && exactOf(local), processes: capture.processes.length, load: os.loadavg()[0],
+            capture: t.captureMs / 1000, file: t.fileMs / 1000, replay: t.replayMs / 1000, total: t.totalMs / 1000,
+            inProcess: (t.captureMs + t.fileMs + e - d) / 1000, whatIf: (f - e) / 1000, exact: exactOf(report) && exactOf(local), processes: capture.processes.length, load: os.loadavg()[0],
           };
           runs.push(r);
           log(`replay round ${round + 1}: ${r.processes} processes, capture ${r.capture.toFixed(2)} s, file ${r.file.toFixed(2)} s, gRPC replay ${r.replay.toFixed(2)} s (total ${r.total.toFixed(2)} s), in process ${r.inProcess.toFixed(2)} s, what-if ${r.whatIf.toFixed(2)} s, ${r.exact ? 'all exact' : 'NOT all exact'}, load average ${r.load.toFixed(1)}`);
