@@ -19,9 +19,10 @@ import { parseArgs } from 'node:util';
 import { runGrpc } from './grpc.js';
 import { runField } from './field.js';
 import { runCompareBench } from './compare.js';
+import { runReplay } from './replay.js';
 import { fmt, killChildren, ROOT, runChildJson, type Figure } from './lib.js';
 
-const SECTIONS = ['core', 'grpc', 'field', 'compare'] as const;
+const SECTIONS = ['core', 'grpc', 'field', 'compare', 'replay'] as const;
 type Section = (typeof SECTIONS)[number];
 const WATCHDOG_MS = 10 * 60_000;
 
@@ -95,6 +96,10 @@ async function main(): Promise<number> {
     figures.push(...await runField(rounds, log));
   }
   if (only.includes('compare')) figures.push(...await runCompareBench(1, log)); // 2 runs of up to 3 min under load
+  if (only.includes('replay')) {
+    log('replay: a real PostgreSQL captured and replayed (about 2 minutes, most of it loading pgbench)');
+    figures.push(...await runReplay(Math.min(rounds, 3), log));
+  }
   const seconds = (performance.now() - t0) / 1000;
 
   const out = table(figures);

@@ -9,7 +9,7 @@ import {
   CAPTURE_MAGIC, CAPTURE_VERSION, CaptureError, decodeCapture, encodeCapture,
 } from '../shared/capture/format.js';
 import { captureProcess, parseStatus, readRuns, readVmas, selectPids } from '../shared/capture/procfs.js';
-import { GiB, capture, proc, smallFleet, vma } from './fixtures/capture/synthetic.js';
+import { GiB, MiB, capture, proc, smallFleet, vma } from './fixtures/capture/synthetic.js';
 
 function refused(bytes: Uint8Array, pattern: RegExp, record?: CaptureError['record']): CaptureError {
   let err: unknown;
@@ -125,6 +125,22 @@ describe('capture file format', () => {
     const k = smallFleet();
     k.processes[0].vmpteBytes = 1000;
     refused(encodeCapture(k, { validate: false }), /process #0 \(pid 100 parent\): VmPTE 1000 bytes is not a whole number of KiB/);
+    const o = smallFleet();
+    o.processes[0].vmas[3].offset = 100n;
+    refused(encodeCapture(o, { validate: false }), /process #0 \(pid 100 parent\), VMA #3 \[0x7f0040000000-0x7f0040200000\) \/data\/file: file offset 100 is not page-aligned/,
+      { processIndex: 0, pid: 100, vmaIndex: 3 });
+  });
+
+  it('refuses hugetlb VMAs Linux cannot have: not on their page size, or of another size', () => {
+    const huge = (at: number, pages: number, size: number, offset = 0n) => capture([proc(7, [
+      vma({ at, pages, shared: true, path: '/dev/hugepages/x', inode: 3n, vmFlags: ['rd', 'wr', 'sh', 'ht'], kernelPageSize: size, offset, runs: [[0, 1]] }),
+    ])]);
+    const bad = (c: ReturnType<typeof huge>, pattern: RegExp) => refused(encodeCapture(c, { validate: false }), pattern, { processIndex: 0, pid: 7, vmaIndex: 0 });
+    bad(huge(0x7f0000100000, 512, 2 * MiB), /VMA #0 \[0x7f0000100000-0x7f0000300000\) \/dev\/hugepages\/x: hugetlb VMA \(offset 0\) is not aligned to its 2 MiB pages/);
+    bad(huge(0x7f0000000000, 256, 2 * MiB), /hugetlb VMA \(offset 0\) is not aligned to its 2 MiB pages/);
+    bad(huge(0x7f0000000000, 512, 2 * MiB, 4096n), /hugetlb VMA \(offset 4096\) is not aligned to its 2 MiB pages/);
+    bad(huge(0x7f0000000000, 512, 64 * 1024), /hugetlb with kernel page size 65536: only 2 MiB and 1 GiB pages exist/);
+    assert.equal(decodeCapture(encodeCapture(huge(0x7f0000000000, 512, 2 * MiB, 2n * BigInt(MiB)))).processes[0].vmas[0].offset, 2n * BigInt(MiB));
   });
 });
 

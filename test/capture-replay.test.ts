@@ -3,17 +3,19 @@
 // leaves out of the exact check and why, the sharing candidates, and that a refused capture changes
 // nothing in the broker.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { CaptureError, encodeCapture, type Capture, type CapturedVma } from '../shared/capture/format.js';
-import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED } from '../shared/kernel/index.js';
+import { MAP_ANONYMOUS, MAP_HUGETLB, MAP_HUGE_1GB, MAP_HUGE_2MB, MAP_PRIVATE, MAP_SHARED } from '../shared/kernel/index.js';
 import {
   KernelTarget, REPLAY_EXIT_CODES, ReplayError, findCandidates, linuxRuleVmpte, planReplay, replayCapture,
   runReplayCommand, type ReplayTarget,
 } from '../shared/replay/index.js';
 import { startBroker, type TestBroker } from './fixtures/broker.js';
+import { repoRoot } from './support/paths.js';
 import { MiB, capture, proc, smallFleet, vma } from './fixtures/capture/synthetic.js';
 
 describe('replay into the in-process kernel', () => {
@@ -99,23 +101,40 @@ describe('replay into the in-process kernel', () => {
     assert.ok(r.notes.some((n) => /^pid 101 child: MISMATCH: captured VmPTE \d+ B, simulated \d+ B \(-4096\)$/.test(n)), r.notes.join('\n'));
   });
 
-  it('maps hugetlb VMAs untouched and leaves their process out of the exact check, still reporting both figures', async () => {
-    const huge = vma({ at: 0x7f4000000000, pages: 512, path: '/anon_hugepage (deleted)', inode: 5n, dev: [0, 0x11], vmFlags: ['rd', 'wr', 'ht'], kernelPageSize: 2 * MiB, runs: [[0, 512]] });
-    const c = capture([proc(1, [vma({ at: 0x10000000, pages: 4, runs: [[0, 1]] }), huge])]);
-    // Linux: 1 PTE + 1 PMD + 1 PUD for the small page, 1 PMD + 1 PUD (no PTE table) for the huge page
-    assert.equal(c.processes[0].vmpteBytes, 5 * 4096);
+  it('replays hugetlb VMAs exactly: no PTE table under a 2 MiB page, no PMD table under a 1 GiB one, shared PMD tables counted by each sharer', async () => {
+    const ht = { dev: [0, 0x11] as [number, number], vmFlags: ['rd', 'wr', 'sh', 'ht'] };
+    const small = vma({ at: 0x10000000, pages: 4, runs: [[0, 1]] });
+    // a private 2 MiB page: 1 PMD + 1 PUD (no PTE table)
+    const priv = vma({ at: 0x7f4000000000, pages: 512, path: '/anon_hugepage (deleted)', inode: 5n, ...ht, kernelPageSize: 2 * MiB, runs: [[0, 512]] });
+    // a shared hugetlbfs file covering a whole aligned GiB, in two processes: its PMD table is shared
+    const file = (runs: [number, number][]) => vma({ at: 0x7f8000000000, pages: 262144, shared: true, path: '/dev/hugepages/pool', inode: 6n, ...ht, kernelPageSize: 2 * MiB, runs });
+    // a 1 GiB page at a 1 GiB file offset: only its PUD table
+    const gig = vma({ at: 0x7e0000000000, pages: 262144, shared: true, path: '/dev/hugepages1G/g', inode: 7n, offset: 1n << 30n, ...ht, kernelPageSize: 1024 * MiB, runs: [[0, 262144]] });
+    const c = capture([proc(1, [small, priv]), proc(2, [gig, file([[0, 1024], [262143, 1]])]), proc(3, [file([[512, 512]])])]);
+    assert.deepEqual(c.processes.map((p) => p.vmpteBytes), [5 * 4096, 3 * 4096, 2 * 4096], "Linux's rule");
     const target = new KernelTarget();
-    const r = await replayCapture(c, target);
-    const p = r.processes[0];
-    assert.equal(p.exact_check, false);
-    assert.match(p.left_out[0], /^hugetlb: 1 VMA\(s\) with 512 present 4 KiB subpages; the simulator has no huge pages yet/);
-    assert.equal(p.captured_vmpte_bytes, 5 * 4096);
-    assert.equal(p.simulated_vmpte_bytes, 3 * 4096, 'the huge VMA is mapped, not touched');
-    assert.equal(r.exact.processes, 0);
-    assert.equal(r.exact.left_out, 1);
+    const r = await replayCapture(c, target, { accounting: true });
+    assert.deepEqual(r.processes.map((p) => [p.exact_check, p.simulated_vmpte_bytes]), [[true, 5 * 4096], [true, 3 * 4096], [true, 2 * 4096]]);
     assert.equal(r.exact.all_match, true);
-    const st = target.kernel.procStatus(p.simulated_pid);
-    assert.deepEqual(st.vmas.map((v) => v.start), [0x10000000n, 0x7f4000000000n], 'still mapped at its address');
+    assert.deepEqual(r.processes.map((p) => p.captured_pages), [513, 262144 + 1025, 512], 'every captured 4 KiB subpage counted');
+    // the machine: the shared PMD table once (10 table pages by VmPTE, 9 distinct) + 3 PGDs
+    assert.equal(r.pagetable_bytes, (9 + 3) * 4096);
+    const st = target.kernel.procStatus(r.processes[1].simulated_pid);
+    assert.deepEqual(st.vmas.map((v) => [v.start, v.flags]), [[0x7e0000000000n, MAP_SHARED | MAP_HUGETLB | MAP_HUGE_1GB], [0x7f8000000000n, MAP_SHARED | MAP_HUGETLB | MAP_HUGE_2MB]]);
+    assert.equal(target.kernel.hugetlb.reserved[1] + target.kernel.hugetlb.reserved[2], 1 + 512 + 1, 'pool pages reserved: 1 private, 512 of the file, 1 GiB page');
+  });
+
+  it('passes each mapping\'s file offset to mmap', async () => {
+    const c = smallFleet();
+    const seen: [string, bigint][] = [];
+    const t = new KernelTarget();
+    const spy: ReplayTarget = { ...bind(t), mmap: (pid, addr, length, prot, flags, file, offset) => {
+      seen.push([`${file}@0x${addr.toString(16)}`, offset ?? -1n]);
+      return t.mmap(pid, addr, length, prot, flags, file, offset);
+    } };
+    await replayCapture(c, spy);
+    assert.deepEqual(seen.filter(([k]) => k.startsWith('fe:00:555')), [['fe:00:555@0x7f0040000000', 1048576n]]);
+    assert.ok(seen.every(([, o]) => o >= 0n), 'every call has an offset');
   });
 
   it('leaves out PMD-mapped shmem THP and a VmPTE that moved during the capture', async () => {
@@ -261,6 +280,41 @@ describe('replay through a broker over gRPC', () => {
     await assert.rejects(replayCapture(beyond, broker.client), CaptureError);
     const after = await broker.client.accounting();
     assert.deepEqual([after.processes, after.pagetableBytes, after.minorFaults], [before.processes, before.pagetableBytes, before.minorFaults]);
+  });
+
+  it('npm start -- --replay BAD --broker ADDR: exit 4, the record named on stderr, the broker unchanged', function () {
+    this.timeout(120_000);
+    const v2 = Buffer.from(encodeCapture(smallFleet()));
+    v2.writeUInt16LE(2, 8);
+    const overlap = smallFleet();
+    overlap.processes[1].vmas.push(vma({ at: 0x7ffc00010000, pages: 1 }));
+    const truncated = encodeCapture(smallFleet());
+    const beyond = capture([proc(2, [vma({ at: 1n << 50n, pages: 1, runs: [[0, 1]] })])], { geometry: 'x86_64-5level' });
+    const cases: [string, Buffer, RegExp][] = [
+      ['version.capture', v2, /version 2 is not supported: this reader knows version 1/],
+      ['truncated.capture', truncated.subarray(0, truncated.length - 3), /process #1 \(pid 101 child\), VMA #3 \[0x7ffc00000000-0x7ffc00021000\) \[stack\]: truncated/],
+      ['overlap.capture', encodeCapture(overlap, { validate: false }), /process #1 \(pid 101 child\), VMA #4 \[0x7ffc00010000-0x7ffc00011000\): overlaps VMA #3/],
+      ['beyond.capture', encodeCapture(beyond), /process #0 \(pid 2 proc2\), VMA #0 \[0x4000000000000-0x4000000001000\): ends above the user address limit 0x7ffffffff000 of x86_64-4level/],
+    ];
+    // The broker runs in this process: the CLI must run asynchronously beside it.
+    const run = (args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', 'services/loadtest/main.ts', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 },
+        (err, stdout, stderr) => resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
+    });
+    return (async () => {
+      const start = await broker.client.accounting();
+      for (const [name, bytes, pattern] of cases) {
+        const file = path.join(dir, name);
+        writeFileSync(file, bytes);
+        const r = await run(['--replay', file, '--broker', broker.grpcAddress]);
+        assert.equal(r.status, REPLAY_EXIT_CODES.refused, `${name}: ${r.stderr}`);
+        assert.match(r.stderr, /capture refused, nothing replayed: /, name);
+        assert.match(r.stderr, pattern, name);
+        assert.equal(r.stdout, '', name);
+      }
+      const end = await broker.client.accounting();
+      assert.deepEqual([end.processes, end.regions, end.pagetableBytes, end.minorFaults], [start.processes, start.regions, start.pagetableBytes, start.minorFaults]);
+    })();
   });
 });
 

@@ -8,8 +8,9 @@
  *                                    captureAndReplay over the postmaster and all its children
  *
  * The target is any ReplayTarget: a BrokerClient for the gRPC figure, a KernelTarget for the core.
+ * `npm run bench -- --only replay` (bench/replay.ts) runs them as a section of the benchmark.
  */
-import { decodeCapture, encodeCapture } from '../../shared/capture/format.js';
+import { decodeCapture, encodeCapture, type Capture } from '../../shared/capture/format.js';
 import { captureProcesses } from '../../shared/capture/procfs.js';
 import { replayCapture, type ReplayOptions, type ReplayReport } from '../../shared/replay/replay.js';
 import type { ReplayTarget } from '../../shared/replay/target.js';
@@ -25,6 +26,9 @@ export interface CaptureReplayTiming {
   replayMs: number;
   totalMs: number;
   report: ReplayReport;
+  /** The capture as the replay read it back from the file bytes, and the bytes. */
+  capture: Capture;
+  bytes: Buffer;
 }
 
 export async function captureAndReplay(
@@ -46,6 +50,8 @@ export async function captureAndReplay(
     replayMs: Math.round(t3 - t2),
     totalMs: Math.round(t3 - t0),
     report,
+    capture: parsed,
+    bytes,
   };
 }
 

@@ -44,6 +44,8 @@ export interface Cli {
   replay?: string;
   /** --compare: the schemes to run side by side (undefined: one run). */
   compare?: string[];
+  /** --replay with --scheme or --compare: the what-if's schemes. */
+  whatIf?: string[];
 }
 
 /** One --help line: the flag and its argument, then what it does, in two columns. */
@@ -79,7 +81,8 @@ Output and gates
 ${row('--json', 'the report as JSON on stdout (progress stays on stderr)')}
 ${row('--quiet', 'no progress lines')}
 ${row('--out FILE', 'also write the report to FILE: .html (charts) or .json (what --json prints); repeatable')}
-${row('--replay FILE', 'replay a capture (npm run capture) into the broker instead of the field case')}
+${row('--replay FILE', 'replay a capture (npm run capture) into the broker instead of the field case;')}
+${row('', 'with --scheme NAME or --compare [LIST]: and what if it ran under those schemes')}
 ${row('--min-saved-ratio R', 'fail unless saved_ratio >= R')}
 ${row('--max-pagetable-bytes N', 'fail unless pagetable_bytes <= N (a size: 700MiB, 636530688)')}
 ${row('--max-wall-seconds S', 'fail unless wall_seconds <= S')}
@@ -185,13 +188,21 @@ export function parseCli(argvIn: string[]): Cli & { quiet: boolean } {
   if (replay !== undefined) {
     if (replay === '') throw new UsageError('--replay', 'needs a capture file');
     const scenario = Object.keys(OPTION_FLAGS).filter((name) => name !== 'geometry' && v[name] !== undefined);
-    const gates = ['min-saved-ratio', 'max-pagetable-bytes', 'max-wall-seconds', 'max-p99-ms', 'min-rate-ratio', 'region', 'no-sharing', 'scheme', 'compare', 'pti'].filter((name) => v[name] !== undefined);
+    const gates = ['min-saved-ratio', 'max-pagetable-bytes', 'max-wall-seconds', 'max-p99-ms', 'min-rate-ratio', 'region', 'no-sharing', 'sharing', 'pti'].filter((name) => v[name] !== undefined);
     const stray = [...scenario, ...gates][0];
     if (stray !== undefined) throw new UsageError(`--${stray}`, 'applies to the field case, not with --replay');
+    // With --replay, --scheme NAME and --compare [LIST] ask for the what-if under those schemes;
+    // the replay itself stays as captured, on a broker of the default scheme.
+    const whatIf = schemeFlags.compare ?? (options.scheme !== undefined ? [options.scheme] : undefined);
+    delete options.scheme;
+    delete options.sharing;
+    return {
+      options, thresholds, json: v.json === true, quiet: v.quiet === true, help: v.help === true, out, replay,
+      ...(whatIf !== undefined ? { whatIf } : {}),
+    };
   }
   return {
     options, thresholds, json: v.json === true, quiet: v.quiet === true, help: v.help === true, out, ...schemeFlags,
-    ...(replay !== undefined ? { replay } : {}),
   };
 }
 

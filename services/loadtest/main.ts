@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { BrokerClient, type BrokerClientOptions } from '../../shared/client/index.js';
-import { formatReplayReport, runReplayCommand, type ReplayReport } from '../../shared/replay/index.js';
+import { formatReplayReport, formatWhatIf, runReplayCommand, type ReplayReport } from '../../shared/replay/index.js';
 import { checkThresholds, formatReport, formatWarnings, parseCli, USAGE, UsageError, type Cli } from './cli.js';
 import { compareJson, formatCompare, runCompare } from './compare.js';
 import { escapeHtml, renderHtmlReport } from './html-report.js';
@@ -61,11 +61,11 @@ async function replay(cli: Cli & { replay: string }): Promise<number> {
   const embedded = o.broker === undefined ? await startEmbeddedBroker(o) : undefined;
   const client = new BrokerClient(embedded?.address ?? (o.broker as string), o.brokerClient);
   try {
-    const r = await runReplayCommand({ file: cli.replay, target: client, json: cli.json, options: { exitWhenDone: true } });
+    const r = await runReplayCommand({ file: cli.replay, target: client, json: cli.json, options: { exitWhenDone: true }, whatIf: cli.whatIf });
     if (r.error !== undefined) console.error(`mshare-loadtest: ${r.error}`);
     if (r.report === undefined) return r.exitCode;
     const json = cli.json ? r.output : `${JSON.stringify({ replay: r.report }, null, 2)}\n`;
-    const text = cli.json ? formatReplayReport(r.report) : r.output;
+    const text = cli.json ? formatReplayReport(r.report) + (r.report.what_if ? `\n${formatWhatIf(r.report.what_if)}` : '') : r.output;
     process.stdout.write(r.output);
     writeOut(cli.out, json, () => replayHtml(text, r.report));
     return r.exitCode;

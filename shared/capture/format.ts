@@ -110,6 +110,9 @@ export class CaptureError extends Error {
 }
 
 export const isHugetlb = (v: CapturedVma): boolean => v.vmFlags.includes('ht');
+/** hugetlb page sizes (smaps KernelPageSize), bytes. */
+export const HUGE_2M = 2 * 1024 * 1024;
+export const HUGE_1G = 1024 * 1024 * 1024;
 /** VM_PFNMAP: pagemap reports no page of it (walk_page_test skips it) though it may have PTEs. */
 export const isPfnMap = (v: CapturedVma): boolean => v.vmFlags.includes('pf');
 export const vmaStart = (v: CapturedVma): bigint => BigInt(v.startPage) << PAGE_SHIFT;
@@ -476,6 +479,15 @@ export function validateCapture(capture: Capture, geometry: GeometryName | strin
         vfail(`kernel page size ${ps} is not a power of two >= 4096`);
       }
       if (!Number.isSafeInteger(v.pmdMappedBytes) || v.pmdMappedBytes < 0) vfail(`PMD-mapped bytes ${v.pmdMappedBytes} is not a count`);
+      if (v.offset % BigInt(CAPTURE_PAGE_SIZE) !== 0n) vfail(`file offset ${v.offset} is not page-aligned`);
+      if (isHugetlb(v)) {
+        // Linux places a hugetlb VMA on its page size, whole pages, at an aligned file offset.
+        const unit = v.kernelPageSize / CAPTURE_PAGE_SIZE;
+        if (ps !== HUGE_2M && ps !== HUGE_1G) vfail(`hugetlb with kernel page size ${ps}: only 2 MiB and 1 GiB pages exist`);
+        if (v.startPage % unit !== 0 || v.endPage % unit !== 0 || v.offset % BigInt(ps) !== 0n) {
+          vfail(`hugetlb VMA (offset ${v.offset}) is not aligned to its ${ps === HUGE_1G ? '1 GiB' : '2 MiB'} pages`);
+        }
+      }
       const pages = v.endPage - v.startPage;
       let runEnd = 0;
       v.runs.forEach((r, ri) => {

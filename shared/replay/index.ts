@@ -15,10 +15,12 @@ import { readFileSync } from 'node:fs';
 import { CaptureError, decodeCapture, type Capture } from '../capture/format.js';
 import { replayCapture, ReplayError, type ReplayOptions, type ReplayReport } from './replay.js';
 import type { ReplayTarget } from './target.js';
+import { formatWhatIf, runWhatIf, type WhatIfOptions, type WhatIfReport } from './whatif.js';
 
 export * from './replay.js';
 export * from './target.js';
 export * from './candidates.js';
+export * from './whatif.js';
 export { linuxRuleVmpte } from './linux-rule.js';
 
 export const REPLAY_EXIT_CODES = Object.freeze({
@@ -58,7 +60,7 @@ export interface ReplayCommandResult {
   output: string;
   /** For stderr: why the capture was refused or the replay failed. */
   error?: string;
-  report?: ReplayReport;
+  report?: ReplayReport & { what_if?: WhatIfReport };
 }
 
 /** The whole `--replay FILE [--json]` command, minus argument parsing and printing. */
@@ -67,18 +69,27 @@ export async function runReplayCommand(opts: {
   target: ReplayTarget;
   json?: boolean;
   options?: ReplayOptions;
+  /**
+   * After the replay, the what-if under these schemes (whatif.ts; by default each in a fresh
+   * in-process kernel running it): `what_if` in the report, its table after the text report.
+   */
+  whatIf?: readonly string[];
+  whatIfTarget?: WhatIfOptions['target'];
 }): Promise<ReplayCommandResult> {
-  let report: ReplayReport;
+  let report: ReplayReport & { what_if?: WhatIfReport };
   try {
-    report = await replayCaptureFile(opts.file, opts.target, opts.options);
+    const capture = readCaptureFile(opts.file);
+    report = await replayCapture(capture, opts.target, opts.options);
+    if (opts.whatIf !== undefined) report.what_if = await runWhatIf(capture, { schemes: opts.whatIf, target: opts.whatIfTarget });
   } catch (err) {
     if (err instanceof CaptureError) return { exitCode: REPLAY_EXIT_CODES.refused, output: '', error: `capture refused, nothing replayed: ${err.message}` };
     if (err instanceof ReplayError) return { exitCode: REPLAY_EXIT_CODES.failed, output: '', error: err.message };
     throw err;
   }
+  const text = () => formatReplayReport(report) + (report.what_if ? `\n${formatWhatIf(report.what_if)}` : '');
   return {
     exitCode: report.exact.all_match ? REPLAY_EXIT_CODES.exact : REPLAY_EXIT_CODES.mismatch,
-    output: opts.json ? `${JSON.stringify({ replay: report }, null, 2)}\n` : formatReplayReport(report),
+    output: opts.json ? `${JSON.stringify({ replay: report }, null, 2)}\n` : text(),
     report,
   };
 }

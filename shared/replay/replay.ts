@@ -14,17 +14,19 @@
  * moves them to a PGDIR-aligned window and adds the mshare calls; ptshare/hugetlb keep them in
  * place); every other mapping is replayed as captured.
  *
- * What the simulator cannot reproduce is reported, not hidden: hugetlb VMAs (no huge pages in the
- * simulator yet) are mapped but not touched, and their process is left out of the exact check;
- * likewise PMD-mapped shmem/file THP, and processes whose VmPTE changed during the capture. Their
- * captured and simulated VmPTE are still reported side by side.
+ * hugetlb VMAs are mapped MAP_HUGETLB with their page size (2 MiB or 1 GiB) and touched once per
+ * huge page, so their tables are Linux's (a PMD entry per 2 MiB page, shared PMD tables counted by
+ * each sharer). What the simulator cannot reproduce is reported, not hidden: PMD-mapped shmem/file
+ * THP (where the huge PMDs are is not in pagemap) and processes whose VmPTE changed during the
+ * capture are left out of the exact check, their captured and simulated VmPTE still side by side.
  */
 import {
-  MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_READ, geometry as geometryOf, type GeometryName,
+  MAP_ANONYMOUS, MAP_FIXED, MAP_HUGETLB, MAP_HUGE_1GB, MAP_HUGE_2MB, MAP_PRIVATE, MAP_SHARED, O_CREAT, O_RDWR, PROT_READ,
+  geometry as geometryOf, type GeometryName,
 } from '../kernel/index.js';
 import {
-  CaptureError, capturedPages, devInode, isHugetlb, processLabel, validateCapture, vmaLabel,
-  type Capture, type PageRun,
+  CaptureError, HUGE_1G, capturedPages, devInode, isHugetlb, processLabel, validateCapture, vmaLabel,
+  type Capture, type CapturedVma, type PageRun,
 } from '../capture/format.js';
 import { findCandidates, type Candidate } from './candidates.js';
 import { linuxRuleVmpte } from './linux-rule.js';
@@ -42,12 +44,35 @@ export interface ReplayMapping {
   flags: number;
   /** '' for anonymous memory, else "major:minor:inode" (the device and inode as in maps). */
   file: string;
-  /** File offset in bytes; not sent until MmapRequest has an offset field (see ReplayTarget.mmap). */
+  /** File offset in bytes (MmapRequest.offset). */
   offset: bigint;
-  /** Pages to touch, relative to addr; empty for a mapping not touched (hugetlb). */
+  /** Pages to touch, relative to addr (hugetlb: the first 4 KiB page of each huge page captured). */
   runs: PageRun[];
   /** The sharing candidate (Candidate.key) this mapping belongs to, if any. */
   candidate?: string;
+  /**
+   * The mshare region (ReplayWindow.name) this mapping is reached through in a scheme replay: its
+   * process does not mmap it (the region's creator maps the object); addr is in the window.
+   */
+  window?: string;
+}
+
+/**
+ * An mshare region of a scheme replay (shared/replay/whatif.ts): one sharing candidate, mapped by
+ * its creator at `object`, mshare()d at [addr, addr + length) with O_CREAT, attached by the others.
+ */
+export interface ReplayWindow {
+  name: string;
+  candidate: string;
+  addr: bigint;
+  length: bigint;
+  object: { addr: bigint; length: bigint; prot: number; flags: number; file: string; offset: bigint };
+  /** Process indexes: the creator first, then the attachers. */
+  sharers: number[];
+  /** Where the first sharer had the object mapped. */
+  capturedAddr: bigint;
+  /** The object is not at its captured address in every sharer. */
+  moved: boolean;
 }
 
 export interface ReplayProcessPlan {
@@ -57,9 +82,16 @@ export interface ReplayProcessPlan {
   uid: number;
   gid: number;
   capturedVmpteBytes: number;
+  /** Present + swapped 4 KiB pages in the capture. */
+  capturedPages: number;
   /** VmPTE by Linux's rule from the captured pages (linux-rule.ts); null when it cannot be known. */
   ruleVmpteBytes: number | null;
   mappings: ReplayMapping[];
+  /**
+   * Addresses accessed again after every touch of the process (a scheme replay's windows): see
+   * whatif.ts, the retried access.
+   */
+  retouch: bigint[];
   /** Why this process's VmPTE cannot be expected to match; empty = in the exact check. */
   leftOut: string[];
   /** What was left out or changed in replaying it (VMAs above the user limit, PROT_NONE ...). */
@@ -71,6 +103,8 @@ export interface ReplayPlan {
   processes: ReplayProcessPlan[];
   candidates: Candidate[];
   notes: string[];
+  /** mshare regions to create before the processes map and touch (a scheme replay's). */
+  windows: ReplayWindow[];
 }
 
 export interface ReplayOptions {
@@ -78,6 +112,8 @@ export interface ReplayOptions {
   geometry?: GeometryName;
   /** Exit the replayed processes at the end (they stay in the broker otherwise). */
   exitWhenDone?: boolean;
+  /** Read the target's system accounting after the last process (ReplayReport.pagetable_bytes). */
+  accounting?: boolean;
   /** Processes replayed at once (default 4). */
   processConcurrency?: number;
   /** Calls in flight per process (default 32). */
@@ -129,6 +165,8 @@ export interface ReplayReport {
   geometry: GeometryName;
   capture: { host: string; kernel: string; captured_at: string };
   timing_ms: { replay: number };
+  /** The target's page-table memory after the replay (every table once, PGDs included), when asked. */
+  pagetable_bytes?: number;
 }
 
 /** A replay that failed after it started changing the target (validation errors are CaptureError). */
@@ -154,11 +192,6 @@ export function planReplay(capture: Capture, geometry: GeometryName = capture.ge
     const pnotes = [...p.notes];
     const rule = linuxRuleVmpte(p);
     if (p.consistency === 'changed') leftOut.push(`VmPTE changed during the capture (${p.attempts} passes)`);
-    const hugetlb = p.vmas.filter(isHugetlb);
-    if (hugetlb.length > 0) {
-      const pages = hugetlb.reduce((n, v) => n + capturedPages(v), 0);
-      leftOut.push(`hugetlb: ${hugetlb.length} VMA(s) with ${pages} present 4 KiB subpages; the simulator has no huge pages yet, so they are mapped but not touched`);
-    }
     const pmd = p.vmas.filter((v) => v.pmdMappedBytes > 0 && !isHugetlb(v));
     if (pmd.length > 0) {
       const kb = pmd.reduce((n, v) => n + v.pmdMappedBytes / 1024, 0);
@@ -170,22 +203,21 @@ export function planReplay(capture: Capture, geometry: GeometryName = capture.ge
       const anonymous = v.inode === 0n || v.path === '/dev/zero (deleted)';
       let prot = v.prot;
       const huge = isHugetlb(v);
-      if (prot === 0 && v.runs.length > 0 && !huge) {
+      if (prot === 0 && v.runs.length > 0) {
         prot = PROT_READ;
         pnotes.push(`${vlabel}: PROT_NONE with ${capturedPages(v)} captured pages, mapped PROT_READ so they can be touched (tables are the same)`);
       }
-      const s = capturedPages(v, 'swapped');
-      if (!huge) swapped += s;
+      if (!huge) swapped += capturedPages(v, 'swapped');
       return {
         vmaIndex: vi,
         label: `${label}, ${vlabel}`,
         addr: BigInt(v.startPage) << PAGE_SHIFT,
         length: BigInt(v.endPage - v.startPage) << PAGE_SHIFT,
         prot,
-        flags: MAP_FIXED | (v.shared ? MAP_SHARED : MAP_PRIVATE) | (anonymous ? MAP_ANONYMOUS : 0),
+        flags: MAP_FIXED | (v.shared ? MAP_SHARED : MAP_PRIVATE) | (anonymous ? MAP_ANONYMOUS : 0) | hugeFlags(v),
         file: anonymous ? '' : devInode(v),
         offset: v.offset,
-        runs: huge ? [] : v.runs,
+        runs: huge ? hugePageRuns(v.runs, v.kernelPageSize / 4096) : v.runs,
         candidate: candidateOf.get(`${pi}/${vi}`),
       };
     });
@@ -196,14 +228,39 @@ export function planReplay(capture: Capture, geometry: GeometryName = capture.ge
       uid: p.uid,
       gid: p.gid,
       capturedVmpteBytes: p.vmpteBytes,
+      capturedPages: p.vmas.reduce((n, v) => n + capturedPages(v), 0),
       ruleVmpteBytes: rule.vmpteBytes,
       mappings,
+      retouch: [],
       leftOut,
       notes: pnotes,
     };
   });
   if (swapped > 0) notes.push(`${swapped} swapped pages replayed as present: the simulator has no swap, and a swap entry needs the same tables`);
-  return { geometry, processes, candidates, notes };
+  return { geometry, processes, candidates, notes, windows: [] };
+}
+
+/** MAP_HUGETLB with the page size of a hugetlb VMA, else 0. */
+export function hugeFlags(v: CapturedVma): number {
+  if (!isHugetlb(v)) return 0;
+  return MAP_HUGETLB | (v.kernelPageSize === HUGE_1G ? MAP_HUGE_1GB : MAP_HUGE_2MB);
+}
+
+/**
+ * The huge pages holding a captured page, as one-page runs at each huge page's first 4 KiB page
+ * (pagemap marks every subpage of a present huge page; one touch faults the whole page in).
+ */
+export function hugePageRuns(runs: readonly PageRun[], unitPages: number): PageRun[] {
+  const out: PageRun[] = [];
+  for (const r of runs) {
+    const first = Math.floor(r.offset / unitPages);
+    const last = Math.floor((r.offset + r.length - 1) / unitPages);
+    for (let h = first; h <= last; h++) {
+      if (out.length > 0 && out[out.length - 1].offset === h * unitPages) continue;
+      out.push({ offset: h * unitPages, length: 1, swapped: false });
+    }
+  }
+  return out;
 }
 
 /**
@@ -236,28 +293,51 @@ export async function executePlan(
   const results: { plan: ReplayProcessPlan; pid: number; vmpte: number }[] = [];
   const stream = target.accessStream();
   let streamOpen = true;
+  let pagetableBytes: number | undefined;
+  const fail = (p: ReplayProcessPlan, m: ReplayMapping | undefined, msg: string): never => {
+    throw new ReplayError(`replay failed: ${m ? m.label : processLabel(p, p.index)}: ${msg}`, {
+      processIndex: p.index, pid: p.pid, vmaIndex: m?.vmaIndex,
+    });
+  };
+  const mmap = async (p: ReplayProcessPlan, pid: number, m: ReplayMapping | undefined, o: Omit<ReplayMapping, 'vmaIndex' | 'label' | 'runs'>) => {
+    let got: bigint;
+    try {
+      got = await target.mmap(pid, o.addr, o.length, o.prot, o.flags, o.file, o.offset);
+    } catch (err) {
+      return fail(p, m, `mmap: ${(err as Error).message}`);
+    }
+    if (got !== o.addr) fail(p, m, `mmap placed it at 0x${got.toString(16)}`);
+  };
   try {
-    await windowed(plan.processes, clamp(options.processConcurrency ?? 4, 1, 64), async (p) => {
+    // Every process exists before any region does: a region's creator maps its object and
+    // mshare()s it, then the others attach; their own mappings never fall in a window.
+    const simPid = new Map<number, number>();
+    const concurrency = clamp(options.processConcurrency ?? 4, 1, 64);
+    await windowed(plan.processes, concurrency, async (p) => {
       const pid = await target.spawn({ uid: p.uid, gid: p.gid, comm: p.comm });
       spawned.push(pid);
-      const fail = (m: ReplayMapping | undefined, msg: string): never => {
-        throw new ReplayError(`replay failed: ${m ? m.label : processLabel(p, p.index)}: ${msg}`, {
-          processIndex: p.index, pid: p.pid, vmaIndex: m?.vmaIndex,
-        });
-      };
-      await windowed(p.mappings, window, async (m) => {
-        let got: bigint;
+      simPid.set(p.index, pid);
+    });
+    for (const w of plan.windows) {
+      const creator = plan.processes[w.sharers[0]];
+      if (target.mshare === undefined) fail(creator, undefined, `the target has no mshare call, needed for region ${w.name}`);
+      await mmap(creator, simPid.get(creator.index) as number, undefined, w.object);
+      for (const i of w.sharers) {
+        const oflags = O_RDWR | (i === w.sharers[0] ? O_CREAT : 0);
         try {
-          got = await target.mmap(pid, m.addr, m.length, m.prot, m.flags, m.file);
+          await target.mshare?.(simPid.get(i) as number, w.name, w.addr, w.length, oflags, 0o666);
         } catch (err) {
-          return fail(m, `mmap: ${(err as Error).message}`);
+          fail(plan.processes[i], undefined, `mshare ${w.name} at 0x${w.addr.toString(16)}: ${(err as Error).message}`);
         }
-        if (got !== m.addr) fail(m, `mmap placed it at 0x${got.toString(16)}`);
-      });
+      }
+    }
+    await windowed(plan.processes, concurrency, async (p) => {
+      const pid = simPid.get(p.index) as number;
+      await windowed(p.mappings.filter((m) => m.window === undefined), window, (m) => mmap(p, pid, m, m));
       const jobs: (() => Promise<void>)[] = [];
       const check = (m: ReplayMapping | undefined, c: ReplayCounts, expected: number) => {
         if (c.sigsegv !== 0 || c.sigbus !== 0 || c.present + c.minorFault !== expected) {
-          fail(m, `touching ${expected} captured pages gave ${c.present} present, ${c.minorFault} minor faults, ${c.sigsegv} SIGSEGV, ${c.sigbus} SIGBUS`);
+          fail(p, m, `touching ${expected} captured pages gave ${c.present} present, ${c.minorFault} minor faults, ${c.sigsegv} SIGSEGV, ${c.sigbus} SIGBUS`);
         }
       };
       let batch = new BigUint64Array(batchSize);
@@ -286,12 +366,14 @@ export async function executePlan(
       }
       flush();
       await windowed(jobs, window, (job) => job());
+      if (p.retouch.length > 0) check(undefined, await stream.batch(pid, 'read', BigUint64Array.from(p.retouch)), p.retouch.length);
       const status = await target.procStatus(pid);
       results.push({ plan: p, pid, vmpte: status.vmpteBytes });
       progress(`${processLabel(p, p.index)}: captured VmPTE ${p.capturedVmpteBytes} B, simulated ${status.vmpteBytes} B`);
     });
     streamOpen = false;
     await stream.close();
+    if (options.accounting && target.accounting) pagetableBytes = (await target.accounting()).pagetableBytes;
     if (options.exitWhenDone && target.exit) for (const pid of spawned) await target.exit(pid);
   } catch (err) {
     if (streamOpen) await stream.close().catch(() => {});
@@ -299,7 +381,9 @@ export async function executePlan(
     if (err instanceof ReplayError || err instanceof CaptureError) throw err;
     throw new ReplayError(`replay failed: ${(err as Error).message ?? String(err)}`);
   }
-  return report(plan, results, performance.now() - started, capture);
+  const r = report(plan, results, performance.now() - started, capture);
+  if (pagetableBytes !== undefined) r.pagetable_bytes = pagetableBytes;
+  return r;
 }
 
 function report(
@@ -320,7 +404,7 @@ function report(
       left_out: p.leftOut,
       notes: p.notes,
       vmas: p.mappings.length,
-      captured_pages: p.mappings.reduce((n, m) => n + m.runs.reduce((k, run) => k + run.length, 0), 0),
+      captured_pages: p.capturedPages,
     };
   });
   const checked = processes.filter((p) => p.exact_check);

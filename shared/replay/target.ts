@@ -1,7 +1,7 @@
 /**
  * Where a replay goes: the few calls it makes, as one interface. The gRPC client (BrokerClient,
  * shared/client) implements it as it is, with no adapter: its spawn/mmap/touch/accessStream/
- * procStatus, plus geometry() and exit() when present. KernelTarget implements it over the
+ * procStatus, plus geometry(), exit(), mshare() and accounting() when present. KernelTarget implements it over the
  * in-process simulated kernel (shared/kernel), for fast tests. One replay code path for both.
  */
 import { Kernel, type AccessKind, type KernelOptions } from '../kernel/index.js';
@@ -21,12 +21,8 @@ export interface ReplayStream {
 
 export interface ReplayTarget {
   spawn(opts: { uid: number; gid: number; comm?: string }): Promise<number>;
-  /**
-   * mmap(addr, length, prot, flags, file). The file offset is not passed yet: MmapRequest has no
-   * `offset` field (issue 11 adds `uint64 offset` unless the schemes issue has); when it does, the
-   * replay passes ReplayMapping.offset as a 7th argument.
-   */
-  mmap(pid: number, addr: bigint, length: bigint, prot: number, flags: number, file?: string): Promise<bigint>;
+  /** mmap(addr, length, prot, flags, file, offset): the file offset in bytes (MmapRequest.offset). */
+  mmap(pid: number, addr: bigint, length: bigint, prot: number, flags: number, file?: string, offset?: bigint): Promise<bigint>;
   touch(pid: number, addr: bigint, length: bigint, kind: AccessKind): Promise<ReplayCounts>;
   accessStream(): ReplayStream;
   procStatus(pid: number): Promise<{ vmpteBytes: number }>;
@@ -34,6 +30,10 @@ export interface ReplayTarget {
   geometry?(): Promise<{ name: string; userAddressLimit: bigint }>;
   /** Used to undo a replay that failed halfway, and by `exitWhenDone`. */
   exit?(pid: number): Promise<void>;
+  /** mshare(name, addr, length, oflags, mode): needed by a scheme replay's regions (whatif.ts). */
+  mshare?(pid: number, name: string, addr: bigint, length: bigint, oflags: number, mode: number): Promise<void>;
+  /** The machine's page-table memory (ReplayOptions.accounting). */
+  accounting?(): Promise<{ pagetableBytes: number }>;
 }
 
 /** The simulated kernel in this process, as a replay target. */
@@ -48,8 +48,16 @@ export class KernelTarget implements ReplayTarget {
     return this.kernel.spawn(opts);
   }
 
-  async mmap(pid: number, addr: bigint, length: bigint, prot: number, flags: number, file = ''): Promise<bigint> {
-    return this.kernel.mmap(pid, addr, length, prot, flags, file);
+  async mmap(pid: number, addr: bigint, length: bigint, prot: number, flags: number, file = '', offset = 0n): Promise<bigint> {
+    return this.kernel.mmap(pid, addr, length, prot, flags, file, offset);
+  }
+
+  async mshare(pid: number, name: string, addr: bigint, length: bigint, oflags: number, mode: number): Promise<void> {
+    this.kernel.mshare(pid, name, addr, length, oflags, mode);
+  }
+
+  async accounting(): Promise<{ pagetableBytes: number }> {
+    return this.kernel.accounting();
   }
 
   async touch(pid: number, addr: bigint, length: bigint, kind: AccessKind): Promise<ReplayCounts> {
