@@ -25,7 +25,8 @@ export const SGA_FIRST_PAGE = Number(SGA_ADDR >> 12n);
 
 /** One figure of the report: a value, its unit, and where it has one, a target and a verdict. */
 export interface Figure {
-  section: 'core' | 'grpc' | 'field';
+  /** The bench section that measured it (bench/main.ts SECTIONS). */
+  section: string;
   name: string;
   value: number;
   unit: string;
