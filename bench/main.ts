@@ -19,12 +19,13 @@ import { parseArgs } from 'node:util';
 import { runGrpc } from './grpc.js';
 import { runField } from './field.js';
 import { runCompareBench } from './compare.js';
+import { runOom } from './oom.js';
 import { runReplay } from './replay.js';
 import { fmt, killChildren, ROOT, runChildJson, type Figure } from './lib.js';
 
-const SECTIONS = ['core', 'grpc', 'field', 'compare', 'replay'] as const;
+const SECTIONS = ['core', 'grpc', 'field', 'compare', 'replay', 'oom'] as const;
 type Section = (typeof SECTIONS)[number];
-const WATCHDOG_MS = 10 * 60_000;
+const WATCHDOG_MS = 30 * 60_000;
 
 function machine() {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
@@ -99,6 +100,10 @@ async function main(): Promise<number> {
   if (only.includes('replay')) {
     log('replay: a real PostgreSQL captured and replayed (about 2 minutes, most of it loading pgbench)');
     figures.push(...await runReplay(Math.min(rounds, 3), log));
+  }
+  if (only.includes('oom')) {
+    log(`oom: npm start (mshare, and without sharing on 512 GiB), ${Math.min(rounds, 3)} rounds`);
+    figures.push(...await runOom(Math.min(rounds, 3), log));
   }
   const seconds = (performance.now() - t0) / 1000;
 

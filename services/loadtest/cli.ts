@@ -267,11 +267,6 @@ export function checkThresholds(report: Report, t: Thresholds): Verdict[] {
 const pct = (r: number) => `${(r * 100).toFixed(2)}%`;
 const both = (n: number) => `${formatBytes(n)} (${formatCount(n)} bytes)`;
 
-/** Warning lines about the run: an achieved access rate below 90% of the requested. */
-export function formatWarnings(r: Report): string[] {
-  return r.warnings ?? [];
-}
-
 const fixed = (x: number) => x.toFixed(2).padStart(9);
 
 /** The load-test part of the human report: phases, RPC latency, errors (ghz/k6's figures). */
@@ -349,7 +344,7 @@ export function formatReport(r: Report, verdicts: Verdict[]): string {
     ...oomLines(r),
     `Time: ${r.wall_seconds.toFixed(2)} s (setup ${r.setup_seconds.toFixed(2)} s, pattern ${r.run_seconds.toFixed(2)} s)`,
     ...formatLoad(r),
-    ...formatWarnings(r),
+    ...(r.warnings ?? []),
   ];
   if (verdicts.length > 0) {
     lines.push('Thresholds');

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { BrokerClient, type BrokerClientOptions } from '../../shared/client/index.js';
 import { formatReplayReport, formatWhatIf, runReplayCommand, type ReplayReport } from '../../shared/replay/index.js';
-import { checkThresholds, formatReport, formatWarnings, parseCli, USAGE, UsageError, type Cli } from './cli.js';
+import { checkThresholds, formatReport, parseCli, USAGE, UsageError, type Cli } from './cli.js';
 import { compareJson, formatCompare, runCompare } from './compare.js';
 import { escapeHtml, renderHtmlReport } from './html-report.js';
 import { DEFAULT_OPTIONS } from './options.js';
@@ -109,7 +109,7 @@ async function main(): Promise<number> {
   const json = `${JSON.stringify(full, null, 2)}\n`;
   if (cli.json) {
     process.stdout.write(json);
-    for (const line of formatWarnings(report)) process.stderr.write(`${line}\n`);
+    for (const line of report.warnings ?? []) process.stderr.write(`${line}\n`);
     for (const v of verdicts) process.stderr.write(`${v.pass ? 'PASS' : 'FAIL'} ${v.field} ${v.value} ${v.op} ${v.limit}\n`);
   } else {
     process.stdout.write(`${formatReport(report, verdicts)}\n`);
