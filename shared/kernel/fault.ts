@@ -25,6 +25,7 @@ import type { Process, Region } from './mm.js';
 import { COUNTERFACTUAL } from './pagetable/ledger.js';
 import { PageTree } from './pagetable/tree.js';
 import type { Scheme } from './schemes/index.js';
+import type { TranslationCache } from './tlb.js';
 import { Outcome, PROT_EXEC, PROT_WRITE, type AccessKind } from './uapi.js';
 
 // Locals, for the hot path (imported bindings cost a load and a check per use).
@@ -81,20 +82,25 @@ export interface FaultContext {
  */
 export function faultIn(ctx: FaultContext, proc: Process, tree: PageTree, page: number, region: Region | null): true {
   const memory = ctx.memory;
-  if (!memory.limited) {
-    // Nothing can be refused: populate, then count. Without sharing a window's pages are shared
-    // memory counted once, which the kernel recounts on a read (Kernel.memoryByKind).
-    tree.populateAbsent(page);
-    if (region === null) {
-      memory.privatePages++;
-      memory.used += PAGE_SIZE;
-      proc.privatePages++;
-    } else if (ctx.sharing) {
-      memory.sharedPages++;
-      memory.used += PAGE_SIZE;
-    }
-    return true;
+  if (memory.limitBytes !== Infinity) return faultInLimited(ctx, proc, tree, page, region);
+  // Nothing can be refused: populate, then count (small, so the fault path inlines it). Without
+  // sharing a window's pages are shared memory counted once, which the kernel recounts on a
+  // read (Kernel.memoryByKind).
+  tree.populateAbsent(page);
+  if (region === null) {
+    memory.privatePages++;
+    memory.used += PAGE_SIZE;
+    proc.privatePages++;
+  } else if (ctx.sharing) {
+    memory.sharedPages++;
+    memory.used += PAGE_SIZE;
   }
+  return true;
+}
+
+/** faultIn on a machine with a limit: the page and its tables are reserved first. */
+function faultInLimited(ctx: FaultContext, proc: Process, tree: PageTree, page: number, region: Region | null): true {
+  const memory = ctx.memory;
   if (region !== null && !ctx.sharing) {
     const resident = region.resident ??= new PageTree(ctx.geometry, COUNTERFACTUAL);
     const data = resident.isPresent(page) ? 0 : 1;
@@ -116,27 +122,6 @@ export function faultIn(ctx: FaultContext, proc: Process, tree: PageTree, page: 
   }
   tree.populate(page);
   return true;
-}
-
-/**
- * A process's translation cache (a software TLB): pages [start, end) resolve to one VMA with
- * effective protection `prot` in `region`'s host, or in the process's own mm when null. Valid
- * while `epoch` equals the kernel's layout epoch. Pages [slotStart, slotEnd) are the link slot
- * last found in sync, valid while the host's link epoch is still `linkEpoch`; `slotLinked` is
- * set once the host is known to have a table identity under that slot.
- */
-export class TranslationCache {
-  epoch = -1;
-  start = 0;
-  end = 0;
-  prot = 0;
-  region: Region | null = null;
-  slotStart = 0;
-  slotEnd = -1;
-  linkEpoch = -1;
-  /** The mapping's huge pages when [start, end) is mapped by them (huge.ts), else null. */
-  huge: HugeMapping | null = null;
-  slotLinked = false;
 }
 
 /** One access; it returns the Outcome code, with SYNCED set when a link entry was copied first. */

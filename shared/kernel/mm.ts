@@ -3,11 +3,11 @@
  * a process (task with its own mm) and an mshare region's host mm (tied to no task, as in the RFC).
  */
 import { ExactCounters, FaultCounters } from './counts.js';
-import { TranslationCache } from './fault.js';
 import type { Geometry } from './geometry.js';
 import { HostLinks, LinkEntries } from './links.js';
 import type { TableLedger } from './pagetable/ledger.js';
 import { PageTree } from './pagetable/tree.js';
+import { TranslationCache } from './tlb.js';
 import { VmaList, type Vma } from './vma.js';
 
 export class Mm {
@@ -42,7 +42,7 @@ export class Process {
   /** This call's counts (the fault path's); folded into `exact` at the end of every call. */
   readonly counters = FaultCounters.zero();
   readonly exact = ExactCounters.zero();
-  /** The fault path's translation cache (a software TLB, fault.ts). */
+  /** The fault path's translation cache (a software TLB, tlb.ts). */
   readonly tc = new TranslationCache();
   /** oom_score_adj: -1000 (never killed) .. 1000. */
   oomScoreAdj = 0;

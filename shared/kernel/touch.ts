@@ -120,15 +120,19 @@ function fillMapped(ctx: FaultContext, proc: Process, m: HugeMapping | null, fro
   ctx.totals.unsharedMinorFaults += unshared;
 }
 
-/** The part of a touch inside a window, slot by slot (each link entry is synced on its own). */
+/**
+ * The part of a touch inside a window, slot by slot (each link entry is synced on its own). No
+ * closures: a touch is a few microseconds, and a closure per slot costs a visible part of it.
+ */
 function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: Vma, from: number, end: number,
   kind: KindCode, stride: number, counts: AccessCounts): void {
   const links = ctx.links;
+  const sharing = ctx.sharing;
   const writeDenied = kind === KIND_WRITE && (window.prot & PROT_WRITE) === 0;
   let p = from;
   while (p < end) {
     const slot = links.slotOf(p);
-    if (ctx.sharing && links.batch && stride <= links.span && !ctx.memory.limited) {
+    if (sharing && links.batch && stride <= links.span && !ctx.memory.limited) {
       const n = touchGroup(ctx, proc, region, p, end, kind, stride, writeDenied, counts);
       if (n > 0) {
         p += n;
@@ -136,8 +140,8 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
       }
     }
     const slotEnd = Math.min(end, (slot + 1) * links.span);
-    const hostIdBefore = ctx.sharing ? region.links.get(slot) : 0;
-    if (ctx.sharing && proc.links.get(slot) !== hostIdBefore) {
+    const hostIdBefore = sharing ? region.links.get(slot) : 0;
+    if (sharing && proc.links.get(slot) !== hostIdBefore) {
       links.set(proc, slot, hostIdBefore);
       counts.synced++;
     }
@@ -145,48 +149,35 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
     let allocatedAt = -1;
     let lastTouched = p;
     let c = p;
-    const fillSegment = (s: number, e: number, hv: Vma): void => {
-      const n = countFrom(s, e, stride);
-      if (n === 0) return;
-      lastTouched = s + (n - 1) * stride;
-      if (!protAllows(hv.prot, kind) || writeDenied) {
-        counts.sigsegv += n;
-        return;
-      }
-      if (ctx.sharing) {
-        // The counterfactual is filled piece by piece with the host, so a refusal stops both at one page.
-        const u = { newly: 0, already: 0 };
-        try {
-          const r = chargedFill(ctx, proc, region.host.tree, s, e, stride, region, u);
-          if (r.newly > 0 && hostIdBefore === 0 && allocatedAt < 0) allocatedAt = s;
-          counts.minorFault += r.newly;
-          counts.present += r.already;
-        } finally {
-          proc.counters.unsharedMinorFaults += u.newly;
-          ctx.totals.unsharedMinorFaults += u.newly;
-        }
-      } else {
-        fillMapped(ctx, proc, windowMapping(ctx.scheme.windowKind, region, hv, window.prot), s, e, stride, counts, region);
-      }
-    };
-    const hole = (s: number, e: number): void => {
-      const n = countFrom(s, e, stride);
-      if (n === 0) return;
-      lastTouched = s + (n - 1) * stride;
-      counts.sigbus += n;
-    };
     for (const hv of region.host.vmas.overlapping(c, slotEnd)) {
       if (hv.start > c) {
-        const holeEnd = Math.min(hv.start, slotEnd);
-        hole(c, holeEnd);
-        c += countFrom(c, holeEnd, stride) * stride;
+        // A hole in the host's VMAs: SIGBUS.
+        const n = countFrom(c, Math.min(hv.start, slotEnd), stride);
+        if (n > 0) {
+          lastTouched = c + (n - 1) * stride;
+          counts.sigbus += n;
+          c += n * stride;
+        }
       }
       const segEnd = Math.min(hv.end, slotEnd);
-      fillSegment(c, segEnd, hv);
-      c += countFrom(c, segEnd, stride) * stride;
+      const n = countFrom(c, segEnd, stride);
+      if (n === 0) continue;
+      lastTouched = c + (n - 1) * stride;
+      if (!protAllows(hv.prot, kind) || writeDenied) {
+        counts.sigsegv += n;
+      } else if (sharing) {
+        if (fillShared(ctx, proc, region, c, segEnd, stride, counts) > 0 && hostIdBefore === 0 && allocatedAt < 0) allocatedAt = c;
+      } else {
+        fillMapped(ctx, proc, windowMapping(ctx.scheme.windowKind, region, hv, window.prot), c, segEnd, stride, counts, region);
+      }
+      c += n * stride;
     }
-    hole(c, slotEnd);
-    c += countFrom(c, slotEnd, stride) * stride;
+    const n = countFrom(c, slotEnd, stride);
+    if (n > 0) {
+      lastTouched = c + (n - 1) * stride;
+      counts.sigbus += n;
+      c += n * stride;
+    }
     if (allocatedAt >= 0) {
       const id = links.allocated(region, slot);
       // The access after the allocating fault finds its link entry stale and syncs (retry).
@@ -200,6 +191,24 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
 }
 
 /**
+ * Fills pages of a host's tables, the process's counterfactual piece by piece with them (so a
+ * refusal stops both at one page). Returns the host's new pages.
+ */
+function fillShared(ctx: FaultContext, proc: Process, region: Region, from: number, end: number, stride: number,
+  counts: AccessCounts): number {
+  const u = { newly: 0, already: 0 };
+  try {
+    const r = chargedFill(ctx, proc, region.host.tree, from, end, stride, region, u);
+    counts.minorFault += r.newly;
+    counts.present += r.already;
+    return r.newly;
+  } finally {
+    proc.counters.unsharedMinorFaults += u.newly;
+    ctx.totals.unsharedMinorFaults += u.newly;
+  }
+}
+
+/**
  * fill() with every new page and table charged to machine memory, as faultIn charges one access
  * (same placement rules). Unlimited, or where a piece's worst case fits, a piece is filled in one
  * step; where it does not, it is split (1 GiB, then 2 MiB pieces) down to single pages, whose
@@ -208,12 +217,24 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
  */
 function chargedFill(ctx: FaultContext, proc: Process, tree: PageTree, start: number, end: number, stride: number,
   region: Region | null, shadow?: FillCounts): FillCounts {
-  const counts = { newly: 0, already: 0 };
   const memory = ctx.memory;
+  if (!memory.limited) {
+    // Nothing can be refused: one fill, charged once. Without sharing a window's pages are not
+    // counted here (the kernel recounts them on a read: Kernel.memoryByKind).
+    const r = fill(tree, start, end, stride);
+    if (shadow !== undefined) shadow.newly += fill(proc.counterfactual, start, end, stride).newly;
+    if (region === null) {
+      memory.chargePrivate(r.newly);
+      proc.privatePages += r.newly;
+    } else if (ctx.sharing) {
+      memory.chargeShared(r.newly);
+    }
+    return r;
+  }
+  const counts = { newly: 0, already: 0 };
   const f: Filling = { ctx, proc, tree, stride, region, counts, shadow };
-  if (!memory.limited || memory.fits(worstCase(ctx, tree, start, end, stride, region) * PAGE_SIZE)) {
-    fillPiece(f, start, end);
-  } else fillWithin(f, start, start, end, 3);
+  if (memory.fits(worstCase(ctx, tree, start, end, stride, region) * PAGE_SIZE)) fillPiece(f, start, end);
+  else fillWithin(f, start, start, end, 3);
   return counts;
 }
 
@@ -310,11 +331,6 @@ function touchGroup(ctx: FaultContext, proc: Process, region: Region, p: number,
   const synced = links.setGroup(proc, region, slot, lastSlot);
   if (synced < 0) return 0;
   counts.synced += synced;
-  const u = { newly: 0, already: 0 };
-  const r = chargedFill(ctx, proc, region.host.tree, p, batchEnd, stride, region, u);
-  counts.minorFault += r.newly;
-  counts.present += r.already;
-  proc.counters.unsharedMinorFaults += u.newly;
-  ctx.totals.unsharedMinorFaults += u.newly;
+  fillShared(ctx, proc, region, p, batchEnd, stride, counts);
   return countFrom(p, batchEnd, stride) * stride;
 }
