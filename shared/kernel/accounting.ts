@@ -3,6 +3,7 @@
  * per process, /proc/meminfo PageTables (every table page, PGD and P4D included) for the system,
  * and the unshared counterfactual beside each figure.
  */
+import { counterfactualView } from './counterfactual.js';
 import { ExactCounters, type FaultCounters } from './counts.js';
 import { ENTRIES_PER_TABLE, ENTRY_BYTES, PAGE_SHIFT, PAGE_SIZE, type Geometry } from './geometry.js';
 import type { Mm, Process, Region } from './mm.js';
@@ -67,7 +68,7 @@ const total = (t: TableCounts) => t.pte + t.pmd + t.pud + t.p4d + t.pgd;
  */
 function unsharedLevels(kernel: AccountingSource, proc: Process): ArrayLike<number> {
   const tree = proc.mm.tree;
-  const cf = proc.counterfactual;
+  const cf = counterfactualView(proc);
   if (cf === tree) return tree.tables;
   const out = new Float64Array(tree.tables.length);
   // Huge mappings put PMD tables in the process's tree where the counterfactual has PTE tables

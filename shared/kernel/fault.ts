@@ -16,6 +16,7 @@
  * Protection follows x86: any of PROT_READ/WRITE/EXEC allows a read, a write needs PROT_WRITE,
  * an instruction fetch needs PROT_EXEC (NX).
  */
+import { breakMirror, claimMirror, counterfactualTree } from './counterfactual.js';
 import type { FaultCounters } from './counts.js';
 import { PAGE_SIZE, type Geometry } from './geometry.js';
 import { hugeFault, mappingOf, windowMapping, type HugeMapping, type Hugetlb } from './huge.js';
@@ -158,7 +159,13 @@ export class AccessPath {
       }
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc) | synced;
       const host = region.host.tree;
-      newly = !host.isPresent(page) && faultIn(ctx, proc, host, page, region);
+      const mirror = region.mirror;
+      newly = false;
+      if (!host.isPresent(page)) {
+        // Another process's fault ends the mirror: the host gains a page its counterfactual lacks.
+        if (mirror !== proc && mirror !== null) breakMirror(region);
+        newly = faultIn(ctx, proc, host, page, region);
+      }
       // A fault into an empty slot allocated the host's link table: a new identity, so the next
       // access finds this process's entry stale and syncs. Asked once per synced slot: after that
       // the slot has an identity, and the fault path makes no call (which keeps it inlinable).
@@ -166,7 +173,8 @@ export class AccessPath {
         ctx.links.allocated(region, ctx.links.slotOf(page));
         tc.slotLinked = true;
       }
-      unsharedNewly = proc.counterfactual.populate(page);
+      // The mirror's counterfactual is the host's tree: it took the same fault, or none.
+      unsharedNewly = mirror === proc ? newly : counterfactualTree(proc).populate(page);
     } else {
       // Private tables: outside windows, and inside them when nothing is shared.
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
@@ -201,8 +209,7 @@ export class AccessPath {
     if ((proc.tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
     const tree = proc.mm.tree;
     const newly = hugeFault(this.ctx.hugetlb, tree, m, page);
-    const cf = proc.counterfactual;
-    return this.tally(proc, newly, cf === tree ? newly : cf.populate(page));
+    return this.tally(proc, newly, proc.counterfactual === tree ? newly : counterfactualTree(proc).populate(page));
   }
 
   /**
@@ -234,6 +241,7 @@ export class AccessPath {
     }
     this.cache(tc, hv.start, hv.end, effectiveProt(hv.prot, (v.prot & PROT_WRITE) === 0), region);
     tc.huge = ctx.sharing ? null : windowMapping(ctx.scheme.windowKind, region, hv, v.prot);
+    if (ctx.sharing) claimMirror(proc, region);
     return PRESENT;
   }
 

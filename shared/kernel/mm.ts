@@ -50,6 +50,8 @@ export class Process {
   privatePages = 0;
   /** Set once it maps huge pages of its own: its counterfactual is then compared down to PTE tables. */
   hugeMapped = false;
+  /** The region whose host's tables are its counterfactual's (counterfactual.ts), or null. */
+  mirrorOf: Region | null = null;
 
   constructor(pid: number, uid: number, gid: number, comm: string, mm: Mm, counterfactual: PageTree) {
     this.pid = pid;
@@ -93,6 +95,8 @@ export class Region {
    * processes map them), tables uncounted. With sharing the host's tree is that.
    */
   resident: PageTree | null = null;
+  /** With sharing: the one mapper whose counterfactual is this host's tree (counterfactual.ts), or null. */
+  mirror: Process | null = null;
 
   constructor(name: string, start: number, end: number, uid: number, gid: number, mode: number,
     accessMode: number, host: Mm) {

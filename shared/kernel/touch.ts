@@ -3,6 +3,7 @@
  * touched segment by segment (a VMA, a hole, a window's link slot) so that its cost grows with the
  * tables touched rather than with the pages. Both give the same figures as single accesses would.
  */
+import { breakMirror, claimMirror, counterfactualTree } from './counterfactual.js';
 import { AccessCounts } from './counts.js';
 import { KIND_WRITE, OUTCOME_MASK, SYNCED, faultIn, protAllows, type AccessPath, type FaultContext, type KindCode } from './fault.js';
 import { PAGE_SHIFT, PAGE_SIZE } from './geometry.js';
@@ -114,8 +115,7 @@ function fillMapped(ctx: FaultContext, proc: Process, m: HugeMapping | null, fro
   hugeFill(ctx.hugetlb, proc.mm.tree, m, from, end, stride, r);
   counts.minorFault += r.newly;
   counts.present += r.already;
-  const cf = proc.counterfactual;
-  const unshared = cf === proc.mm.tree ? r.newly : fill(cf, from, end, stride).newly;
+  const unshared = proc.counterfactual === proc.mm.tree ? r.newly : fill(counterfactualTree(proc), from, end, stride).newly;
   proc.counters.unsharedMinorFaults += unshared;
   ctx.totals.unsharedMinorFaults += unshared;
 }
@@ -196,6 +196,8 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
  */
 function fillShared(ctx: FaultContext, proc: Process, region: Region, from: number, end: number, stride: number,
   counts: AccessCounts): number {
+  // The host gains pages: only its mirror, if any, has them too (counterfactual.ts).
+  if (!claimMirror(proc, region)) breakMirror(region);
   const u = { newly: 0, already: 0 };
   try {
     const r = chargedFill(ctx, proc, region.host.tree, from, end, stride, region, u);
@@ -222,7 +224,7 @@ function chargedFill(ctx: FaultContext, proc: Process, tree: PageTree, start: nu
     // Nothing can be refused: one fill, charged once. Without sharing a window's pages are not
     // counted here (the kernel recounts them on a read: Kernel.memoryByKind).
     const r = fill(tree, start, end, stride);
-    if (shadow !== undefined) shadow.newly += fill(proc.counterfactual, start, end, stride).newly;
+    if (shadow !== undefined) shadow.newly += shadowFill(proc, region, r.newly, start, end, stride);
     if (region === null) {
       memory.chargePrivate(r.newly);
       proc.privatePages += r.newly;
@@ -236,6 +238,15 @@ function chargedFill(ctx: FaultContext, proc: Process, tree: PageTree, start: nu
   if (memory.fits(worstCase(ctx, tree, start, end, stride, region) * PAGE_SIZE)) fillPiece(f, start, end);
   else fillWithin(f, start, start, end, 3);
   return counts;
+}
+
+/**
+ * The counterfactual's new pages for a fill of [s, e) whose host pages were `hostNewly`: the
+ * same for the region's mirror (its counterfactual is the host's tree), else its own fill.
+ */
+function shadowFill(proc: Process, region: Region | null, hostNewly: number, s: number, e: number, stride: number): number {
+  if (region !== null && region.mirror === proc) return hostNewly;
+  return fill(counterfactualTree(proc), s, e, stride).newly;
 }
 
 /** One charged fill: where it goes, and what it counted (`shadow`: the process's counterfactual too). */
@@ -269,7 +280,7 @@ function fillPiece(f: Filling, s: number, e: number): void {
   if (data === tree) charged = r.newly;
   counts.newly += r.newly;
   counts.already += r.already;
-  if (f.shadow !== undefined) f.shadow.newly += fill(proc.counterfactual, s, e, stride).newly;
+  if (f.shadow !== undefined) f.shadow.newly += shadowFill(proc, region, r.newly, s, e, stride);
   if (region !== null) {
     memory.chargeShared(charged);
   } else {
@@ -289,9 +300,10 @@ function fillWithin(f: Filling, start: number, from: number, end: number, level:
   for (let a = first; a < end;) {
     const b = Math.min(end, Math.floor(a / piece) * piece + piece);
     if (level === 1) {
-      if (!tree.isPresent(a) && faultIn(ctx, proc, tree, a, region)) counts.newly++;
+      const newly = !tree.isPresent(a) && faultIn(ctx, proc, tree, a, region);
+      if (newly) counts.newly++;
       else counts.already++;
-      if (f.shadow !== undefined && proc.counterfactual.populate(a)) f.shadow.newly++;
+      if (f.shadow !== undefined) f.shadow.newly += shadowFill(proc, region, newly ? 1 : 0, a, a + 1, 1);
     } else if (ctx.memory.fits(worstCase(ctx, tree, a, b, stride, region) * PAGE_SIZE)) {
       fillPiece(f, a, b);
     } else {
