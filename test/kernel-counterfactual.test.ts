@@ -50,8 +50,25 @@ const steps: Array<[string, Step]> = [
     k.mmap(a, R2, 4n * GIB, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
     const d = k.spawn({ uid: 1, gid: 1 });
     k.mshare(d, 'r2', R2, REGION, O_RDWR, 0);
-    k.touch(d, R2, GIB, 'write', 2);
+    k.touch(d, R2, GIB, 'write');
     access(k, d, R2, [1, 3, 5, 100_000]);
+  }],
+  ['another client touches every page the host has: two mirrors of r2', (k) => {
+    const e = k.spawn({ uid: 1, gid: 1 });
+    k.mshare(e, 'r2', R2, REGION, O_RDWR, 0);
+    k.touch(e, R2, GIB, 'read');
+    access(k, e, R2, [1, 3, 5, 100_000]);
+  }],
+  ['one of them faults new pages, then touches more', (k) => {
+    const e = Math.max(...k.pids());
+    access(k, e, R2, [7, 9, 262_145]);
+    k.touch(e, R2 + GIB, 4096n * 5000n, 'write');
+  }],
+  ['the other touches the same range again, then both exit', (k) => {
+    const [d, e] = k.pids().slice(-2);
+    k.touch(d, R2, GIB + 4096n * 5000n, 'write');
+    k.exit(d);
+    k.exit(e);
   }],
 ];
 

@@ -1,51 +1,60 @@
 /**
- * The counterfactual without a second walk where it can be had exactly: a mirror.
+ * The counterfactual without a second walk where it can be had exactly: mirrors.
  *
  * In a sharing kernel each process keeps a counterfactual tree (Process.counterfactual): the
  * tables and pages its window accesses would have made without sharing. Keeping it costs a second
- * tree walk per access. But while one process is the only one populating a region's host, its
- * counterfactual pages and tables are exactly the host's: every host page was faulted (or filled)
- * by it, every page it faulted is in the host, and both trees grew by the same populates and fills
- * (a zap, which would apply different VMA rules to the two, ends the state first). That process
- * is the region's mirror: its own counterfactual tree stays empty, its unshared minor faults are
- * its host faults, and readers see the host's tree in its place (counterfactualView).
+ * tree walk per access. A process's counterfactual pages in a window are always a subset of the
+ * host's (it populated the host wherever it populated its own, and a zap of the host zaps every
+ * mapper's counterfactual). When they are equal, tables included, the process is a mirror of the
+ * region: its own tree is held empty, readers see the host's tree in its place
+ * (accounting.ts: counterfactualView), and its accesses walk the host's tree alone: a page absent
+ * there is a fault in both worlds, a present one in neither. Several processes may mirror one
+ * region (every client that touched all of a fully populated SGA).
  *
- * A process becomes a region's mirror when the host and its own counterfactual are both empty
- * (claimMirror: nothing to compare). Anything that would make them differ ends it first
- * (breakMirror, which copies the host's tables into the mirror's tree): another process
- * populating the host, a zap of the host or of the mirror's counterfactual, the mirror's
- * counterfactual taking a page of anything else (counterfactualTree).
+ * A process becomes a mirror when its tree is found equal to the host's (claimMirror: both empty,
+ * or compared table by table after a touch). Anything that would make them differ ends the state
+ * first by copying the host's tables into its tree: the host gaining a page from another process,
+ * a zap of the host or of the mirror's counterfactual, the counterfactual taking a page of
+ * anything else (counterfactualTree). The zap then applies the free_pgd_range rule to that tree.
  */
+import { commonTables } from './accounting.js';
 import type { Process, Region } from './mm.js';
 import { attachSubtree, cloneSubtree } from './pagetable/move.js';
-import { countPresent } from './pagetable/range.js';
+import { countPresent, freeAllTables } from './pagetable/range.js';
 import type { PageTree } from './pagetable/tree.js';
 
-function empty(tree: PageTree): boolean {
-  if (tree.present !== 0) return false;
-  for (let l = 1; l < tree.tables.length; l++) if (tree.tables[l] !== 0) return false;
+/** Whether two trees hold the same pages and the same tables at the same places. */
+function sameTree(a: PageTree, b: PageTree): boolean {
+  if (a.present !== b.present) return false;
+  let tables = 0;
+  for (let l = 1; l < a.tables.length; l++) {
+    if (a.tables[l] !== b.tables[l]) return false;
+    tables += a.tables[l];
+  }
+  if (tables === 0) return true;
+  // Same counts: the same tables if every one is at a place the other has one too. (Pages then
+  // agree too: a process's pages in a window are a subset of the host's, and as many.)
+  const common = commonTables(a, b, 1);
+  for (let l = 1; l < a.tables.length; l++) if (common[l] !== a.tables[l]) return false;
   return true;
 }
 
 /**
- * Makes `proc` the mirror of `region` when the host and the process's counterfactual are both
- * empty (a previous mirror then has an empty counterfactual too, which its own tree already is).
- * Returns whether `proc` is the region's mirror.
+ * Makes `proc` a mirror of `region` when its counterfactual tree equals the host's (its own tree
+ * is then emptied). Returns whether `proc` mirrors the region.
  */
 export function claimMirror(proc: Process, region: Region): boolean {
-  if (region.mirror === proc) return true;
-  if (proc.mirrorOf !== null || !empty(region.host.tree) || !empty(proc.counterfactual)) return false;
-  if (region.mirror !== null) region.mirror.mirrorOf = null;
-  region.mirror = proc;
+  if (proc.mirrorOf === region) return true;
+  if (proc.mirrorOf !== null || !sameTree(proc.counterfactual, region.host.tree)) return false;
+  freeAllTables(proc.counterfactual); // no memory: the counterfactual's ledger records nothing
+  region.mirrors.add(proc);
   proc.mirrorOf = region;
   return true;
 }
 
-/** Ends the region's mirror, if any: its counterfactual tree becomes a copy of the host's. */
-export function breakMirror(region: Region): void {
-  const proc = region.mirror;
-  if (proc === null) return;
-  region.mirror = null;
+/** Ends `proc`'s mirroring of `region`: its counterfactual tree becomes a copy of the host's. */
+function leave(proc: Process, region: Region): void {
+  region.mirrors.delete(proc);
   proc.mirrorOf = null;
   // The host's tree holds the region's tables only: copy each of its top-level entries.
   const host = region.host.tree;
@@ -57,13 +66,24 @@ export function breakMirror(region: Region): void {
   }
 }
 
-/** The process's counterfactual tree, up to date: call it before writing or zapping it. */
-export function counterfactualTree(proc: Process): PageTree {
-  if (proc.mirrorOf !== null) breakMirror(proc.mirrorOf);
-  return proc.counterfactual;
+/** Ends every mirror of the region but `except` (the process about to populate the host). */
+export function breakMirrors(region: Region, except: Process | null = null): void {
+  for (const proc of [...region.mirrors]) if (proc !== except) leave(proc, region);
 }
 
-/** The process's counterfactual as a tree to read (the host's while it mirrors one). */
-export function counterfactualView(proc: Process): PageTree {
-  return proc.mirrorOf !== null ? proc.mirrorOf.host.tree : proc.counterfactual;
+/**
+ * Before `proc` fills pages of the host (a touch): the other mirrors end, unless the host has
+ * every page of the range already. Returns whether `proc` is a mirror of the region.
+ */
+export function beforeHostFill(proc: Process, region: Region, from: number, end: number, stride: number): boolean {
+  const mirrored = claimMirror(proc, region);
+  if (region.mirrors.size === (mirrored ? 1 : 0)) return mirrored;
+  if (stride !== 1 || countPresent(region.host.tree, from, end) !== end - from) breakMirrors(region, mirrored ? proc : null);
+  return mirrored;
+}
+
+/** The process's counterfactual tree, up to date: call it before writing or zapping it. */
+export function counterfactualTree(proc: Process): PageTree {
+  if (proc.mirrorOf !== null) leave(proc, proc.mirrorOf);
+  return proc.counterfactual;
 }

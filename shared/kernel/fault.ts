@@ -16,7 +16,7 @@
  * Protection follows x86: any of PROT_READ/WRITE/EXEC allows a read, a write needs PROT_WRITE,
  * an instruction fetch needs PROT_EXEC (NX).
  */
-import { breakMirror, claimMirror, counterfactualTree } from './counterfactual.js';
+import { breakMirrors, claimMirror, counterfactualTree } from './counterfactual.js';
 import type { FaultCounters } from './counts.js';
 import { PAGE_SIZE, type Geometry } from './geometry.js';
 import { hugeFault, mappingOf, windowMapping, type HugeMapping, type Hugetlb } from './huge.js';
@@ -159,11 +159,11 @@ export class AccessPath {
       }
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc) | synced;
       const host = region.host.tree;
-      const mirror = region.mirror;
+      const mirrored = proc.mirrorOf === region;
       newly = false;
       if (!host.isPresent(page)) {
-        // Another process's fault ends the mirror: the host gains a page its counterfactual lacks.
-        if (mirror !== proc && mirror !== null) breakMirror(region);
+        // The host gains a page the other mirrors' counterfactuals lack: they end first.
+        if (region.mirrors.size > (mirrored ? 1 : 0)) breakMirrors(region, proc);
         newly = faultIn(ctx, proc, host, page, region);
       }
       // A fault into an empty slot allocated the host's link table: a new identity, so the next
@@ -173,8 +173,8 @@ export class AccessPath {
         ctx.links.allocated(region, ctx.links.slotOf(page));
         tc.slotLinked = true;
       }
-      // The mirror's counterfactual is the host's tree: it took the same fault, or none.
-      unsharedNewly = mirror === proc ? newly : counterfactualTree(proc).populate(page);
+      // A mirror's counterfactual is the host's tree: it took the same fault, or none.
+      unsharedNewly = mirrored ? newly : counterfactualTree(proc).populate(page);
     } else {
       // Private tables: outside windows, and inside them when nothing is shared.
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc);

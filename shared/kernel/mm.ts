@@ -95,8 +95,8 @@ export class Region {
    * processes map them), tables uncounted. With sharing the host's tree is that.
    */
   resident: PageTree | null = null;
-  /** With sharing: the one mapper whose counterfactual is this host's tree (counterfactual.ts), or null. */
-  mirror: Process | null = null;
+  /** With sharing: the mappers whose counterfactual is this host's tree (counterfactual.ts). */
+  readonly mirrors = new Set<Process>();
 
   constructor(name: string, start: number, end: number, uid: number, gid: number, mode: number,
     accessMode: number, host: Mm) {

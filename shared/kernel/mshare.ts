@@ -4,7 +4,7 @@
  * region: mapping and unmapping it, and the layout changes by any sharer that act on the host.
  * msharefs.ts is the namespace; links.ts keeps the link entries.
  */
-import { breakMirror, counterfactualTree } from './counterfactual.js';
+import { breakMirrors, counterfactualTree } from './counterfactual.js';
 import { KernelError, einval } from './errors.js';
 import type { KernelLimits } from './types.js';
 import type { Geometry } from './geometry.js';
@@ -166,7 +166,7 @@ export function unmapInHost(ctx: WindowContext, region: Region, start: number, e
   const hostVmas = region.host.vmas;
   if (hostVmas.remove(start, end).length === 0) return;
   if (ctx.sharing) {
-    breakMirror(region); // the host and its mirror's counterfactual follow different zap rules
+    breakMirrors(region); // the host and its mirrors' counterfactuals follow different zap rules
     zap(region.host.tree, start, end, (s, e) => hostVmas.overlaps(s, e));
     ctx.links.refresh(region, start, end);
   } else if (region.resident !== null) {

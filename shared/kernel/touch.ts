@@ -3,7 +3,7 @@
  * touched segment by segment (a VMA, a hole, a window's link slot) so that its cost grows with the
  * tables touched rather than with the pages. Both give the same figures as single accesses would.
  */
-import { breakMirror, claimMirror, counterfactualTree } from './counterfactual.js';
+import { beforeHostFill, claimMirror, counterfactualTree } from './counterfactual.js';
 import { AccessCounts } from './counts.js';
 import { KIND_WRITE, OUTCOME_MASK, SYNCED, faultIn, protAllows, type AccessPath, type FaultContext, type KindCode } from './fault.js';
 import { PAGE_SHIFT, PAGE_SIZE } from './geometry.js';
@@ -196,13 +196,14 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
  */
 function fillShared(ctx: FaultContext, proc: Process, region: Region, from: number, end: number, stride: number,
   counts: AccessCounts): number {
-  // The host gains pages: only its mirror, if any, has them too (counterfactual.ts).
-  if (!claimMirror(proc, region)) breakMirror(region);
+  const mirrored = beforeHostFill(proc, region, from, end, stride);
+  const host = region.host.tree;
   const u = { newly: 0, already: 0 };
   try {
-    const r = chargedFill(ctx, proc, region.host.tree, from, end, stride, region, u);
+    const r = chargedFill(ctx, proc, host, from, end, stride, region, u);
     counts.minorFault += r.newly;
     counts.present += r.already;
+    if (!mirrored) claimMirror(proc, region); // a touch may have made its tree the host's
     return r.newly;
   } finally {
     proc.counters.unsharedMinorFaults += u.newly;
@@ -242,10 +243,10 @@ function chargedFill(ctx: FaultContext, proc: Process, tree: PageTree, start: nu
 
 /**
  * The counterfactual's new pages for a fill of [s, e) whose host pages were `hostNewly`: the
- * same for the region's mirror (its counterfactual is the host's tree), else its own fill.
+ * same for a mirror of the region (its counterfactual is the host's tree), else its own fill.
  */
 function shadowFill(proc: Process, region: Region | null, hostNewly: number, s: number, e: number, stride: number): number {
-  if (region !== null && region.mirror === proc) return hostNewly;
+  if (region !== null && proc.mirrorOf === region) return hostNewly;
   return fill(counterfactualTree(proc), s, e, stride).newly;
 }
 
