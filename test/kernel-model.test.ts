@@ -88,6 +88,8 @@ class Model {
   resident = new Set<number>();
   limit = Infinity;
   panicked = false;
+  /** Minor faults the unshared counterfactual took in the last touch (the second tree is the oracle). */
+  unshared = 0;
   /** usedPages() at the start of the running touch, plus what it charged since. */
   private used = 0;
   constructor(readonly sharing: boolean, n: number) {
@@ -114,6 +116,7 @@ class Model {
   }
   touch(i: number, first: number, end: number, stride: number, write: boolean) {
     const c = { present: 0, minorFault: 0, sigsegv: 0, sigbus: 0 };
+    this.unshared = 0;
     this.used = this.limit === Infinity ? 0 : this.usedPages();
     for (let p = first; p < end; p += stride) {
       const inWindow = p >= WINDOW && p < WINDOW + WINDOW_PAGES;
@@ -130,9 +133,10 @@ class Model {
       if (inWindow && !this.sharing) this.resident.add(p);
       if (inWindow && this.sharing) {
         newly = this.host.populate(p);
-        this.procs[i].shadow.populate(p);
+        if (this.procs[i].shadow.populate(p)) this.unshared++;
       } else {
         newly = this.procs[i].own.populate(p);
+        if (newly) this.unshared++;
       }
       if (newly) c.minorFault++;
       else c.present++;
@@ -247,8 +251,10 @@ function run(sharing: boolean, ops: Op[]): void {
           assert.throws(() => k.touch(pid, addr, length, op.write ? 'write' : 'read', op.stride), /ENOMEM/);
           break;
         }
+        const unsharedBefore = k.procStatus(pid).unsharedMinorFaults;
         const got = k.touch(pid, addr, length, op.write ? 'write' : 'read', op.stride);
         assert.deepEqual({ present: got.present, minorFault: got.minorFault, sigsegv: got.sigsegv, sigbus: got.sigbus }, want, `touch ${JSON.stringify(op)}`);
+        assert.equal(k.procStatus(pid).unsharedMinorFaults - unsharedBefore, model.unshared, `unshared minor faults of touch ${JSON.stringify(op)}`);
         break;
       }
       case 'access': {
@@ -261,9 +267,11 @@ function run(sharing: boolean, ops: Op[]): void {
         const out = new Uint8Array(pages.length);
         const want: number[] = [];
         let refused = false;
+        let unshared = 0;
         for (const p of pages) {
           try {
             const c = model.touch(op.proc, p, p + 1, 1, op.write);
+            unshared += model.unshared;
             want.push(c.present ? 0 : c.minorFault ? 1 : c.sigsegv ? 2 : 3);
           } catch (err) {
             if (!(err instanceof ModelPanic)) throw err;
@@ -271,9 +279,11 @@ function run(sharing: boolean, ops: Op[]): void {
             break;
           }
         }
+        const unsharedBefore = k.procStatus(pid).unsharedMinorFaults;
         if (refused) assert.throws(() => k.accessBatch(pid, op.write ? 'write' : 'read', buf, out), /ENOMEM/);
         else k.accessBatch(pid, op.write ? 'write' : 'read', buf, out);
         assert.deepEqual([...out.subarray(0, want.length)], want, `access ${JSON.stringify(op)}`);
+        if (!refused) assert.equal(k.procStatus(pid).unsharedMinorFaults - unsharedBefore, unshared, `unshared minor faults of access ${JSON.stringify(op)}`);
         break;
       }
     }

@@ -61,13 +61,18 @@ const pgdPagesOf = (kernel: AccountingSource) => kernel.pgdBytes / PAGE_SIZE;
 const vmpte = (t: TableCounts) => t.pte + t.pmd + t.pud;
 const total = (t: TableCounts) => t.pte + t.pmd + t.pud + t.p4d + t.pgd;
 
+/** The process's counterfactual as a tree to read: the host's while it mirrors one (counterfactual.ts). */
+function counterfactualView(proc: Process): PageTree {
+  return proc.mirrorOf !== null ? proc.mirrorOf.host.tree : proc.counterfactual;
+}
+
 /**
  * The tables a process would hold with nothing shared: private + counterfactual - common. Without
  * sharing, its own tree already is that (its counterfactual is its own tree).
  */
 function unsharedLevels(kernel: AccountingSource, proc: Process): ArrayLike<number> {
   const tree = proc.mm.tree;
-  const cf = proc.counterfactual;
+  const cf = counterfactualView(proc);
   if (cf === tree) return tree.tables;
   const out = new Float64Array(tree.tables.length);
   // Huge mappings put PMD tables in the process's tree where the counterfactual has PTE tables
@@ -83,7 +88,7 @@ function unsharedLevels(kernel: AccountingSource, proc: Process): ArrayLike<numb
  * the upper path a process's private tables and its counterfactual tables have in common, which
  * a single unshared tree would hold once. Only levels >= minLevel are compared.
  */
-function commonTables(a: PageTree, b: PageTree, minLevel: number): Float64Array {
+export function commonTables(a: PageTree, b: PageTree, minLevel: number): Float64Array {
   const common = new Float64Array(a.top + 1);
   // Every table of a subtree (a table of `level`) present in one tree under a FULL in the other.
   const addAll = (entry: PmdTable | DirTable | Full, level: number): void => {

@@ -59,12 +59,14 @@ export const ExactCounters = Object.freeze({
   },
   /** Adds `pending` into `exact` and zeroes `pending`. */
   fold(exact: ExactCounters, pending: FaultCounters): void {
-    for (const k of COUNTER_KEYS) {
-      if (pending[k] !== 0) {
-        exact[k] += BigInt(pending[k]);
-        pending[k] = 0;
-      }
-    }
+    // Field by field, not a loop over the keys: once per call, and a keyed loop is megamorphic.
+    if (pending.present !== 0) exact.present += BigInt(pending.present);
+    if (pending.minorFault !== 0) exact.minorFault += BigInt(pending.minorFault);
+    if (pending.sigsegv !== 0) exact.sigsegv += BigInt(pending.sigsegv);
+    if (pending.sigbus !== 0) exact.sigbus += BigInt(pending.sigbus);
+    if (pending.synced !== 0) exact.synced += BigInt(pending.synced);
+    if (pending.unsharedMinorFaults !== 0) exact.unsharedMinorFaults += BigInt(pending.unsharedMinorFaults);
+    pending.present = pending.minorFault = pending.sigsegv = pending.sigbus = pending.synced = pending.unsharedMinorFaults = 0;
   },
   /** exact + pending, without folding. */
   peek(exact: ExactCounters, pending: FaultCounters): ExactCounters {

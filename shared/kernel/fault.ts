@@ -16,6 +16,7 @@
  * Protection follows x86: any of PROT_READ/WRITE/EXEC allows a read, a write needs PROT_WRITE,
  * an instruction fetch needs PROT_EXEC (NX).
  */
+import { breakMirrors, claimMirror, counterfactualTree } from './counterfactual.js';
 import type { FaultCounters } from './counts.js';
 import { PAGE_SIZE, type Geometry } from './geometry.js';
 import { hugeFault, mappingOf, windowMapping, type HugeMapping, type Hugetlb } from './huge.js';
@@ -26,6 +27,7 @@ import type { Process, Region } from './mm.js';
 import { COUNTERFACTUAL } from './pagetable/ledger.js';
 import { PageTree } from './pagetable/tree.js';
 import type { Scheme } from './schemes/index.js';
+import type { TranslationCache } from './tlb.js';
 import { Outcome, PROT_EXEC, PROT_WRITE, type AccessKind } from './uapi.js';
 
 // Locals, for the hot path (imported bindings cost a load and a check per use).
@@ -82,20 +84,25 @@ export interface FaultContext {
  */
 export function faultIn(ctx: FaultContext, proc: Process, tree: PageTree, page: number, region: Region | null): true {
   const memory = ctx.memory;
-  if (!memory.limited) {
-    // Nothing can be refused: populate, then count. Without sharing a window's pages are shared
-    // memory counted once, which the kernel recounts on a read (Kernel.memoryByKind).
-    tree.populateAbsent(page);
-    if (region === null) {
-      memory.privatePages++;
-      memory.used += PAGE_SIZE;
-      proc.privatePages++;
-    } else if (ctx.sharing) {
-      memory.sharedPages++;
-      memory.used += PAGE_SIZE;
-    }
-    return true;
+  if (memory.limitBytes !== Infinity) return faultInLimited(ctx, proc, tree, page, region);
+  // Nothing can be refused: populate, then count (small, so the fault path inlines it). Without
+  // sharing a window's pages are shared memory counted once, which the kernel recounts on a
+  // read (Kernel.memoryByKind).
+  tree.populateAbsent(page);
+  if (region === null) {
+    memory.privatePages++;
+    memory.used += PAGE_SIZE;
+    proc.privatePages++;
+  } else if (ctx.sharing) {
+    memory.sharedPages++;
+    memory.used += PAGE_SIZE;
   }
+  return true;
+}
+
+/** faultIn on a machine with a limit: the page and its tables are reserved first. */
+function faultInLimited(ctx: FaultContext, proc: Process, tree: PageTree, page: number, region: Region | null): true {
+  const memory = ctx.memory;
   if (region !== null && !ctx.sharing) {
     const resident = region.resident ??= new PageTree(ctx.geometry, COUNTERFACTUAL);
     const data = resident.isPresent(page) ? 0 : 1;
@@ -117,27 +124,6 @@ export function faultIn(ctx: FaultContext, proc: Process, tree: PageTree, page: 
   }
   tree.populate(page);
   return true;
-}
-
-/**
- * A process's translation cache (a software TLB): pages [start, end) resolve to one VMA with
- * effective protection `prot` in `region`'s host, or in the process's own mm when null. Valid
- * while `epoch` equals the kernel's layout epoch. Pages [slotStart, slotEnd) are the link slot
- * last found in sync, valid while the host's link epoch is still `linkEpoch`; `slotLinked` is
- * set once the host is known to have a table identity under that slot.
- */
-export class TranslationCache {
-  epoch = -1;
-  start = 0;
-  end = 0;
-  prot = 0;
-  region: Region | null = null;
-  slotStart = 0;
-  slotEnd = -1;
-  linkEpoch = -1;
-  /** The mapping's huge pages when [start, end) is mapped by them (huge.ts), else null. */
-  huge: HugeMapping | null = null;
-  slotLinked = false;
 }
 
 /** One access; it returns the Outcome code, with SYNCED set when a link entry was copied first. */
@@ -174,7 +160,13 @@ export class AccessPath {
       }
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc) | synced;
       const host = region.host.tree;
-      newly = !host.isPresent(page) && faultIn(ctx, proc, host, page, region);
+      const mirrored = proc.mirrorOf === region;
+      newly = false;
+      if (!host.isPresent(page)) {
+        // The host gains a page the other mirrors' counterfactuals lack: they end first.
+        if (region.mirrors.size > (mirrored ? 1 : 0)) breakMirrors(region, proc);
+        newly = faultIn(ctx, proc, host, page, region);
+      }
       // A fault into an empty slot allocated the host's link table: a new identity, so the next
       // access finds this process's entry stale and syncs. Asked once per synced slot: after that
       // the slot has an identity, and the fault path makes no call (which keeps it inlinable).
@@ -182,7 +174,8 @@ export class AccessPath {
         ctx.links.allocated(region, ctx.links.slotOf(page));
         tc.slotLinked = true;
       }
-      unsharedNewly = proc.counterfactual.populate(page);
+      // A mirror's counterfactual is the host's tree: it took the same fault, or none.
+      unsharedNewly = mirrored ? newly : counterfactualTree(proc).populate(page);
     } else {
       // Private tables: outside windows, and inside them when nothing is shared.
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
@@ -217,8 +210,7 @@ export class AccessPath {
     if ((proc.tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
     const tree = proc.mm.tree;
     const newly = hugeFault(this.ctx.hugetlb, tree, m, page, hugeData(this.ctx, proc, proc.tc.region, m));
-    const cf = proc.counterfactual;
-    return this.tally(proc, newly, cf === tree ? newly : cf.populate(page));
+    return this.tally(proc, newly, proc.counterfactual === tree ? newly : counterfactualTree(proc).populate(page));
   }
 
   /**
@@ -250,6 +242,7 @@ export class AccessPath {
     }
     this.cache(tc, hv.start, hv.end, effectiveProt(hv.prot, (v.prot & PROT_WRITE) === 0), region);
     tc.huge = ctx.sharing ? null : windowMapping(ctx.scheme.windowKind, region, hv, v.prot);
+    if (ctx.sharing) claimMirror(proc, region);
     return PRESENT;
   }
 

@@ -77,10 +77,12 @@ export class MachineMemory extends TableMemory {
   }
 
   override allocate(level: number, count: number): void {
-    this.reserve(count * PAGE);
-    super.allocate(level, count);
+    const bytes = count * PAGE;
+    // fits() inline: every table a fill makes comes through here.
+    if (this.panicked || this.used + bytes > this.limitBytes) this.reserve(bytes);
+    this.pages[level] += count;
     this.tablePages += count;
-    this.used += count * PAGE;
+    this.used += bytes;
   }
 
   override free(level: number, count: number): void {
@@ -109,13 +111,13 @@ export class MachineMemory extends TableMemory {
   }
 
   chargeShared(pages: number): void {
-    if (pages > 0) this.reserve(pages * PAGE);
+    if (pages > 0 && !this.fits(pages * PAGE)) this.reserve(pages * PAGE);
     this.sharedPages += pages;
     this.used += pages * PAGE;
   }
 
   chargePrivate(pages: number): void {
-    if (pages > 0) this.reserve(pages * PAGE);
+    if (pages > 0 && !this.fits(pages * PAGE)) this.reserve(pages * PAGE);
     this.privatePages += pages;
     this.used += pages * PAGE;
   }

@@ -3,11 +3,11 @@
  * a process (task with its own mm) and an mshare region's host mm (tied to no task, as in the RFC).
  */
 import { ExactCounters, FaultCounters } from './counts.js';
-import { TranslationCache } from './fault.js';
 import type { Geometry } from './geometry.js';
 import { HostLinks, LinkEntries } from './links.js';
 import type { TableLedger } from './pagetable/ledger.js';
 import { PageTree } from './pagetable/tree.js';
+import { TranslationCache } from './tlb.js';
 import { VmaList, type Vma } from './vma.js';
 
 export class Mm {
@@ -42,7 +42,7 @@ export class Process {
   /** This call's counts (the fault path's); folded into `exact` at the end of every call. */
   readonly counters = FaultCounters.zero();
   readonly exact = ExactCounters.zero();
-  /** The fault path's translation cache (a software TLB, fault.ts). */
+  /** The fault path's translation cache (a software TLB, tlb.ts). */
   readonly tc = new TranslationCache();
   /** oom_score_adj: -1000 (never killed) .. 1000. */
   oomScoreAdj = 0;
@@ -50,6 +50,8 @@ export class Process {
   privatePages = 0;
   /** Set once it maps huge pages of its own: its counterfactual is then compared down to PTE tables. */
   hugeMapped = false;
+  /** The region whose host's tables are its counterfactual's (counterfactual.ts), or null. */
+  mirrorOf: Region | null = null;
 
   constructor(pid: number, uid: number, gid: number, comm: string, mm: Mm, counterfactual: PageTree) {
     this.pid = pid;
@@ -98,6 +100,8 @@ export class Region {
    * processes map them), tables uncounted. With sharing the host's tree is that.
    */
   resident: PageTree | null = null;
+  /** With sharing: the mappers whose counterfactual is this host's tree (counterfactual.ts). */
+  readonly mirrors = new Set<Process>();
 
   constructor(name: string, start: number, end: number, uid: number, gid: number, mode: number,
     accessMode: number, host: Mm) {

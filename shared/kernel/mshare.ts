@@ -4,6 +4,7 @@
  * region: mapping and unmapping it, and the layout changes by any sharer that act on the host.
  * msharefs.ts is the namespace; links.ts keeps the link entries.
  */
+import { breakMirrors, counterfactualTree } from './counterfactual.js';
 import { KernelError, einval } from './errors.js';
 import type { KernelLimits } from './types.js';
 import type { Geometry } from './geometry.js';
@@ -95,7 +96,7 @@ function create(ctx: MshareContext, proc: Process, name: string, req: MshareRequ
     for (let page = start; page < end; page += links.span) {
       const { entry, present } = detachSubtree(proc.mm.tree, links.level, page);
       if (entry === null) continue;
-      attachSubtree(proc.counterfactual, links.level, page, cloneSubtree(entry), present);
+      attachSubtree(counterfactualTree(proc), links.level, page, cloneSubtree(entry), present);
       attachSubtree(host.tree, links.level, page, entry, present);
     }
     links.refresh(region, start, end);
@@ -165,6 +166,7 @@ export function unmapInHost(ctx: WindowContext, region: Region, start: number, e
   const hostVmas = region.host.vmas;
   if (hostVmas.remove(start, end).length === 0) return;
   if (ctx.sharing) {
+    breakMirrors(region); // the host and its mirrors' counterfactuals follow different zap rules
     zap(region.host.tree, start, end, (s, e) => hostVmas.overlaps(s, e));
     ctx.links.refresh(region, start, end);
   } else if (region.resident !== null) {
@@ -172,7 +174,7 @@ export function unmapInHost(ctx: WindowContext, region: Region, start: number, e
     zap(region.resident, start, end, (s, e) => hostVmas.overlaps(s, e));
   }
   for (const proc of region.mappers) {
-    zap(proc.counterfactual, start, end, (s, e) => viewHasVma(proc, s, e));
+    zap(counterfactualTree(proc), start, end, (s, e) => viewHasVma(proc, s, e));
     // Schemes without host tables (hugetlb, THP): each mapper's own tables for the window.
     if (!ctx.sharing && proc.counterfactual !== proc.mm.tree) zap(proc.mm.tree, start, end, (s, e) => viewHasVma(proc, s, e));
   }
@@ -211,7 +213,7 @@ function unmapWindow(ctx: MshareContext, proc: Process, region: Region): void {
   region.mappers.delete(proc);
   ctx.links.forget(proc, region);
   // Without sharing the counterfactual is the process's own tree, which held the window's pages.
-  zap(proc.counterfactual, start, end, (s, e) => viewHasVma(proc, s, e));
+  zap(counterfactualTree(proc), start, end, (s, e) => viewHasVma(proc, s, e));
   if (proc.counterfactual !== proc.mm.tree) zap(proc.mm.tree, start, end, (s, e) => proc.mm.vmas.overlaps(s, e));
   releaseHostIfUnused(ctx, region);
 }

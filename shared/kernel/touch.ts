@@ -3,6 +3,7 @@
  * touched segment by segment (a VMA, a hole, a window's link slot) so that its cost grows with the
  * tables touched rather than with the pages. Both give the same figures as single accesses would.
  */
+import { beforeHostFill, claimMirror, counterfactualTree } from './counterfactual.js';
 import { AccessCounts } from './counts.js';
 import { KIND_WRITE, OUTCOME_MASK, SYNCED, faultIn, protAllows, type AccessPath, type FaultContext, type KindCode } from './fault.js';
 import { PAGE_SHIFT, PAGE_SIZE } from './geometry.js';
@@ -115,21 +116,24 @@ function fillMapped(ctx: FaultContext, proc: Process, m: HugeMapping | null, fro
   hugeFill(ctx.hugetlb, proc.mm.tree, m, from, end, stride, r, hugeData(ctx, proc, region, m));
   counts.minorFault += r.newly;
   counts.present += r.already;
-  const cf = proc.counterfactual;
-  const unshared = cf === proc.mm.tree ? r.newly : fill(cf, from, end, stride).newly;
+  const unshared = proc.counterfactual === proc.mm.tree ? r.newly : fill(counterfactualTree(proc), from, end, stride).newly;
   proc.counters.unsharedMinorFaults += unshared;
   ctx.totals.unsharedMinorFaults += unshared;
 }
 
-/** The part of a touch inside a window, slot by slot (each link entry is synced on its own). */
+/**
+ * The part of a touch inside a window, slot by slot (each link entry is synced on its own). No
+ * closures: a touch is a few microseconds, and a closure per slot costs a visible part of it.
+ */
 function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: Vma, from: number, end: number,
   kind: KindCode, stride: number, counts: AccessCounts): void {
   const links = ctx.links;
+  const sharing = ctx.sharing;
   const writeDenied = kind === KIND_WRITE && (window.prot & PROT_WRITE) === 0;
   let p = from;
   while (p < end) {
     const slot = links.slotOf(p);
-    if (ctx.sharing && links.batch && stride <= links.span && !ctx.memory.limited) {
+    if (sharing && links.batch && stride <= links.span && !ctx.memory.limited) {
       const n = touchGroup(ctx, proc, region, p, end, kind, stride, writeDenied, counts);
       if (n > 0) {
         p += n;
@@ -137,8 +141,8 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
       }
     }
     const slotEnd = Math.min(end, (slot + 1) * links.span);
-    const hostIdBefore = ctx.sharing ? region.links.get(slot) : 0;
-    if (ctx.sharing && proc.links.get(slot) !== hostIdBefore) {
+    const hostIdBefore = sharing ? region.links.get(slot) : 0;
+    if (sharing && proc.links.get(slot) !== hostIdBefore) {
       links.set(proc, slot, hostIdBefore);
       counts.synced++;
     }
@@ -146,48 +150,35 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
     let allocatedAt = -1;
     let lastTouched = p;
     let c = p;
-    const fillSegment = (s: number, e: number, hv: Vma): void => {
-      const n = countFrom(s, e, stride);
-      if (n === 0) return;
-      lastTouched = s + (n - 1) * stride;
-      if (!protAllows(hv.prot, kind) || writeDenied) {
-        counts.sigsegv += n;
-        return;
-      }
-      if (ctx.sharing) {
-        // The counterfactual is filled piece by piece with the host, so a refusal stops both at one page.
-        const u = { newly: 0, already: 0 };
-        try {
-          const r = chargedFill(ctx, proc, region.host.tree, s, e, stride, region, u);
-          if (r.newly > 0 && hostIdBefore === 0 && allocatedAt < 0) allocatedAt = s;
-          counts.minorFault += r.newly;
-          counts.present += r.already;
-        } finally {
-          proc.counters.unsharedMinorFaults += u.newly;
-          ctx.totals.unsharedMinorFaults += u.newly;
-        }
-      } else {
-        fillMapped(ctx, proc, windowMapping(ctx.scheme.windowKind, region, hv, window.prot), s, e, stride, counts, region);
-      }
-    };
-    const hole = (s: number, e: number): void => {
-      const n = countFrom(s, e, stride);
-      if (n === 0) return;
-      lastTouched = s + (n - 1) * stride;
-      counts.sigbus += n;
-    };
     for (const hv of region.host.vmas.overlapping(c, slotEnd)) {
       if (hv.start > c) {
-        const holeEnd = Math.min(hv.start, slotEnd);
-        hole(c, holeEnd);
-        c += countFrom(c, holeEnd, stride) * stride;
+        // A hole in the host's VMAs: SIGBUS.
+        const n = countFrom(c, Math.min(hv.start, slotEnd), stride);
+        if (n > 0) {
+          lastTouched = c + (n - 1) * stride;
+          counts.sigbus += n;
+          c += n * stride;
+        }
       }
       const segEnd = Math.min(hv.end, slotEnd);
-      fillSegment(c, segEnd, hv);
-      c += countFrom(c, segEnd, stride) * stride;
+      const n = countFrom(c, segEnd, stride);
+      if (n === 0) continue;
+      lastTouched = c + (n - 1) * stride;
+      if (!protAllows(hv.prot, kind) || writeDenied) {
+        counts.sigsegv += n;
+      } else if (sharing) {
+        if (fillShared(ctx, proc, region, c, segEnd, stride, counts) > 0 && hostIdBefore === 0 && allocatedAt < 0) allocatedAt = c;
+      } else {
+        fillMapped(ctx, proc, windowMapping(ctx.scheme.windowKind, region, hv, window.prot), c, segEnd, stride, counts, region);
+      }
+      c += n * stride;
     }
-    hole(c, slotEnd);
-    c += countFrom(c, slotEnd, stride) * stride;
+    const n = countFrom(c, slotEnd, stride);
+    if (n > 0) {
+      lastTouched = c + (n - 1) * stride;
+      counts.sigbus += n;
+      c += n * stride;
+    }
     if (allocatedAt >= 0) {
       const id = links.allocated(region, slot);
       // The access after the allocating fault finds its link entry stale and syncs (retry).
@@ -201,6 +192,27 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
 }
 
 /**
+ * Fills pages of a host's tables, the process's counterfactual piece by piece with them (so a
+ * refusal stops both at one page). Returns the host's new pages.
+ */
+function fillShared(ctx: FaultContext, proc: Process, region: Region, from: number, end: number, stride: number,
+  counts: AccessCounts): number {
+  const mirrored = beforeHostFill(proc, region, from, end, stride);
+  const host = region.host.tree;
+  const u = { newly: 0, already: 0 };
+  try {
+    const r = chargedFill(ctx, proc, host, from, end, stride, region, u);
+    counts.minorFault += r.newly;
+    counts.present += r.already;
+    if (!mirrored) claimMirror(proc, region); // a touch may have made its tree the host's
+    return r.newly;
+  } finally {
+    proc.counters.unsharedMinorFaults += u.newly;
+    ctx.totals.unsharedMinorFaults += u.newly;
+  }
+}
+
+/**
  * fill() with every new page and table charged to machine memory, as faultIn charges one access
  * (same placement rules). Unlimited, or where a piece's worst case fits, a piece is filled in one
  * step; where it does not, it is split (1 GiB, then 2 MiB pieces) down to single pages, whose
@@ -209,13 +221,34 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
  */
 function chargedFill(ctx: FaultContext, proc: Process, tree: PageTree, start: number, end: number, stride: number,
   region: Region | null, shadow?: FillCounts): FillCounts {
-  const counts = { newly: 0, already: 0 };
   const memory = ctx.memory;
+  if (!memory.limited) {
+    // Nothing can be refused: one fill, charged once. Without sharing a window's pages are not
+    // counted here (the kernel recounts them on a read: Kernel.memoryByKind).
+    const r = fill(tree, start, end, stride);
+    if (shadow !== undefined) shadow.newly += shadowFill(proc, region, r.newly, start, end, stride);
+    if (region === null) {
+      memory.chargePrivate(r.newly);
+      proc.privatePages += r.newly;
+    } else if (ctx.sharing) {
+      memory.chargeShared(r.newly);
+    }
+    return r;
+  }
+  const counts = { newly: 0, already: 0 };
   const f: Filling = { ctx, proc, tree, stride, region, counts, shadow };
-  if (!memory.limited || memory.fits(worstCase(ctx, tree, start, end, stride, region) * PAGE_SIZE)) {
-    fillPiece(f, start, end);
-  } else fillWithin(f, start, start, end, 3);
+  if (memory.fits(worstCase(ctx, tree, start, end, stride, region) * PAGE_SIZE)) fillPiece(f, start, end);
+  else fillWithin(f, start, start, end, 3);
   return counts;
+}
+
+/**
+ * The counterfactual's new pages for a fill of [s, e) whose host pages were `hostNewly`: the
+ * same for a mirror of the region (its counterfactual is the host's tree), else its own fill.
+ */
+function shadowFill(proc: Process, region: Region | null, hostNewly: number, s: number, e: number, stride: number): number {
+  if (region !== null && proc.mirrorOf === region) return hostNewly;
+  return fill(counterfactualTree(proc), s, e, stride).newly;
 }
 
 /** One charged fill: where it goes, and what it counted (`shadow`: the process's counterfactual too). */
@@ -249,7 +282,7 @@ function fillPiece(f: Filling, s: number, e: number): void {
   if (data === tree) charged = r.newly;
   counts.newly += r.newly;
   counts.already += r.already;
-  if (f.shadow !== undefined) f.shadow.newly += fill(proc.counterfactual, s, e, stride).newly;
+  if (f.shadow !== undefined) f.shadow.newly += shadowFill(proc, region, r.newly, s, e, stride);
   if (region !== null) {
     memory.chargeShared(charged);
   } else {
@@ -269,9 +302,10 @@ function fillWithin(f: Filling, start: number, from: number, end: number, level:
   for (let a = first; a < end;) {
     const b = Math.min(end, Math.floor(a / piece) * piece + piece);
     if (level === 1) {
-      if (!tree.isPresent(a) && faultIn(ctx, proc, tree, a, region)) counts.newly++;
+      const newly = !tree.isPresent(a) && faultIn(ctx, proc, tree, a, region);
+      if (newly) counts.newly++;
       else counts.already++;
-      if (f.shadow !== undefined && proc.counterfactual.populate(a)) f.shadow.newly++;
+      if (f.shadow !== undefined) f.shadow.newly += shadowFill(proc, region, newly ? 1 : 0, a, a + 1, 1);
     } else if (ctx.memory.fits(worstCase(ctx, tree, a, b, stride, region) * PAGE_SIZE)) {
       fillPiece(f, a, b);
     } else {
@@ -311,11 +345,6 @@ function touchGroup(ctx: FaultContext, proc: Process, region: Region, p: number,
   const synced = links.setGroup(proc, region, slot, lastSlot);
   if (synced < 0) return 0;
   counts.synced += synced;
-  const u = { newly: 0, already: 0 };
-  const r = chargedFill(ctx, proc, region.host.tree, p, batchEnd, stride, region, u);
-  counts.minorFault += r.newly;
-  counts.present += r.already;
-  proc.counters.unsharedMinorFaults += u.newly;
-  ctx.totals.unsharedMinorFaults += u.newly;
+  fillShared(ctx, proc, region, p, batchEnd, stride, counts);
   return countFrom(p, batchEnd, stride) * stride;
 }
