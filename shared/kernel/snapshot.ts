@@ -32,6 +32,7 @@ import * as oomkill from './oomkill.js';
 import * as ledger from './pagetable/ledger.js';
 import * as tables from './pagetable/tables.js';
 import * as tree from './pagetable/tree.js';
+import * as tlb from './tlb.js';
 import type { KernelOptions } from './types.js';
 import * as vma from './vma.js';
 
@@ -79,7 +80,7 @@ export class SnapshotError extends KernelError {
 /** Every class a kernel's graph may hold, by name, from the modules that define them. */
 const CLASSES: ReadonlyMap<string, object> = (() => {
   const out = new Map<string, object>();
-  for (const ns of [fault, huge, links, memory, mm, msharefs, oomkill, ledger, tables, tree, vma]) {
+  for (const ns of [fault, huge, links, memory, mm, msharefs, oomkill, ledger, tables, tlb, tree, vma]) {
     for (const value of Object.values(ns)) {
       if (typeof value !== 'function' || !/^class\s/.test(Function.prototype.toString.call(value))) continue;
       const seen = out.get(value.name);

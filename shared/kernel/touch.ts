@@ -18,9 +18,7 @@ import type { Vma } from './vma.js';
 
 // Locals, for the batch loop (imported bindings cost a load and a check per use).
 const { PRESENT, MINOR_FAULT, SIGSEGV } = Outcome;
-const MASK = OUTCOME_MASK;
-const SYNCED_BIT = SYNCED;
-const SHIFT = PAGE_SHIFT;
+const [MASK, SYNCED_BIT, SHIFT] = [OUTCOME_MASK, SYNCED, PAGE_SHIFT];
 
 /**
  * The batch path: `addrs` holds `n` little-endian u64 addresses. The outcome code of address i
