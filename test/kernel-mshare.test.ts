@@ -216,6 +216,21 @@ describe('mshare: errno paths', () => {
     k.mshareUnlink(b, 'testregion');
     assert.equal(k.listRegions().length, 0);
   });
+
+  it('exit orphans a reference whose window was unmapped first, so the owner can still drop it', () => {
+    // Found by the broker fuzz: munmap of the whole window keeps the reference; exit lost track of it.
+    const k = new Kernel();
+    const donor = donorSetup(k);
+    const owner = k.spawn({ uid: 1000, gid: 1 });
+    k.munmap(donor, 2n * TiB, 512n * GiB);
+    assert.equal(k.readRegion('testregion').mappedProcesses, 0);
+    assert.equal(k.readRegion('testregion').refcount, 1);
+    k.exit(donor);
+    assert.equal(k.readRegion('testregion').refcount, 1);
+    k.mshareUnlink(owner, 'testregion'); // an orphan now: EBUSY before the fix
+    assert.equal(k.listRegions().length, 0);
+    assert.equal(k.accounting().hostMms, 0);
+  });
 });
 
 describe('mshare: faults', () => {

@@ -134,12 +134,13 @@ export function mshareUnlink(ctx: MshareContext, proc: Process, name: string): v
   }
 }
 
-/** A process exits: its windows go; the references it held stay, orphaned, so regions outlive it. */
+/**
+ * A process exits: its windows go; the references it held stay, orphaned, so regions outlive it.
+ * Every named region is asked, not only those it maps: a holder may have munmapped its window.
+ */
 export function exitMshare(ctx: MshareContext, proc: Process): void {
-  for (const { window: region } of [...proc.windows]) {
-    if (region.holders.delete(proc.pid)) region.orphans++;
-    unmapWindow(ctx, proc, region);
-  }
+  for (const region of ctx.msharefs.values()) if (region.holders.delete(proc.pid)) region.orphans++;
+  for (const { window: region } of [...proc.windows]) unmapWindow(ctx, proc, region);
 }
 
 /**

@@ -57,6 +57,11 @@ export class Msharefs {
     if (this.regions.get(region.name) === region) this.regions.delete(region.name);
   }
 
+  /** Regions in no order (for a walk over all of them). */
+  values(): IterableIterator<Region> {
+    return this.regions.values();
+  }
+
   /** Regions sorted by name (a directory listing). */
   list(): Region[] {
     return [...this.regions.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
