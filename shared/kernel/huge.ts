@@ -13,7 +13,7 @@ import { KernelError, einval } from './errors.js';
 import { PAGE_SIZE } from './geometry.js';
 import type { FillCounts } from './pagetable/range.js';
 import { fill } from './pagetable/range.js';
-import { DirTable, NO_TABLE as NO_TABLE_, PmdTable, type PageTree } from './pagetable/tree.js';
+import { DirTable, PmdTable, type PageTree } from './pagetable/tree.js';
 import type { Region } from './mm.js';
 import { MAP_ANONYMOUS, MAP_SHARED, MAP_TYPE } from './uapi.js';
 import type { Vma } from './vma.js';
@@ -25,7 +25,6 @@ export const HUGETLB_1G = 2;
 export const THP_SHMEM = 3;
 export const THP_ANON = 4;
 
-const NO_TABLE = NO_TABLE_; // a local: imported bindings cost a getter per use under tsx
 const PMD_PAGES = 512;
 const PUD_PAGES = 512 * 512;
 
@@ -194,7 +193,7 @@ export function hugeFault(reg: Hugetlb, tree: PageTree, m: HugeMapping, page: nu
       if (!coversPmd(m, page)) return tree.populate(page);
       const pmd = tree.tableAt(2, page, true, true) as PmdTable;
       const i = (page >>> 9) & 511;
-      if (pmd.counts[i] !== NO_TABLE) return tree.populate(page); // already 4 KiB-mapped
+      if (pmd.hasPte(i)) return tree.populate(page); // already 4 KiB-mapped
       pmd.huge ??= new Int32Array(16);
       return testAndSet(pmd.huge, i);
     }
@@ -203,7 +202,7 @@ export function hugeFault(reg: Hugetlb, tree: PageTree, m: HugeMapping, page: nu
       if (!coversPmd(m, page) || tree.isPresent(page)) return tree.populate(page);
       const b = page - (page % PMD_PAGES);
       const pmd = tree.tableAt(2, page, false);
-      if (pmd instanceof PmdTable && pmd.counts[(page >>> 9) & 511] !== NO_TABLE) return tree.populate(page);
+      if (pmd instanceof PmdTable && pmd.hasPte((page >>> 9) & 511)) return tree.populate(page);
       fill(tree, b, b + PMD_PAGES, 1);
       return true;
     }
@@ -259,7 +258,7 @@ export function hugeFill(reg: Hugetlb, tree: PageTree, m: HugeMapping, from: num
       }
       const t = pmd as PmdTable;
       const i = (p >>> 9) & 511;
-      newly = t.counts[i] === NO_TABLE ? testAndSet(t.huge as Int32Array, i) : tree.populate(p);
+      newly = !t.hasPte(i) ? testAndSet(t.huge as Int32Array, i) : tree.populate(p);
     } else {
       newly = hugeFault(reg, tree, m, p);
     }

@@ -1,8 +1,11 @@
 /**
  * The page-table types (tree.ts's representation): a PTE table's bitmap, PMD tables with their PTE
- * tables inline, directory tables, and the FULL marker for a fully populated subtree.
+ * tables inline (sparse or dense), directory tables, and the FULL marker for a fully populated subtree.
  */
 import { ENTRIES_PER_TABLE } from '../geometry.js';
+import {
+  SPARSE_MAX, insertAt, isPageKey, keyOffset, lowerBound, pageKey, pteKey, removeRange,
+} from './sparse.js';
 
 const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter per use under tsx
 
@@ -12,45 +15,183 @@ export class PteTable {
   count = 0;
 }
 
-/** counts[i] of a PmdTable where entry i holds no PTE table. */
+/** pteCount(i) of a PmdTable where entry i holds no PTE table. */
 export const NO_TABLE = -1;
 
-const LEAN_BITS = new Int32Array(ENTRIES * 16);
-const LEAN_COUNTS = new Int16Array(ENTRIES).fill(NO_TABLE);
+// A sparse table's stand-ins for the dense arrays: shared, never written (densify() replaces them).
+const SPARSE_BITS = new Int32Array(ENTRIES * 16);
+const SPARSE_COUNTS = new Int16Array(ENTRIES).fill(NO_TABLE);
+const NO_KEYS: number[] = [];
 
-/** A PMD table with its 512 PTE tables inline (one flat bitmap, one count per entry): a lookup is two loads. */
+/**
+ * A PMD table and its 512 PTE tables, in one of two forms. Sparse (every table starts so): a sorted
+ * array of keys, one per PTE table and one per present page (sparse.ts), a few words for a table
+ * holding a few pages. Dense (once the keys would pass SPARSE_MAX): one flat bitmap and one count
+ * per entry, so a lookup is two loads; the tree's leaf cache only ever holds a dense table, which
+ * keeps its fast path as it was. A dense table never turns sparse again.
+ */
 export class PmdTable {
   /**
-   * Entry i's PTE bitmap is words [16i, 16i + 16): bit (page & 511) of it. Kept exact for every
-   * entry: 0 where there is no PTE table, all ones where it is FULL, so a lookup reads the bit
-   * without looking at counts.
+   * Dense: entry i's PTE bitmap is words [16i, 16i + 16), bit (page & 511) of it, kept exact for
+   * every entry: 0 where there is no PTE table, all ones where it is FULL, so a lookup reads the
+   * bit without looking at the counts. Sparse: a shared zero map, never read for a lookup.
    */
-  bits: Int32Array;
-  /** Present pages of entry i's PTE table: NO_TABLE where none, ENTRIES where it is FULL. */
-  counts: Int16Array;
-  /** `lean`: no PTE table yet (huge or link entries): shared zero arrays until own() (1500 x 300 x 33 KB). */
-  constructor(lean = false) {
-    this.bits = lean ? LEAN_BITS : new Int32Array(ENTRIES * 16);
-    this.counts = lean ? LEAN_COUNTS : new Int16Array(ENTRIES).fill(NO_TABLE);
-  }
-
-  get lean(): boolean {
-    return this.bits === LEAN_BITS;
-  }
-
-  /** Gives a lean table arrays of its own, before a PTE table is written into it. */
-  own(): void {
-    if (this.bits !== LEAN_BITS) return;
-    this.bits = new Int32Array(ENTRIES * 16);
-    this.counts = new Int16Array(ENTRIES).fill(NO_TABLE);
-  }
-  /** Entries that are FULL: at 512 this table collapses into FULL in its parent. */
+  bits: Int32Array = SPARSE_BITS;
+  /** Dense: present pages of entry i's PTE table, NO_TABLE where none, ENTRIES where FULL. */
+  pteCounts: Int16Array = SPARSE_COUNTS;
+  /** Sparse: the sorted keys (the first `size` of the array are live); null once dense. */
+  keys: number[] | null = NO_KEYS;
+  size = 0;
+  /** Entries that are FULL: at 512 this table collapses into FULL in its parent (0 while sparse). */
   fullCount = 0;
   /** Entries mapping a 2 MiB page (bit i; no PTE table under them), null until one (huge.ts). */
   huge: Int32Array | null = null;
   /** Trees pointing at this table (huge_pmd_share), and the shareable list it is in (huge.ts). */
   sharers = 1;
   shareList: PmdTable[] | null = null;
+
+  /** `_lean` is kept for callers that ask for a table without PTE tables: every new one is so. */
+  constructor(_lean = false) {}
+
+  /** Whether it holds no PTE table (huge or link entries only). */
+  get lean(): boolean {
+    return this.keys !== null && this.size === 0;
+  }
+
+  /** Turns the table dense (no-op when it is): before writing the bitmap directly. */
+  densify(): void {
+    const keys = this.keys;
+    if (keys === null) return;
+    const bits = new Int32Array(ENTRIES * 16);
+    const counts = new Int16Array(ENTRIES).fill(NO_TABLE);
+    for (let j = 0; j < this.size; j++) {
+      const k = keys[j];
+      const i = k >>> 10;
+      if (!isPageKey(k)) {
+        counts[i] = 0;
+        continue;
+      }
+      const off = keyOffset(k);
+      bits[off >>> 5] |= 1 << (off & 31);
+      if (++counts[i] === ENTRIES) this.fullCount++;
+    }
+    this.bits = bits;
+    this.pteCounts = counts;
+    this.keys = null;
+    this.size = 0;
+  }
+
+  /** Whether the page at offset `off` (0..2^18-1) is present. */
+  has(off: number): boolean {
+    const keys = this.keys;
+    if (keys === null) return ((this.bits[off >>> 5] >>> (off & 31)) & 1) === 1;
+    const k = pageKey(off);
+    const pos = lowerBound(keys, this.size, k);
+    return pos < this.size && keys[pos] === k;
+  }
+
+  /** Present pages of entry i's PTE table: NO_TABLE where none, ENTRIES where FULL. */
+  pteCount(i: number): number {
+    const keys = this.keys;
+    if (keys === null) return this.pteCounts[i];
+    const [from, to] = this.run(i);
+    return from === to ? NO_TABLE : to - from - 1;
+  }
+
+  /** Whether entry i holds a PTE table. */
+  hasPte(i: number): boolean {
+    return this.pteCount(i) !== NO_TABLE;
+  }
+
+  /** PTE tables it holds. */
+  pteTables(): number {
+    let n = 0;
+    const keys = this.keys;
+    if (keys === null) {
+      for (const c of this.pteCounts) if (c !== NO_TABLE) n++;
+      return n;
+    }
+    for (let j = 0; j < this.size; j++) if (!isPageKey(keys[j])) n++;
+    return n;
+  }
+
+  /** Present pages under it (in its PTE tables). */
+  presentPages(): number {
+    let n = 0;
+    const keys = this.keys;
+    if (keys === null) {
+      for (const c of this.pteCounts) if (c !== NO_TABLE) n += c;
+      return n;
+    }
+    for (let j = 0; j < this.size; j++) if (isPageKey(keys[j])) n++;
+    return n;
+  }
+
+  /** Sparse: the index range of entry i's run of keys (marker and pages); empty where no PTE table. */
+  run(i: number): [number, number] {
+    const keys = this.keys ?? NO_KEYS;
+    const from = lowerBound(keys, this.size, pteKey(i));
+    if (from === this.size || keys[from] !== pteKey(i)) return [from, from];
+    return [from, lowerBound(keys, this.size, pteKey(i + 1))];
+  }
+
+  /**
+   * Sparse: makes the absent page at `off` present, adding its PTE table when there is none;
+   * returns whether it added one. The caller keeps size + 2 <= SPARSE_MAX (else densifies first).
+   */
+  addSparse(off: number): boolean {
+    let keys = this.keys ?? NO_KEYS;
+    const m = pteKey(off >>> 9);
+    let pos = lowerBound(keys, this.size, m);
+    const added = pos === this.size || keys[pos] !== m;
+    if (added) keys = insertAt(keys, this.size++, pos, m);
+    const k = pageKey(off);
+    pos = lowerBound(keys, this.size, k);
+    this.keys = insertAt(keys, this.size++, pos, k);
+    return added;
+  }
+
+  /** Sparse: removes keys [from, to). */
+  removeKeys(from: number, to: number): void {
+    if (this.keys !== null) this.size = removeRange(this.keys, this.size, from, to);
+  }
+
+  /** Puts a PTE table (a copy of `pte`, or FULL) into the empty entry i. */
+  setPte(i: number, pte: PteTable | Full): void {
+    const count = isFull(pte) ? ENTRIES : pte.count;
+    if (this.keys !== null && this.size + 1 + count <= SPARSE_MAX && !isFull(pte)) {
+      let keys = insertAt(this.keys, this.size, lowerBound(this.keys, this.size, pteKey(i)), pteKey(i));
+      this.size++;
+      for (let p = 0; p < ENTRIES; p++) {
+        if (((pte.bits[p >>> 5] >>> (p & 31)) & 1) === 0) continue;
+        const k = pageKey(i * ENTRIES + p);
+        keys = insertAt(keys, this.size, lowerBound(keys, this.size, k), k);
+        this.size++;
+      }
+      this.keys = keys;
+      return;
+    }
+    this.densify();
+    if (isFull(pte)) this.bits.fill(-1, i * 16, i * 16 + 16);
+    else this.bits.set(pte.bits, i * 16);
+    this.pteCounts[i] = count;
+    if (count === ENTRIES) this.fullCount++;
+  }
+
+  /** A copy in the same form (its tables are charged when the copy is attached). */
+  clone(): PmdTable {
+    const copy = new PmdTable();
+    if (this.keys === null) {
+      copy.bits = this.bits.slice();
+      copy.pteCounts = this.pteCounts.slice();
+      copy.keys = null;
+    } else {
+      copy.keys = this.keys.slice(0, Math.max(4, this.size));
+      copy.size = this.size;
+    }
+    copy.fullCount = this.fullCount;
+    return copy;
+  }
 }
 
 /**
@@ -94,11 +235,35 @@ export const FULL_TABLES: readonly (readonly number[])[] = (() => {
 
 /** Entry i of a PMD table as an Entry: null, FULL, or a copy of its PTE table. */
 export function pteEntry(pmd: PmdTable, i: number): PteTable | Full | null {
-  const c = pmd.counts[i];
+  const c = pmd.pteCount(i);
   if (c === NO_TABLE) return null;
   if (c === ENTRIES) return FULL;
   const pte = new PteTable();
-  pte.bits.set(pmd.bits.subarray(i * 16, i * 16 + 16));
   pte.count = c;
+  if (pmd.keys === null) {
+    pte.bits.set(pmd.bits.subarray(i * 16, i * 16 + 16));
+    return pte;
+  }
+  const [from, to] = pmd.run(i);
+  for (let j = from + 1; j < to; j++) {
+    const p = pmd.keys[j] & 511;
+    pte.bits[p >>> 5] |= 1 << (p & 31);
+  }
   return pte;
+}
+
+/** PTE tables at the same entries of two PMD tables (accounting's common upper path). */
+export function commonPteTables(x: PmdTable, y: PmdTable): number {
+  // Walk the sparse one's markers where there is one: a few binary searches, not 512.
+  const [a, b] = x.keys !== null ? [x, y] : [y, x];
+  let n = 0;
+  if (a.keys === null) {
+    for (let i = 0; i < ENTRIES; i++) if (a.pteCounts[i] !== NO_TABLE && b.pteCounts[i] !== NO_TABLE) n++;
+    return n;
+  }
+  for (let j = 0; j < a.size; j++) {
+    const k = a.keys[j];
+    if (!isPageKey(k) && b.hasPte(k >>> 10)) n++;
+  }
+  return n;
 }

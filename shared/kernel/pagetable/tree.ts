@@ -6,7 +6,8 @@
  *
  * Representation, sized for 1500 private trees of 300 GiB each:
  * - a PTE table is a 512-bit presence bitmap (no object per page), held inline by its PMD table
- *   (one flat bitmap and one count per entry for the whole PMD table: no object per PTE table);
+ *   (no object per PTE table): while the PMD table is sparse, as sorted keys (sparse.ts: a few
+ *   words for a few pages), then as one flat bitmap and one count per entry (tables.ts);
  * - a table whose pages are all present, and whose subtables are all full, collapses into the
  *   FULL marker in its parent entry: the tables it stands for still exist and are still counted,
  *   they are just not materialised. A zap of part of a FULL subtree expands it again one level at
@@ -16,10 +17,11 @@
  */
 import { ENTRIES_PER_TABLE, type Geometry } from '../geometry.js';
 import type { TableLedger } from './ledger.js';
+import { SPARSE_MAX } from './sparse.js';
 import { DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, isFull, pteEntry, type Entry } from './tables.js';
 
 export {
-  DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, PteTable, isFull, pteEntry,
+  DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, PteTable, commonPteTables, isFull, pteEntry,
   type DirEntry, type Entry, type Full, type Table,
 } from './tables.js';
 
@@ -106,6 +108,8 @@ export class PageTree {
     if (entry === null) return false;
     if (entry === FULL) return this.cacheFull(page, GIB_PAGES);
     if (!(entry instanceof PmdTable)) throw new Error('page tree: a directory table at the PMD level');
+    // A sparse table answers from its keys and is not cached: the fast path reads dense bitmaps only.
+    if (entry.keys !== null) return entry.has(page & (GIB_PAGES - 1));
     this.cachePmd(page, entry);
     return ((entry.bits[(page >>> 5) & 8191] >>> (page & 31)) & 1) === 1;
   }
@@ -151,7 +155,7 @@ export class PageTree {
     // which takes the walk from the root).
     const leaf = this.leafPmd;
     if (!this.leafFull && page - this.cacheBase < this.cacheSpan && page >= this.cacheBase
-      && (leaf.fullCount < ENTRIES - 1 || leaf.counts[(page >>> 9) & 511] < ENTRIES - 1)) {
+      && (leaf.fullCount < ENTRIES - 1 || leaf.pteCounts[(page >>> 9) & 511] < ENTRIES - 1)) {
       this.populatePmd(leaf, page);
     } else {
       this.populateAt(this.root, this.top, page);
@@ -174,7 +178,7 @@ export class PageTree {
     let becameFull: boolean;
     if (child instanceof PmdTable) {
       becameFull = this.populatePmd(child, page);
-      if (!becameFull) this.cachePmd(page, child);
+      if (!becameFull && child.keys === null) this.cachePmd(page, child);
     } else if (child instanceof DirTable) {
       becameFull = this.populateAt(child, level - 1, page);
     } else {
@@ -191,15 +195,22 @@ export class PageTree {
 
   /** Sets `page` (absent) in its PMD table; returns true when the PMD table became full. */
   private populatePmd(pmd: PmdTable, page: number): boolean {
+    if (pmd.keys !== null) {
+      // Sparse: a page key (and a marker for a new PTE table) while they fit, else dense from now on.
+      if (pmd.size + 2 <= SPARSE_MAX) {
+        if (pmd.addSparse(page & (GIB_PAGES - 1))) this.allocate(1, 1);
+        return false;
+      }
+      pmd.densify();
+    }
     const j = (page >>> 9) & 511;
-    let c = pmd.counts[j];
+    let c = pmd.pteCounts[j];
     if (c === NO_TABLE) {
       this.allocate(1, 1);
-      pmd.own();
       c = 0;
     }
     pmd.bits[(page >>> 5) & 8191] |= 1 << (page & 31);
-    pmd.counts[j] = ++c;
+    pmd.pteCounts[j] = ++c;
     return c === ENTRIES && ++pmd.fullCount === ENTRIES;
   }
 
@@ -227,7 +238,7 @@ export class PageTree {
       const child = node.children[this.index(page, level)];
       if (isFull(child)) return 0;
       if (child === null) return level - 1;
-      if (child instanceof PmdTable) return child.counts[this.index(page, 2)] === NO_TABLE ? 1 : 0;
+      if (child instanceof PmdTable) return child.hasPte(this.index(page, 2)) ? 0 : 1;
       node = child;
     }
     return 0;
