@@ -25,7 +25,7 @@ export const SGA_FIRST_PAGE = Number(SGA_ADDR >> 12n);
 
 /** One figure of the report: a value, its unit, and where it has one, a target and a verdict. */
 export interface Figure {
-  section: 'core' | 'grpc' | 'field';
+  section: 'core' | 'grpc' | 'field' | 'scale';
   name: string;
   value: number;
   unit: string;

@@ -35,3 +35,13 @@ export function simulatedTables(k: Kernel): number {
   for (const pages of k.memory.pages) n += pages;
   return n;
 }
+
+/** Tables every tree of the kernel holds, counterfactual trees included, each root counted once. */
+export function kernelTreeTables(k: Kernel): number {
+  let n = 0;
+  for (const t of treesOf(k)) {
+    n += 1;
+    for (const pages of t.tables) n += pages;
+  }
+  return n;
+}

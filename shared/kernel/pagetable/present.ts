@@ -3,10 +3,17 @@
  * subtree is one span, a PMD table's part is read from its bitmaps.
  */
 import { ENTRIES_PER_TABLE } from '../geometry.js';
-import { isPageKey, keyOffset, lowerBound, pageKey } from './sparse.js';
+import {
+  isPageKey as isPageKey_, keyOffset as keyOffset_, lowerBound as lowerBound_, pageKey as pageKey_,
+} from './sparse.js';
 import { DirTable, NO_TABLE, PmdTable, isFull, type PageTree } from './tree.js';
 
 const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter per use under tsx
+// Locals: imported bindings cost a getter per use under tsx (these are on the fault path).
+const isPageKey = isPageKey_;
+const keyOffset = keyOffset_;
+const lowerBound = lowerBound_;
+const pageKey = pageKey_;
 
 /** What a walk of the present pages of a range meets: FULL spans, and PMD tables with their part of the range. */
 interface PresentVisitor {

@@ -5,12 +5,20 @@
  * with its pages.
  */
 import { ENTRIES_PER_TABLE } from '../geometry.js';
-import { SPARSE_MAX, isPageKey, lowerBound, pageKey, pteKey } from './sparse.js';
+import {
+  SPARSE_MAX as SPARSE_MAX_, isPageKey as isPageKey_, lowerBound as lowerBound_, pageKey as pageKey_, pteKey as pteKey_,
+} from './sparse.js';
 import { DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, isFull, type Full, type PageTree } from './tree.js';
 
 export { countPresent, forEachPresentRun } from './present.js';
 
 const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter per use under tsx
+// Locals: imported bindings cost a getter per use under tsx (these are on the fault path).
+const SPARSE_MAX = SPARSE_MAX_;
+const isPageKey = isPageKey_;
+const lowerBound = lowerBound_;
+const pageKey = pageKey_;
+const pteKey = pteKey_;
 const GIB_PAGES = 2 ** 18; // pages under one PMD table
 
 export interface FillCounts {

@@ -4,10 +4,19 @@
  */
 import { ENTRIES_PER_TABLE } from '../geometry.js';
 import {
-  SPARSE_MAX, insertAt, isPageKey, keyOffset, lowerBound, pageKey, pteKey, removeRange,
+  SPARSE_MAX as SPARSE_MAX_, insertAt as insertAt_, isPageKey as isPageKey_, keyOffset as keyOffset_, lowerBound as lowerBound_, pageKey as pageKey_, pteKey as pteKey_, removeRange as removeRange_,
 } from './sparse.js';
 
 const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter per use under tsx
+// Locals: imported bindings cost a getter per use under tsx (these are on the fault path).
+const SPARSE_MAX = SPARSE_MAX_;
+const insertAt = insertAt_;
+const isPageKey = isPageKey_;
+const keyOffset = keyOffset_;
+const lowerBound = lowerBound_;
+const pageKey = pageKey_;
+const pteKey = pteKey_;
+const removeRange = removeRange_;
 
 /** A PTE table on its own (entryAt/detach hand one out for a PMD entry); in a tree they live in their PMD table. */
 export class PteTable {

@@ -17,7 +17,9 @@
  */
 import { ENTRIES_PER_TABLE, type Geometry } from '../geometry.js';
 import type { TableLedger } from './ledger.js';
-import { SPARSE_MAX } from './sparse.js';
+import {
+  SPARSE_MAX as SPARSE_MAX_,
+} from './sparse.js';
 import { DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, isFull, pteEntry, type Entry } from './tables.js';
 
 export {
@@ -26,6 +28,8 @@ export {
 } from './tables.js';
 
 const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter per use under tsx
+// Locals: imported bindings cost a getter per use under tsx (these are on the fault path).
+const SPARSE_MAX = SPARSE_MAX_;
 const GIB_PAGES = 2 ** 18; // pages under one PUD entry (one PMD table)
 const PUD_TABLE_PAGES = 2 ** 27; // pages under one PUD table (512 GiB)
 
