@@ -28,7 +28,8 @@ export class PteTable {
 export const NO_TABLE = -1;
 
 // A sparse table's stand-ins for the dense arrays: shared, never written (densify() replaces them).
-const SPARSE_BITS = new Int32Array(ENTRIES * 16);
+/** A sparse table's `bits` (zeros): the tree tells the forms apart by it, a compare of a load it makes anyway. */
+export const SPARSE_BITS = new Int32Array(ENTRIES * 16);
 const SPARSE_COUNTS = new Int16Array(ENTRIES).fill(NO_TABLE);
 const NO_KEYS: number[] = [];
 

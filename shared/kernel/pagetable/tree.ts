@@ -20,7 +20,9 @@ import type { TableLedger } from './ledger.js';
 import {
   SPARSE_MAX as SPARSE_MAX_,
 } from './sparse.js';
-import { DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, isFull, pteEntry, type Entry } from './tables.js';
+import {
+  DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, SPARSE_BITS as SPARSE_BITS_, isFull, pteEntry, type DirEntry, type Entry,
+} from './tables.js';
 
 export {
   DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, PteTable, commonPteTables, isFull, pteEntry,
@@ -30,11 +32,18 @@ export {
 const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter per use under tsx
 // Locals: imported bindings cost a getter per use under tsx (these are on the fault path).
 const SPARSE_MAX = SPARSE_MAX_;
+const SPARSE_BITS = SPARSE_BITS_;
 const GIB_PAGES = 2 ** 18; // pages under one PUD entry (one PMD table)
 const PUD_TABLE_PAGES = 2 ** 27; // pages under one PUD table (512 GiB)
 
 /** Stands in the leaf cache when it covers nothing (cacheSpan 0), so the cache is never null. */
 const NO_LEAF = new PmdTable();
+
+/** lookupSlow's rare cases: a sparse PMD table answers from its keys, uncached. */
+function lookupOther(entry: DirEntry, page: number): boolean {
+  if (!(entry instanceof PmdTable)) throw new Error('page tree: a directory table at the PMD level');
+  return entry.has(page & (GIB_PAGES - 1));
+}
 
 export class PageTree {
   readonly geometry: Geometry;
@@ -95,27 +104,40 @@ export class PageTree {
     // (null, FULL) and then instanceof, which is all TypeScript needs to narrow them.
     let node = this.pud;
     if (!(page - this.pudBase < this.pudSpan && page >= this.pudBase)) {
-      node = this.root;
-      for (let level = this.top; level > 3; level--) {
-        const child = node.children[(page / this.span[level]) & 511]; // ToInt32 truncates
-        if (child === null) return false;
-        if (child === FULL) return this.cacheFull(page, this.span[level]);
-        if (!(child instanceof DirTable)) throw new Error('page tree: a PMD table above the PUD level');
-        node = child;
-      }
-      this.pudBase = Math.floor(page / PUD_TABLE_PAGES) * PUD_TABLE_PAGES;
-      this.pudSpan = PUD_TABLE_PAGES;
-      this.pud = node;
+      const upper = this.walkToPud(page);
+      if (!(upper instanceof DirTable)) return upper;
+      node = upper;
     }
     // node is now the PUD table: its entry spans 1 GiB, a whole PMD table.
     const entry = node.children[(page >>> 18) & 511];
     if (entry === null) return false;
     if (entry === FULL) return this.cacheFull(page, GIB_PAGES);
-    if (!(entry instanceof PmdTable)) throw new Error('page tree: a directory table at the PMD level');
-    // A sparse table answers from its keys and is not cached: the fast path reads dense bitmaps only.
-    if (entry.keys !== null) return entry.has(page & (GIB_PAGES - 1));
+    // A sparse table (or a misplaced directory) goes out of line: this function's size decides
+    // whether V8 inlines it into isPresent, worth about a quarter of a random lookup's time.
+    if (!(entry instanceof PmdTable)) return lookupOther(entry, page);
+    const bits = entry.bits;
+    if (bits === SPARSE_BITS) return lookupOther(entry, page); // sparse: one compare of a load made anyway
     this.cachePmd(page, entry);
-    return ((entry.bits[(page >>> 5) & 8191] >>> (page & 31)) & 1) === 1;
+    return ((bits[(page >>> 5) & 8191] >>> (page & 31)) & 1) === 1;
+  }
+
+  /**
+   * lookupSlow's walk above the PUD level, out of line (its size decides whether V8 inlines
+   * lookupSlow): the PUD table for `page`, now cached, or the answer where the path ends above.
+   */
+  private walkToPud(page: number): DirTable | boolean {
+    let node = this.root;
+    for (let level = this.top; level > 3; level--) {
+      const child = node.children[(page / this.span[level]) & 511]; // ToInt32 truncates
+      if (child === null) return false;
+      if (child === FULL) return this.cacheFull(page, this.span[level]);
+      if (!(child instanceof DirTable)) throw new Error('page tree: a PMD table above the PUD level');
+      node = child;
+    }
+    this.pudBase = Math.floor(page / PUD_TABLE_PAGES) * PUD_TABLE_PAGES;
+    this.pudSpan = PUD_TABLE_PAGES;
+    this.pud = node;
+    return node;
   }
 
   private cachePmd(page: number, pmd: PmdTable): void {
