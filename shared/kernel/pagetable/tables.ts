@@ -70,34 +70,13 @@ export class PmdTable {
 
   /** Turns the table dense (no-op when it is): before writing the bitmap directly. */
   densify(): void {
-    const keys = this.keys;
-    if (keys === null) return;
-    const bits = new Int32Array(ENTRIES * 16);
-    const counts = new Int16Array(ENTRIES).fill(NO_TABLE);
-    for (let j = 0; j < this.size; j++) {
-      const k = keys[j];
-      const i = k >>> 10;
-      if (!isPageKey(k)) {
-        counts[i] = 0;
-        continue;
-      }
-      const off = keyOffset(k);
-      bits[off >>> 5] |= 1 << (off & 31);
-      if (++counts[i] === ENTRIES) this.fullCount++;
-    }
-    this.bits = bits;
-    this.pteCounts = counts;
-    this.keys = null;
-    this.size = 0;
+    if (this.keys !== null) sparseAccess(this, 0, SPARSE_DENSIFY);
   }
 
   /** Whether the page at offset `off` (0..2^18-1) is present. */
   has(off: number): boolean {
-    const keys = this.keys;
-    if (keys === null) return ((this.bits[off >>> 5] >>> (off & 31)) & 1) === 1;
-    const k = pageKey(off);
-    const pos = lowerBound(keys, this.size, k);
-    return pos < this.size && keys[pos] === k;
+    if (this.keys === null) return ((this.bits[off >>> 5] >>> (off & 31)) & 1) === 1;
+    return sparseAccess(this, off, SPARSE_LOOKUP) === SPARSE_PRESENT;
   }
 
   /** Present pages of entry i's PTE table: NO_TABLE where none, ENTRIES where FULL. */
@@ -150,15 +129,8 @@ export class PmdTable {
    * returns whether it added one. The caller keeps size + 2 <= SPARSE_MAX (else densifies first).
    */
   addSparse(off: number): boolean {
-    let keys = this.keys ?? NO_KEYS;
-    const m = pteKey(off >>> 9);
-    let pos = lowerBound(keys, this.size, m);
-    const added = pos === this.size || keys[pos] !== m;
-    if (added) keys = insertAt(keys, this.size++, pos, m);
-    const k = pageKey(off);
-    pos = lowerBound(keys, this.size, k);
-    this.keys = insertAt(keys, this.size++, pos, k);
-    return added;
+    if (this.size + 2 > SPARSE_MAX) throw new Error('addSparse: the keys are full (densify first)');
+    return sparseAccess(this, off, SPARSE_FAULT) === SPARSE_ADDED_TABLE;
   }
 
   /** Sparse: removes keys [from, to). */
@@ -202,6 +174,78 @@ export class PmdTable {
     copy.fullCount = this.fullCount;
     return copy;
   }
+}
+
+/** What sparseAccess does: look a page up, fault an absent page in, or turn the table dense. */
+export const SPARSE_LOOKUP = 0;
+export const SPARSE_FAULT = 1;
+export const SPARSE_DENSIFY = 2;
+/** sparseAccess's answers: a lookup's, and a fault's (the caller charges a PTE table it added). */
+export const SPARSE_ABSENT = 0;
+export const SPARSE_PRESENT = 1;
+export const SPARSE_ADDED = 2;
+export const SPARSE_ADDED_TABLE = 3;
+/** The fault found the keys full and turned the table dense (or SPARSE_DENSIFY did): set the page there. */
+export const SPARSE_NOW_DENSE = 4;
+
+/**
+ * A sparse table's lookup of the page at `off`, fault of that (absent) page (its key, and its PTE
+ * table's marker when new), and densify, in one function on purpose: its size. Every table starts
+ * sparse, so while V8 first optimises the tree's lookup and fault paths most calls take their
+ * sparse branch, and V8 inlines what a hot branch calls when its bytecode is under 460 bytes
+ * (Node 20's --max-inlined-bytecode-size). Inlined, the binary search stayed in the optimised
+ * lookup once the tables were dense and used up the fault path's inlining budget (the sparse
+ * branch cost random faults a quarter and random lookups a fifth); in one function of about 500
+ * bytes it is never inlined, and the dense path pays one untaken branch.
+ */
+export function sparseAccess(pmd: PmdTable, off: number, op: number): number {
+  const keys = pmd.keys ?? NO_KEYS;
+  const size = pmd.size;
+  if (op === SPARSE_DENSIFY || (op === SPARSE_FAULT && size + 2 > SPARSE_MAX)) {
+    const bits = new Int32Array(ENTRIES * 16);
+    const counts = new Int16Array(ENTRIES).fill(NO_TABLE);
+    for (let j = 0; j < size; j++) {
+      const key = keys[j];
+      const i = key >>> 10;
+      if (!isPageKey(key)) {
+        counts[i] = 0;
+        continue;
+      }
+      const o = keyOffset(key);
+      bits[o >>> 5] |= 1 << (o & 31);
+      if (++counts[i] === ENTRIES) pmd.fullCount++;
+    }
+    pmd.bits = bits;
+    pmd.pteCounts = counts;
+    pmd.keys = null;
+    pmd.size = 0;
+    return SPARSE_NOW_DENSE;
+  }
+  const m = (off >>> 9) << 10; // pteKey and pageKey (sparse.ts), written out
+  const k = m | 512 | (off & 511);
+  let lo = 0;
+  let hi = size;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid] < k) lo = mid + 1;
+    else hi = mid;
+  }
+  if (op === SPARSE_LOOKUP) return lo < size && keys[lo] === k ? SPARSE_PRESENT : SPARSE_ABSENT;
+  // The page's marker, if any, is the nearest key below it that is >= the marker: the marker and
+  // pages of one PTE table are one run. One shift for both keys.
+  const n = lo > 0 && keys[lo - 1] >= m ? 1 : 2;
+  let out = keys;
+  if (size + n > keys.length) {
+    // Doubling, from 4 (as insertAt): a PMD table of a process touching a page or two holds 2-4 keys.
+    out = new Array<number>(Math.max(4, keys.length * 2));
+    for (let j = 0; j < lo; j++) out[j] = keys[j];
+  }
+  for (let j = size - 1; j >= lo; j--) out[j + n] = keys[j];
+  if (n === 2) out[lo] = m;
+  out[lo + n - 1] = k;
+  pmd.keys = out;
+  pmd.size = size + n;
+  return n === 2 ? SPARSE_ADDED_TABLE : SPARSE_ADDED;
 }
 
 /**

@@ -18,10 +18,9 @@
 import { ENTRIES_PER_TABLE, type Geometry } from '../geometry.js';
 import type { TableLedger } from './ledger.js';
 import {
-  SPARSE_MAX as SPARSE_MAX_,
-} from './sparse.js';
-import {
-  DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, SPARSE_BITS as SPARSE_BITS_, isFull, pteEntry, type DirEntry, type Entry,
+  DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, SPARSE_ADDED_TABLE as SPARSE_ADDED_TABLE_, SPARSE_BITS as SPARSE_BITS_,
+  SPARSE_FAULT as SPARSE_FAULT_, SPARSE_LOOKUP as SPARSE_LOOKUP_, SPARSE_NOW_DENSE as SPARSE_NOW_DENSE_,
+  SPARSE_PRESENT as SPARSE_PRESENT_, isFull, pteEntry, sparseAccess as sparseAccess_, type Entry,
 } from './tables.js';
 
 export {
@@ -31,18 +30,22 @@ export {
 
 const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter per use under tsx
 // Locals: imported bindings cost a getter per use under tsx (these are on the fault path).
-const SPARSE_MAX = SPARSE_MAX_;
 const SPARSE_BITS = SPARSE_BITS_;
+const SPARSE_ADDED_TABLE = SPARSE_ADDED_TABLE_;
+const SPARSE_FAULT = SPARSE_FAULT_;
+const SPARSE_LOOKUP = SPARSE_LOOKUP_;
+const SPARSE_NOW_DENSE = SPARSE_NOW_DENSE_;
+const SPARSE_PRESENT = SPARSE_PRESENT_;
+const sparseAccess = sparseAccess_;
 const GIB_PAGES = 2 ** 18; // pages under one PUD entry (one PMD table)
 const PUD_TABLE_PAGES = 2 ** 27; // pages under one PUD table (512 GiB)
 
 /** Stands in the leaf cache when it covers nothing (cacheSpan 0), so the cache is never null. */
 const NO_LEAF = new PmdTable();
 
-/** lookupSlow's rare cases: a sparse PMD table answers from its keys, uncached. */
-function lookupOther(entry: DirEntry, page: number): boolean {
-  if (!(entry instanceof PmdTable)) throw new Error('page tree: a directory table at the PMD level');
-  return entry.has(page & (GIB_PAGES - 1));
+/** lookupSlow's impossible case, out of line. */
+function misplacedDirectory(): never {
+  throw new Error('page tree: a directory table at the PMD level');
 }
 
 export class PageTree {
@@ -112,11 +115,11 @@ export class PageTree {
     const entry = node.children[(page >>> 18) & 511];
     if (entry === null) return false;
     if (entry === FULL) return this.cacheFull(page, GIB_PAGES);
-    // A sparse table (or a misplaced directory) goes out of line: this function's size decides
-    // whether V8 inlines it into isPresent, worth about a quarter of a random lookup's time.
-    if (!(entry instanceof PmdTable)) return lookupOther(entry, page);
+    if (!(entry instanceof PmdTable)) return misplacedDirectory();
     const bits = entry.bits;
-    if (bits === SPARSE_BITS) return lookupOther(entry, page); // sparse: one compare of a load made anyway
+    // A sparse table answers from its keys, uncached, in sparseAccess: never inlined (its size),
+    // so this function stays as small as it was before tables were sparse.
+    if (bits === SPARSE_BITS) return sparseAccess(entry, page & (GIB_PAGES - 1), SPARSE_LOOKUP) === SPARSE_PRESENT;
     this.cachePmd(page, entry);
     return ((bits[(page >>> 5) & 8191] >>> (page & 31)) & 1) === 1;
   }
@@ -222,12 +225,13 @@ export class PageTree {
   /** Sets `page` (absent) in its PMD table; returns true when the PMD table became full. */
   private populatePmd(pmd: PmdTable, page: number): boolean {
     if (pmd.keys !== null) {
-      // Sparse: a page key (and a marker for a new PTE table) while they fit, else dense from now on.
-      if (pmd.size + 2 <= SPARSE_MAX) {
-        if (pmd.addSparse(page & (GIB_PAGES - 1))) this.allocate(1, 1);
+      // Sparse: a page key (and a marker for a new PTE table) while they fit, else dense from now
+      // on; out of line in sparseAccess, which V8 never inlines (its size).
+      const r = sparseAccess(pmd, page & (GIB_PAGES - 1), SPARSE_FAULT);
+      if (r !== SPARSE_NOW_DENSE) {
+        if (r === SPARSE_ADDED_TABLE) this.allocate(1, 1);
         return false;
       }
-      pmd.densify();
     }
     const j = (page >>> 9) & 511;
     let c = pmd.pteCounts[j];
