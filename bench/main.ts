@@ -20,12 +20,13 @@ import { runGrpc } from './grpc.js';
 import { runField } from './field.js';
 import { runCompareBench } from './compare.js';
 import { runOom } from './oom.js';
+import { runScale } from './postgres-scale.js';
 import { runReplay } from './replay.js';
 import { fmt, killChildren, ROOT, runChildJson, type Figure } from './lib.js';
 
-const SECTIONS = ['core', 'grpc', 'field', 'compare', 'replay', 'oom'] as const;
+const SECTIONS = ['core', 'grpc', 'field', 'compare', 'replay', 'oom', 'scale'] as const;
 type Section = (typeof SECTIONS)[number];
-const WATCHDOG_MS = 30 * 60_000;
+const WATCHDOG_MS = 45 * 60_000; // the scale section alone runs six 16,384-process cases
 
 function machine() {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
@@ -105,6 +106,7 @@ async function main(): Promise<number> {
     log(`oom: npm start (mshare, and without sharing on 512 GiB), ${Math.min(rounds, 3)} rounds`);
     figures.push(...await runOom(Math.min(rounds, 3), log));
   }
+  if (only.includes('scale')) figures.push(...await runScale(log));
   const seconds = (performance.now() - t0) / 1000;
 
   const out = table(figures);

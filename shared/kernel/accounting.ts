@@ -6,7 +6,7 @@
 import { ExactCounters, type FaultCounters } from './counts.js';
 import { ENTRIES_PER_TABLE, ENTRY_BYTES, PAGE_SHIFT, PAGE_SIZE, type Geometry } from './geometry.js';
 import type { Mm, Process, Region } from './mm.js';
-import { DirTable, FULL_TABLES, NO_TABLE, PmdTable, isFull, type Full, type PageTree } from './pagetable/tree.js';
+import { DirTable, FULL_TABLES, PmdTable, commonPteTables, isFull, type Full, type PageTree } from './pagetable/tree.js';
 import type { Scheme } from './schemes/index.js';
 import type { ProcStatus, RegionInfo, SeedBaseline, SystemAccounting, TableCounts } from './types.js';
 
@@ -101,7 +101,7 @@ export function commonTables(a: PageTree, b: PageTree, minLevel: number): Float6
     common[level]++;
     if (entry instanceof PmdTable) {
       // Its PTE tables (FULL or not: one table page each), when level 1 is compared.
-      if (minLevel <= 1 && !entry.lean) for (const c of entry.counts) if (c !== NO_TABLE) common[1]++;
+      if (minLevel <= 1) common[1] += entry.pteTables();
       return;
     }
     for (const child of entry.children) if (child !== null) addAll(child, level - 1);
@@ -126,7 +126,7 @@ export function commonTables(a: PageTree, b: PageTree, minLevel: number): Float6
   // Two PMD tables: their PTE tables in common, when level 1 is compared.
   const walkPmd = (x: PmdTable, y: PmdTable): void => {
     if (minLevel > 1 || x.lean || y.lean) return; // a lean table holds no PTE table
-    for (let i = 0; i < ENTRIES_PER_TABLE; i++) if (x.counts[i] !== NO_TABLE && y.counts[i] !== NO_TABLE) common[1]++;
+    common[1] += commonPteTables(x, y);
   };
   walk(a.root, b.root, a.top);
   return common;

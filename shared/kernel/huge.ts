@@ -14,7 +14,7 @@ import { PAGE_SIZE } from './geometry.js';
 import type { Region } from './mm.js';
 import type { FillCounts } from './pagetable/range.js';
 import { fill } from './pagetable/range.js';
-import { DirTable, NO_TABLE as NO_TABLE_, PmdTable, type PageTree } from './pagetable/tree.js';
+import { DirTable, PmdTable, type PageTree } from './pagetable/tree.js';
 import { MAP_ANONYMOUS, MAP_SHARED, MAP_TYPE } from './uapi.js';
 import type { Vma } from './vma.js';
 
@@ -25,7 +25,6 @@ export const HUGETLB_1G = 2;
 export const THP_SHMEM = 3;
 export const THP_ANON = 4;
 
-const NO_TABLE = NO_TABLE_; // a local: imported bindings cost a getter per use under tsx
 const PMD_PAGES = 512;
 const PUD_PAGES = 512 * 512;
 
@@ -214,7 +213,7 @@ export function hugeFault(reg: Hugetlb, tree: PageTree, m: HugeMapping, page: nu
       if (!coversPmd(m, page)) return populate4k(tree, page, data);
       const pmd = tree.tableAt(2, page, true, true) as PmdTable;
       const i = (page >>> 9) & 511;
-      if (pmd.counts[i] !== NO_TABLE) return populate4k(tree, page, data); // already 4 KiB-mapped
+      if (pmd.hasPte(i)) return populate4k(tree, page, data); // already 4 KiB-mapped
       pmd.huge ??= new Int32Array(16);
       if ((pmd.huge[i >>> 5] & (1 << (i & 31))) !== 0) return false;
       const b = page - (page % PMD_PAGES);
@@ -226,7 +225,7 @@ export function hugeFault(reg: Hugetlb, tree: PageTree, m: HugeMapping, page: nu
       if (!coversPmd(m, page) || tree.isPresent(page)) return populate4k(tree, page, data);
       const b = page - (page % PMD_PAGES);
       const pmd = tree.tableAt(2, page, false);
-      if (pmd instanceof PmdTable && pmd.counts[(page >>> 9) & 511] !== NO_TABLE) return populate4k(tree, page, data);
+      if (pmd instanceof PmdTable && pmd.hasPte((page >>> 9) & 511)) return populate4k(tree, page, data);
       data?.(b, b + PMD_PAGES, 1, PMD_PAGES);
       fill(tree, b, b + PMD_PAGES, 1);
       return true;
@@ -287,7 +286,7 @@ export function hugeFill(reg: Hugetlb, tree: PageTree, m: HugeMapping, from: num
       }
       const t = pmd as PmdTable;
       const i = (p >>> 9) & 511;
-      if (t.counts[i] !== NO_TABLE) newly = populate4k(tree, p, data);
+      if (t.hasPte(i)) newly = populate4k(tree, p, data);
       else {
         newly = ((t.huge as Int32Array)[i >>> 5] & (1 << (i & 31))) === 0;
         if (newly) data?.(p - (p % PMD_PAGES), p - (p % PMD_PAGES) + PMD_PAGES, 1, PMD_PAGES);

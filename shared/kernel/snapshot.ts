@@ -40,7 +40,12 @@ export const SNAPSHOT_FORMAT = 'mshare-kernel-snapshot';
 export const SNAPSHOT_VERSION = 1;
 
 /** A value in a node: a JSON primitive, or a tagged one (reference, constant, non-JSON number, bigint). */
-type Value = null | boolean | string | number | { r: number } | { s: string } | { n: string } | { b: string } | { u: 0 } | { f: 0 };
+type Value = null | boolean | string | number | { r: number } | { s: string } | { n: string } | { b: string } | { u: 0 } | { f: 0 }
+  | { h: 0 };
+
+/** An array's hole (a sparse PMD table's spare key capacity): kept a hole, not made undefined or null. */
+const HOLE = Object.freeze({ h: 0 as const });
+const isHole = (v: unknown): boolean => typeof v === 'object' && v !== null && Object.hasOwn(v, 'h');
 
 /**
  * One object of the graph: a class instance or plain object, an array, a Map, a Set or a typed
@@ -167,7 +172,7 @@ export function snapshotKernel(kernel: Kernel): KernelSnapshot {
       if (!(name in TYPED_ARRAYS)) throw new Error(`snapshot: cannot save a ${name}`);
       return { k: 't', c: name, d: Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64') };
     }
-    if (Array.isArray(obj)) return { k: 'a', v: obj.map(value) };
+    if (Array.isArray(obj)) return { k: 'a', v: Array.from(obj, (v, i) => (i in obj ? value(v) : HOLE)) };
     if (obj instanceof Map) return { k: 'm', e: [...obj].map(([key, v]) => [value(key), value(v)]) };
     // Functions in a Set are listeners (the OOM killer's): the services add theirs again.
     if (obj instanceof Set) return { k: 's', v: [...obj].filter((v) => typeof v !== 'function').map(value) };
@@ -241,7 +246,10 @@ export function restoreKernel(snapshot: unknown, options: KernelOptions = {}): K
           return out;
         }
         out.length = 0;
-        node.v.forEach((v, i) => out.push(value(v, undefined, `${where}[${i}]`)));
+        node.v.forEach((v, i) => {
+          if (isHole(v)) out.length++;
+          else out.push(value(v, undefined, `${where}[${i}]`));
+        });
         return out;
       }
       case 'm': {

@@ -6,7 +6,7 @@
 import { ENTRIES_PER_TABLE } from '../geometry.js';
 import { freePte, releaseSubtree } from './range.js';
 import {
-  DirTable, NO_TABLE, PmdTable, PteTable, isFull, pteEntry, type DirEntry, type Entry, type Full, type PageTree,
+  DirTable, PmdTable, PteTable, isFull, pteEntry, type DirEntry, type Entry, type Full, type PageTree,
 } from './tree.js';
 
 const ENTRIES = ENTRIES_PER_TABLE;
@@ -28,7 +28,7 @@ export function detachSubtree(tree: PageTree, level: number, page: number): Read
     const entry = pteEntry(parent, idx);
     if (entry === null) return NOTHING;
     tree.invalidate();
-    const present = parent.counts[idx];
+    const present = parent.pteCount(idx);
     freePte(tree, parent, idx);
     return { entry, present };
   }
@@ -48,19 +48,11 @@ export function attachSubtree(tree: PageTree, level: number, page: number, entry
   const parent = tree.tableAt(level, page, true);
   const idx = tree.index(page, level);
   if (parent instanceof PmdTable) {
-    if (parent.counts[idx] !== NO_TABLE) throw new Error('attach: entry is not empty');
+    if (parent.hasPte(idx)) throw new Error('attach: entry is not empty');
     if (!isFull(entry) && !(entry instanceof PteTable)) throw new Error('attach: only a PTE table goes into a PMD table');
     tree.invalidate();
     tree.allocate(1, 1);
-    parent.own();
-    if (isFull(entry)) {
-      parent.bits.fill(-1, idx * 16, idx * 16 + 16);
-      parent.counts[idx] = ENTRIES;
-      parent.fullCount++;
-    } else {
-      parent.bits.set(entry.bits, idx * 16);
-      parent.counts[idx] = entry.count;
-    }
+    parent.setPte(idx, entry);
     tree.present += present;
     return;
   }
@@ -81,7 +73,7 @@ function chargeSubtree(tree: PageTree, entry: PmdTable | DirTable | Full, level:
   }
   tree.allocate(level, 1);
   if (entry instanceof PmdTable) {
-    if (!entry.lean) for (const c of entry.counts) if (c !== NO_TABLE) tree.allocate(1, 1);
+    tree.allocate(1, entry.pteTables());
     return;
   }
   for (const child of entry.children) if (child !== null) chargeSubtree(tree, child, level - 1);
@@ -98,13 +90,7 @@ export function cloneSubtree(entry: Entry): Entry {
     copy.count = entry.count;
     return copy;
   }
-  if (entry instanceof PmdTable) {
-    const copy = new PmdTable();
-    copy.bits.set(entry.bits);
-    copy.counts.set(entry.counts);
-    copy.fullCount = entry.fullCount;
-    return copy;
-  }
+  if (entry instanceof PmdTable) return entry.clone();
   const copy = new DirTable();
   copy.fullCount = entry.fullCount;
   for (let i = 0; i < ENTRIES; i++) copy.children[i] = cloneSubtree(entry.children[i]);

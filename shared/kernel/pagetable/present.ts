@@ -3,9 +3,17 @@
  * subtree is one span, a PMD table's part is read from its bitmaps.
  */
 import { ENTRIES_PER_TABLE } from '../geometry.js';
+import {
+  isPageKey as isPageKey_, keyOffset as keyOffset_, lowerBound as lowerBound_, pageKey as pageKey_,
+} from './sparse.js';
 import { DirTable, NO_TABLE, PmdTable, isFull, type PageTree } from './tree.js';
 
 const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter per use under tsx
+// Locals: imported bindings cost a getter per use under tsx (these are on the fault path).
+const isPageKey = isPageKey_;
+const keyOffset = keyOffset_;
+const lowerBound = lowerBound_;
+const pageKey = pageKey_;
 
 /** What a walk of the present pages of a range meets: FULL spans, and PMD tables with their part of the range. */
 interface PresentVisitor {
@@ -31,6 +39,14 @@ function walkPresent(tree: PageTree, node: DirTable, level: number, base: number
   }
 }
 
+/** Calls fn(off) for each present page of a sparse table at offsets [from, to), in order. */
+function forEachSparsePage(pmd: PmdTable, from: number, to: number, fn: (off: number) => void): void {
+  const keys = pmd.keys ?? [];
+  for (let j = lowerBound(keys, pmd.size, pageKey(from)); j < pmd.size && keys[j] < pageKey(to - 1) + 1; j++) {
+    if (isPageKey(keys[j])) fn(keyOffset(keys[j]));
+  }
+}
+
 /** Present pages of [start, end) (a walk of the tables, not of the pages, where they are FULL). */
 export function countPresent(tree: PageTree, start: number, end: number): number {
   let n = 0;
@@ -44,11 +60,16 @@ export function countPresent(tree: PageTree, start: number, end: number): number
 }
 
 function countPmd(pmd: PmdTable, base: number, start: number, end: number): number {
+  if (pmd.keys !== null) {
+    let n = 0;
+    forEachSparsePage(pmd, start - base, end - base, () => { n++; });
+    return n;
+  }
   const lo = Math.floor((start - base) / ENTRIES);
   const hi = Math.floor((end - 1 - base) / ENTRIES);
   let n = 0;
   for (let i = lo; i <= hi; i++) {
-    const c = pmd.counts[i];
+    const c = pmd.pteCounts[i];
     if (c === NO_TABLE) continue;
     const cb = base + i * ENTRIES;
     if (start <= cb && cb + ENTRIES <= end) {
@@ -79,8 +100,12 @@ export function forEachPresentRun(tree: PageTree, start: number, end: number, fn
   walkPresent(tree, tree.root, tree.top, 0, start, end, {
     full: emit,
     pmd(pmd, base, from, to) {
+      if (pmd.keys !== null) {
+        forEachSparsePage(pmd, from - base, to - base, (off) => emit(base + off, base + off + 1));
+        return;
+      }
       for (let p = from - base; p < to - base; p++) {
-        if (pmd.counts[p >>> 9] === NO_TABLE) {
+        if (pmd.pteCounts[p >>> 9] === NO_TABLE) {
           p |= 511; // the whole PTE table is absent
           continue;
         }

@@ -5,11 +5,21 @@
  * with its pages.
  */
 import { ENTRIES_PER_TABLE } from '../geometry.js';
+import {
+  SPARSE_MAX as SPARSE_MAX_, isPageKey as isPageKey_, lowerBound as lowerBound_, pageKey as pageKey_, pteKey as pteKey_,
+} from './sparse.js';
 import { DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, isFull, type Full, type PageTree } from './tree.js';
 
 export { countPresent, forEachPresentRun } from './present.js';
 
 const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter per use under tsx
+// Locals: imported bindings cost a getter per use under tsx (these are on the fault path).
+const SPARSE_MAX = SPARSE_MAX_;
+const isPageKey = isPageKey_;
+const lowerBound = lowerBound_;
+const pageKey = pageKey_;
+const pteKey = pteKey_;
+const GIB_PAGES = 2 ** 18; // pages under one PMD table
 
 export interface FillCounts {
   newly: number;
@@ -81,7 +91,21 @@ function fillAt(tree: PageTree, node: DirTable, level: number, base: number, sta
 /** fillAt for a PMD table covering [base, base + 2^18): its PTE tables are its own entries. */
 function fillPmd(tree: PageTree, pmd: PmdTable, base: number, start: number, end: number, stride: number,
   counts: FillCounts): boolean {
-  pmd.own();
+  if (pmd.keys !== null) {
+    // Sparse while the keys fit (a marker and a key per page at most), page by page.
+    if (pmd.size + 2 * (Math.floor((end - 1 - start) / stride) + 1) <= SPARSE_MAX) {
+      for (let p = start; p < end; p += stride) {
+        if (pmd.has(p - base)) {
+          counts.already++;
+          continue;
+        }
+        if (pmd.addSparse(p - base)) tree.allocate(1, 1);
+        counts.newly++;
+      }
+      return false;
+    }
+    pmd.densify();
+  }
   const bits = pmd.bits;
   const lo = Math.max(0, Math.floor((start - base) / ENTRIES));
   const hi = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / ENTRIES));
@@ -92,14 +116,13 @@ function fillPmd(tree: PageTree, pmd: PmdTable, base: number, start: number, end
     const first = start + Math.ceil((from - start) / stride) * stride;
     if (first >= to) continue;
     const touched = Math.floor((to - 1 - first) / stride) + 1;
-    let c = pmd.counts[i];
+    let c = pmd.pteCounts[i];
     if (c === ENTRIES) {
       counts.already += touched;
       continue;
     }
     if (c === NO_TABLE) {
       tree.allocate(1, 1);
-      pmd.own();
       c = 0;
     }
     let newly = 0;
@@ -120,7 +143,7 @@ function fillPmd(tree: PageTree, pmd: PmdTable, base: number, start: number, end
     counts.newly += newly;
     counts.already += touched - newly;
     c += newly;
-    pmd.counts[i] = c;
+    pmd.pteCounts[i] = c;
     if (c === ENTRIES) pmd.fullCount++;
   }
   return pmd.fullCount === ENTRIES;
@@ -175,8 +198,12 @@ function zapPmd(tree: PageTree, pmd: PmdTable, base: number, start: number, end:
   const hi = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / ENTRIES));
   // A huge entry the range touches goes whole (hugetlb VMAs are aligned; a THP is split away).
   if (pmd.huge !== null) clearHuge(pmd.huge, lo, hi);
+  if (pmd.keys !== null) {
+    zapSparse(tree, pmd, base, start, end, hasVma);
+    return;
+  }
   for (let i = lo; i <= hi; i++) {
-    const c = pmd.counts[i];
+    const c = pmd.pteCounts[i];
     if (c === NO_TABLE) continue;
     const cb = base + i * ENTRIES;
     const ce = cb + ENTRIES;
@@ -195,9 +222,34 @@ function zapPmd(tree: PageTree, pmd: PmdTable, base: number, start: number, end:
         cleared++;
       }
     }
-    pmd.counts[i] = c - cleared;
+    pmd.pteCounts[i] = c - cleared;
     tree.present -= cleared;
     if (c === ENTRIES && cleared > 0) pmd.fullCount--;
+  }
+}
+
+/** zapPmd for a sparse table: its PTE tables under the range, run by run of keys. */
+function zapSparse(tree: PageTree, pmd: PmdTable, base: number, start: number, end: number, hasVma: HasVma): void {
+  const keys = pmd.keys ?? [];
+  const from = start - base;
+  const to = Math.min(end - base, GIB_PAGES);
+  // Markers of the PTE tables under [from, to), read first: the removals below move the keys.
+  const ptes: number[] = [];
+  for (let j = lowerBound(keys, pmd.size, pteKey(Math.max(0, from) >>> 9)); j < pmd.size; j++) {
+    const k = keys[j];
+    if (k >= pteKey(((to - 1) >>> 9) + 1)) break;
+    if (!isPageKey(k)) ptes.push(k >>> 10);
+  }
+  for (const i of ptes) {
+    const cb = base + i * ENTRIES;
+    if (!hasVma(cb, cb + ENTRIES)) {
+      freePte(tree, pmd, i);
+      continue;
+    }
+    const a = lowerBound(keys, pmd.size, pageKey(Math.max(from, i * ENTRIES)));
+    const b = lowerBound(keys, pmd.size, pageKey(Math.min(to, (i + 1) * ENTRIES) - 1) + 1);
+    pmd.removeKeys(a, b);
+    tree.present -= b - a;
   }
 }
 
@@ -218,8 +270,9 @@ function expand(parent: DirTable, idx: number, level: number): PmdTable | DirTab
   let table: PmdTable | DirTable;
   if (level === 2) {
     const pmd = new PmdTable();
+    pmd.densify();
     pmd.bits.fill(-1);
-    pmd.counts.fill(ENTRIES);
+    pmd.pteCounts.fill(ENTRIES);
     pmd.fullCount = ENTRIES;
     table = pmd;
   } else {
@@ -251,13 +304,8 @@ export function releaseSubtree(tree: PageTree, entry: PmdTable | DirTable | Full
   let present = 0;
   if (entry instanceof PmdTable) {
     if (entry.shareList !== null) entry.shareList.splice(entry.shareList.indexOf(entry), 1);
-    if (entry.lean) return 0; // no PTE table in it (huge or link entries only): no 512-entry scan
-    for (const c of entry.counts) {
-      if (c === NO_TABLE) continue;
-      tree.deallocate(1, 1);
-      present += c;
-    }
-    return present;
+    tree.deallocate(1, entry.pteTables());
+    return entry.presentPages();
   }
   for (const child of entry.children) if (child !== null) present += releaseSubtree(tree, child, level - 1);
   return present;
@@ -265,12 +313,17 @@ export function releaseSubtree(tree: PageTree, entry: PmdTable | DirTable | Full
 
 /** Frees entry i's PTE table of a PMD table. */
 export function freePte(tree: PageTree, pmd: PmdTable, i: number): void {
-  const c = pmd.counts[i];
+  const c = pmd.pteCount(i);
   if (c === NO_TABLE) return;
   if (c === ENTRIES) pmd.fullCount--;
   tree.deallocate(1, 1);
   tree.present -= c;
-  pmd.counts[i] = NO_TABLE;
+  if (pmd.keys !== null) {
+    const [from, to] = pmd.run(i);
+    pmd.removeKeys(from, to);
+    return;
+  }
+  pmd.pteCounts[i] = NO_TABLE;
   pmd.bits.fill(0, i * 16, i * 16 + 16);
 }
 

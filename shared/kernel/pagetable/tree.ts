@@ -6,7 +6,8 @@
  *
  * Representation, sized for 1500 private trees of 300 GiB each:
  * - a PTE table is a 512-bit presence bitmap (no object per page), held inline by its PMD table
- *   (one flat bitmap and one count per entry for the whole PMD table: no object per PTE table);
+ *   (no object per PTE table): while the PMD table is sparse, as sorted keys (sparse.ts: a few
+ *   words for a few pages), then as one flat bitmap and one count per entry (tables.ts);
  * - a table whose pages are all present, and whose subtables are all full, collapses into the
  *   FULL marker in its parent entry: the tables it stands for still exist and are still counted,
  *   they are just not materialised. A zap of part of a FULL subtree expands it again one level at
@@ -16,19 +17,36 @@
  */
 import { ENTRIES_PER_TABLE, type Geometry } from '../geometry.js';
 import type { TableLedger } from './ledger.js';
-import { DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, isFull, pteEntry, type Entry } from './tables.js';
+import {
+  DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, SPARSE_ADDED_TABLE as SPARSE_ADDED_TABLE_, SPARSE_BITS as SPARSE_BITS_,
+  SPARSE_FAULT as SPARSE_FAULT_, SPARSE_LOOKUP as SPARSE_LOOKUP_, SPARSE_NOW_DENSE as SPARSE_NOW_DENSE_,
+  SPARSE_PRESENT as SPARSE_PRESENT_, isFull, pteEntry, sparseAccess as sparseAccess_, type Entry,
+} from './tables.js';
 
 export {
-  DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, PteTable, isFull, pteEntry,
+  DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, PteTable, commonPteTables, isFull, pteEntry,
   type DirEntry, type Entry, type Full, type Table,
 } from './tables.js';
 
 const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter per use under tsx
+// Locals: imported bindings cost a getter per use under tsx (these are on the fault path).
+const SPARSE_BITS = SPARSE_BITS_;
+const SPARSE_ADDED_TABLE = SPARSE_ADDED_TABLE_;
+const SPARSE_FAULT = SPARSE_FAULT_;
+const SPARSE_LOOKUP = SPARSE_LOOKUP_;
+const SPARSE_NOW_DENSE = SPARSE_NOW_DENSE_;
+const SPARSE_PRESENT = SPARSE_PRESENT_;
+const sparseAccess = sparseAccess_;
 const GIB_PAGES = 2 ** 18; // pages under one PUD entry (one PMD table)
 const PUD_TABLE_PAGES = 2 ** 27; // pages under one PUD table (512 GiB)
 
 /** Stands in the leaf cache when it covers nothing (cacheSpan 0), so the cache is never null. */
 const NO_LEAF = new PmdTable();
+
+/** lookupSlow's impossible case, out of line. */
+function misplacedDirectory(): never {
+  throw new Error('page tree: a directory table at the PMD level');
+}
 
 export class PageTree {
   readonly geometry: Geometry;
@@ -89,25 +107,40 @@ export class PageTree {
     // (null, FULL) and then instanceof, which is all TypeScript needs to narrow them.
     let node = this.pud;
     if (!(page - this.pudBase < this.pudSpan && page >= this.pudBase)) {
-      node = this.root;
-      for (let level = this.top; level > 3; level--) {
-        const child = node.children[(page / this.span[level]) & 511]; // ToInt32 truncates
-        if (child === null) return false;
-        if (child === FULL) return this.cacheFull(page, this.span[level]);
-        if (!(child instanceof DirTable)) throw new Error('page tree: a PMD table above the PUD level');
-        node = child;
-      }
-      this.pudBase = Math.floor(page / PUD_TABLE_PAGES) * PUD_TABLE_PAGES;
-      this.pudSpan = PUD_TABLE_PAGES;
-      this.pud = node;
+      const upper = this.walkToPud(page);
+      if (!(upper instanceof DirTable)) return upper;
+      node = upper;
     }
     // node is now the PUD table: its entry spans 1 GiB, a whole PMD table.
     const entry = node.children[(page >>> 18) & 511];
     if (entry === null) return false;
     if (entry === FULL) return this.cacheFull(page, GIB_PAGES);
-    if (!(entry instanceof PmdTable)) throw new Error('page tree: a directory table at the PMD level');
+    if (!(entry instanceof PmdTable)) return misplacedDirectory();
+    const bits = entry.bits;
+    // A sparse table answers from its keys, uncached, in sparseAccess: never inlined (its size),
+    // so this function stays as small as it was before tables were sparse.
+    if (bits === SPARSE_BITS) return sparseAccess(entry, page & (GIB_PAGES - 1), SPARSE_LOOKUP) === SPARSE_PRESENT;
     this.cachePmd(page, entry);
-    return ((entry.bits[(page >>> 5) & 8191] >>> (page & 31)) & 1) === 1;
+    return ((bits[(page >>> 5) & 8191] >>> (page & 31)) & 1) === 1;
+  }
+
+  /**
+   * lookupSlow's walk above the PUD level, out of line (its size decides whether V8 inlines
+   * lookupSlow): the PUD table for `page`, now cached, or the answer where the path ends above.
+   */
+  private walkToPud(page: number): DirTable | boolean {
+    let node = this.root;
+    for (let level = this.top; level > 3; level--) {
+      const child = node.children[(page / this.span[level]) & 511]; // ToInt32 truncates
+      if (child === null) return false;
+      if (child === FULL) return this.cacheFull(page, this.span[level]);
+      if (!(child instanceof DirTable)) throw new Error('page tree: a PMD table above the PUD level');
+      node = child;
+    }
+    this.pudBase = Math.floor(page / PUD_TABLE_PAGES) * PUD_TABLE_PAGES;
+    this.pudSpan = PUD_TABLE_PAGES;
+    this.pud = node;
+    return node;
   }
 
   private cachePmd(page: number, pmd: PmdTable): void {
@@ -151,7 +184,7 @@ export class PageTree {
     // which takes the walk from the root).
     const leaf = this.leafPmd;
     if (!this.leafFull && page - this.cacheBase < this.cacheSpan && page >= this.cacheBase
-      && (leaf.fullCount < ENTRIES - 1 || leaf.counts[(page >>> 9) & 511] < ENTRIES - 1)) {
+      && (leaf.fullCount < ENTRIES - 1 || leaf.pteCounts[(page >>> 9) & 511] < ENTRIES - 1)) {
       this.populatePmd(leaf, page);
     } else {
       this.populateAt(this.root, this.top, page);
@@ -174,7 +207,7 @@ export class PageTree {
     let becameFull: boolean;
     if (child instanceof PmdTable) {
       becameFull = this.populatePmd(child, page);
-      if (!becameFull) this.cachePmd(page, child);
+      if (!becameFull && child.keys === null) this.cachePmd(page, child);
     } else if (child instanceof DirTable) {
       becameFull = this.populateAt(child, level - 1, page);
     } else {
@@ -191,15 +224,23 @@ export class PageTree {
 
   /** Sets `page` (absent) in its PMD table; returns true when the PMD table became full. */
   private populatePmd(pmd: PmdTable, page: number): boolean {
+    if (pmd.keys !== null) {
+      // Sparse: a page key (and a marker for a new PTE table) while they fit, else dense from now
+      // on; out of line in sparseAccess, which V8 never inlines (its size).
+      const r = sparseAccess(pmd, page & (GIB_PAGES - 1), SPARSE_FAULT);
+      if (r !== SPARSE_NOW_DENSE) {
+        if (r === SPARSE_ADDED_TABLE) this.allocate(1, 1);
+        return false;
+      }
+    }
     const j = (page >>> 9) & 511;
-    let c = pmd.counts[j];
+    let c = pmd.pteCounts[j];
     if (c === NO_TABLE) {
       this.allocate(1, 1);
-      pmd.own();
       c = 0;
     }
     pmd.bits[(page >>> 5) & 8191] |= 1 << (page & 31);
-    pmd.counts[j] = ++c;
+    pmd.pteCounts[j] = ++c;
     return c === ENTRIES && ++pmd.fullCount === ENTRIES;
   }
 
@@ -227,7 +268,7 @@ export class PageTree {
       const child = node.children[this.index(page, level)];
       if (isFull(child)) return 0;
       if (child === null) return level - 1;
-      if (child instanceof PmdTable) return child.counts[this.index(page, 2)] === NO_TABLE ? 1 : 0;
+      if (child instanceof PmdTable) return child.hasPte(this.index(page, 2)) ? 0 : 1;
       node = child;
     }
     return 0;
