@@ -65,7 +65,7 @@ export function touchRange(ctx: FaultContext, proc: Process, first: number, last
     const vmas = proc.mm.vmas;
     const v = vmas.find(p);
     if (v === undefined) {
-      const next = vmas.overlapping(p, end)[0];
+      const next = vmas.firstOverlapping(p, end);
       const segEnd = Math.min(next ? next.start : end, end, limit);
       const n = countFrom(p, segEnd, stride);
       counts.sigsegv += n;

@@ -64,6 +64,12 @@ export class VmaList {
     return out;
   }
 
+  /** The first VMA overlapping [start, end), without listing the rest (a touch's next gap). */
+  firstOverlapping(start: number, end: number): Vma | undefined {
+    const v = this.vmas[this.lowerBound(start)];
+    return v !== undefined && v.start < end ? v : undefined;
+  }
+
   overlaps(start: number, end: number): boolean {
     const v = this.vmas[this.lowerBound(start)];
     return v !== undefined && v.start < end;
