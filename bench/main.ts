@@ -21,9 +21,10 @@ import { runField } from './field.js';
 import { runCompareBench } from './compare.js';
 import { runOom } from './oom.js';
 import { runReplay } from './replay.js';
+import { runTouchMappings } from './touch-mappings.js';
 import { fmt, killChildren, ROOT, runChildJson, type Figure } from './lib.js';
 
-const SECTIONS = ['core', 'grpc', 'field', 'compare', 'replay', 'oom'] as const;
+const SECTIONS = ['core', 'grpc', 'field', 'compare', 'replay', 'oom', 'scale'] as const;
 type Section = (typeof SECTIONS)[number];
 const WATCHDOG_MS = 30 * 60_000;
 
@@ -101,6 +102,7 @@ async function main(): Promise<number> {
     log('replay: a real PostgreSQL captured and replayed (about 2 minutes, most of it loading pgbench)');
     figures.push(...await runReplay(Math.min(rounds, 3), log));
   }
+  if (only.includes('scale')) figures.push(...await runTouchMappings(log)); // sparse-tables: runScale includes it
   if (only.includes('oom')) {
     log(`oom: npm start (mshare, and without sharing on 512 GiB), ${Math.min(rounds, 3)} rounds`);
     figures.push(...await runOom(Math.min(rounds, 3), log));
