@@ -349,7 +349,7 @@ describe('broker trust (issue 12)', function () {
     });
 
     it('another client is answered while a long Touch runs (it yields between chunks)', async () => {
-      // Each piece of the touch takes 2 ms here (a slow kernel): 20 pieces must yield in between.
+      // Each piece of the touch takes 2 ms here (a slow kernel): 80 pieces must yield in between.
       class SlowKernel extends Kernel {
         override touch(...args: Parameters<Kernel['touch']>) {
           const until = performance.now() + 2;
@@ -361,7 +361,7 @@ describe('broker trust (issue 12)', function () {
       try {
         const pid = await t.client.spawn({ uid: 1, gid: 1 });
         const order: string[] = [];
-        const span = 20n * (256n << 30n); // mapped: 20 pieces of 128 Ki PTE tables
+        const span = 20n * (256n << 30n); // mapped: 80 pieces of 32 Ki PTE tables
         t.broker.kernel.mmap(pid, TiB, span, PROT_READ, ANON | MAP_FIXED);
         const touch = t.client.touch(pid, TiB, span, 'read').then(() => order.push('touch'));
         await new Promise((r) => setImmediate(r));
