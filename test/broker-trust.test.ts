@@ -9,11 +9,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
-import { chunkedTouch } from '../services/broker/chunked.js';
+import { chunkedTouch, touchPieces } from '../services/broker/chunked.js';
+import { AccessCounts } from '../shared/kernel/counts.js';
+import type { ProcStatus } from '../shared/kernel/types.js';
 import { BrokerClient } from '../shared/client/broker-client.js';
 import { KernelError } from '../shared/kernel/errors.js';
 import { Kernel } from '../shared/kernel/kernel.js';
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_READ } from '../shared/kernel/uapi.js';
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, O_CREAT, O_RDWR, PROT_READ } from '../shared/kernel/uapi.js';
 import { truncateComm } from '../shared/kernel/validate.js';
 import { ConfigError, loadConfig } from '../services/broker/config.js';
 import { tokenSha256 } from '../services/broker/auth.js';
@@ -310,29 +312,35 @@ describe('broker trust (issue 12)', function () {
   });
 
   describe('chunked touches', () => {
+    const page = 4096n;
     it('touch in chunks counts exactly what one kernel.touch counts (random ranges and strides)', async () => {
+      // Large mappings, 300 one-page ones, and a window (mshare) whose host holds 300 more: the
+      // pieces are cut by tables, pages and segments, inside the window too.
       const setup = (k: Kernel) => {
         const pid = k.spawn({ uid: 1, gid: 1 });
         k.mmap(pid, TiB, 3n << 30n, PROT_READ, ANON | MAP_FIXED);
         k.mmap(pid, TiB + (4n << 30n), 1n << 20n, PROT_READ, ANON | MAP_FIXED);
+        for (let i = 0n; i < 300n; i++) k.mmap(pid, TiB + (5n << 30n) + i * 3n * page, page, PROT_READ, ANON | MAP_FIXED);
+        k.mmap(pid, 2n * TiB + (1n << 30n), 1n << 30n, PROT_READ, ANON | MAP_FIXED);
+        k.mshare(pid, 'w', 2n * TiB, 512n << 30n, O_CREAT | O_RDWR, 0o600);
+        for (let i = 0n; i < 300n; i++) k.mmap(pid, 2n * TiB + i * 5n * page, page, PROT_READ, ANON | MAP_FIXED);
         return pid;
       };
-      const page = 4096n;
       await fc.assert(fc.asyncProperty(
         fc.bigInt({ min: 0n, max: 6n << 30n }), fc.bigInt({ min: 0n, max: 8n << 30n }), fc.integer({ min: 0, max: 4095 }),
         fc.constantFrom(1, 3, 512, 4096), fc.constantFrom('read', 'write') as fc.Arbitrary<'read' | 'write'>,
-        fc.constantFrom(4099, 100_000, 1 << 26),
-        async (offset, length, sub, stride, kind, chunk) => {
+        fc.constantFrom(100, 4099, 100_000, 1 << 26), fc.constantFrom(TiB, 2n * TiB + (1n << 30n)),
+        async (offset, length, sub, stride, kind, chunk, base) => {
           const a = new Kernel();
           const b = new Kernel();
           const pa = setup(a);
           const pb = setup(b);
-          const addr = TiB - (1n << 30n) + (offset / page) * page + BigInt(sub);
+          const addr = base - (1n << 30n) + (offset / page) * page + BigInt(sub);
           const chunked = await chunkedTouch(a, pa, addr, length, kind, stride, () => false, chunk);
           assert.deepEqual(chunked, b.touch(pb, addr, length, kind, stride));
           assert.deepEqual(a.accounting(), b.accounting());
         },
-      ), { numRuns: 40 });
+      ), { numRuns: 60 });
       // Past the user address limit the rest is one call.
       const k = new Kernel();
       const k2 = new Kernel();
@@ -341,7 +349,7 @@ describe('broker trust (issue 12)', function () {
     });
 
     it('another client is answered while a long Touch runs (it yields between chunks)', async () => {
-      // Each piece of the touch takes 2 ms here (a slow kernel): 20 pieces must yield in between.
+      // Each piece of the touch takes 2 ms here (a slow kernel): 80 pieces must yield in between.
       class SlowKernel extends Kernel {
         override touch(...args: Parameters<Kernel['touch']>) {
           const until = performance.now() + 2;
@@ -353,7 +361,8 @@ describe('broker trust (issue 12)', function () {
       try {
         const pid = await t.client.spawn({ uid: 1, gid: 1 });
         const order: string[] = [];
-        const span = 20n * (256n << 30n);
+        const span = 20n * (256n << 30n); // mapped: 80 pieces of 32 Ki PTE tables
+        t.broker.kernel.mmap(pid, TiB, span, PROT_READ, ANON | MAP_FIXED);
         const touch = t.client.touch(pid, TiB, span, 'read').then(() => order.push('touch'));
         await new Promise((r) => setImmediate(r));
         const geometry = t.client.geometry().then(() => order.push('geometry'));
@@ -363,6 +372,41 @@ describe('broker trust (issue 12)', function () {
         await t.stop();
       }
     });
+  });
+
+  it('a Touch over 30,000 one-page mappings (gRPC) counts what touches page by page count, in more than one piece', async () => {
+    const t = await startBroker();
+    const mappings = 30_000;
+    const span = 2n << 30n;
+    const gap = (span / BigInt(mappings)) & ~4095n;
+    const local = new Kernel();
+    try {
+      const pid = await t.client.spawn({ uid: 1, gid: 1 });
+      const mine = local.spawn({ uid: 1, gid: 1 });
+      for (let i = 0; i < mappings; i++) {
+        // Mapped in-process (30,000 Mmap calls are not the point); the Touch goes over gRPC.
+        t.broker.kernel.mmap(pid, TiB + BigInt(i) * gap, 4096n, PROT_READ, ANON | MAP_FIXED);
+        local.mmap(mine, TiB + BigInt(i) * gap, 4096n, PROT_READ, ANON | MAP_FIXED);
+      }
+      const byPage = () => {
+        const sum = local.touch(mine, TiB, 0n, 'read'); // zero counts
+        for (let a = TiB; a < TiB + span; a += 4096n) AccessCounts.add(sum, local.touch(mine, a, 4096n, 'read'));
+        return sum;
+      };
+      for (const round of ['fresh faults', 'all present']) {
+        const before = { ...touchPieces };
+        const counts = await t.client.touch(pid, TiB, span, 'read');
+        const expected = byPage();
+        assert.deepEqual(counts, expected, round);
+        assert.equal(counts.minorFault + counts.present, mappings);
+        assert.equal(touchPieces.calls - before.calls, 1);
+        assert.ok(touchPieces.pieces - before.pieces > 1, `${touchPieces.pieces - before.pieces} pieces`);
+      }
+      const tablesOf = (s: ProcStatus) => [s.vmpteBytes, s.tables, s.minorFaults, s.unsharedMinorFaults];
+      assert.deepEqual(tablesOf(await t.client.procStatus(pid)), tablesOf(local.procStatus(mine)));
+    } finally {
+      await t.stop();
+    }
   });
 
   describe('defects', () => {

@@ -24,6 +24,7 @@ import { freeAllTables } from './pagetable/range.js';
 import { PageTree } from './pagetable/tree.js';
 import { scheme as schemeOf, type Scheme } from './schemes/index.js';
 import { accessBatch, touchRange } from './touch.js';
+import { pieceLast, type TouchPiece } from './touch-piece.js';
 import {
   DEFAULT_LIMITS, type AccessResult, type KernelLimits, type KernelOptions, type ProcStatus, type RegionInfo, type SpawnOptions,
   type SystemAccounting,
@@ -221,10 +222,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     this.resyncLayout(proc, addr, length);
   }
 
-  /**
-   * After a layout change: the caller's private pages, those of every mapper of a window the
-   * change fell in (addr, length), and the shared pages.
-   */
+  /** After a layout change: the caller's private pages, every mapper's of a window it hit (addr, length), the shared. */
   private resyncLayout(proc: Process, addr?: bigint, length?: bigint): void {
     resyncPrivate(this, proc);
     if (addr !== undefined && length !== undefined && !this.sharing) {
@@ -308,14 +306,16 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
   }
 
   /** Accesses every stride-th page of [addr, addr+length). Cost grows with tables, not pages. */
-  touch(pid: number, addr: bigint, length: bigint, kind: AccessKind, stridePages = 1): AccessCounts {
+  touch(pid: number, addr: bigint, length: bigint, kind: AccessKind, stridePages = 1, piece?: TouchPiece): AccessCounts {
     const proc = this.process(pid);
     checkU64(addr, 'addr');
     checkU64(length, 'length');
     const code = checkKind(kind);
     const pages = touchPages(addr, length, stridePages);
     if (pages === null) return AccessCounts.zero();
-    return this.oom.allocating(proc, () => touchRange(this, proc, pages[0], pages[1], code, stridePages));
+    // With `piece` (its rest -1), only the first piece of that work: touch-piece.ts sets piece.rest.
+    const last = piece ? pieceLast(proc.mm.vmas, pages[0], pages[1], stridePages, this.geometry.userLimitPages, piece) : pages[1];
+    return this.oom.allocating(proc, () => touchRange(this, proc, pages[0], last, code, stridePages));
   }
 
   /** The exact counters of a process, or of the whole machine: 64-bit, exact past 2^53. */

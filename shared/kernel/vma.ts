@@ -49,6 +49,11 @@ export class VmaList {
     return lo;
   }
 
+  /** Index in all() of the first VMA whose end is above `page`. */
+  indexAfter(page: number): number {
+    return this.lowerBound(page);
+  }
+
   /** The VMA containing `page`, or undefined. */
   find(page: number): Vma | undefined {
     const v = this.vmas[this.lowerBound(page)];
