@@ -8,10 +8,8 @@
  * changed a figure is a failure, not a result. Rounds alternate the default lanes (2 worker
  * threads) and one lane (MSHARE_COMPARE_LANES=1: the schemes one after another), medians reported.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { judge, median, ROOT, type Figure } from './lib.js';
+import { judge, median, runLoadtestJson, type Figure } from './lib.js';
 
 /** System page-table bytes of the field case, per scheme: the figures no speed-up may change. */
 export const EXACT: Readonly<Record<string, number>> = Object.freeze({
@@ -39,30 +37,18 @@ function cpuSeconds(pid: number): number | undefined {
   }
 }
 
-function once(lanes: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'services/loadtest/main.ts'), '--compare', '--json', '--quiet'], {
-      cwd: ROOT, env: { ...process.env, MSHARE_COMPARE_LANES: String(lanes) }, stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    let cpu = 0;
-    const poll = setInterval(() => { cpu = cpuSeconds(proc.pid ?? -1) ?? cpu; }, 100);
-    const timer = setTimeout(() => proc.kill('SIGKILL'), TIMEOUT_MS);
-    proc.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    proc.once('exit', (code, signal) => {
-      const wall = (performance.now() - t0) / 1000;
-      clearInterval(poll);
-      clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`--compare: exit ${code ?? signal}`));
-      const rows = (JSON.parse(out) as { schemes: Row[] }).schemes;
-      for (const r of rows) {
-        if (r.pagetable_bytes !== EXACT[r.scheme]) reject(new Error(`--compare: ${r.scheme} gave ${r.pagetable_bytes} page-table bytes, not ${EXACT[r.scheme]}`));
-      }
-      if (rows.length !== Object.keys(EXACT).length) reject(new Error(`--compare: ${rows.length} schemes`));
-      resolve({ lanes, wall, cpu, rows });
-    });
+async function once(lanes: number): Promise<Run> {
+  let cpu = 0;
+  const { wall, report } = await runLoadtestJson<{ schemes: Row[] }>(['--compare'], {
+    env: { MSHARE_COMPARE_LANES: String(lanes) }, timeoutMs: TIMEOUT_MS, pollMs: 100,
+    poll: (pid) => { cpu = cpuSeconds(pid) ?? cpu; },
   });
+  const rows = report.schemes;
+  for (const r of rows) {
+    if (r.pagetable_bytes !== EXACT[r.scheme]) throw new Error(`--compare: ${r.scheme} gave ${r.pagetable_bytes} page-table bytes, not ${EXACT[r.scheme]}`);
+  }
+  if (rows.length !== Object.keys(EXACT).length) throw new Error(`--compare: ${rows.length} schemes`);
+  return { lanes, wall, cpu, rows };
 }
 
 export async function runCompareBench(rounds: number, log: (line: string) => void): Promise<Figure[]> {

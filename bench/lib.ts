@@ -157,6 +157,41 @@ export function runChildJson<T>(file: string, opts: { nodeArgs?: string[]; args?
   });
 }
 
+/**
+ * `npm start -- ARGS --json --quiet` as a user runs it (services/loadtest/main.ts), as a child
+ * process to its exit: its wall time from spawn to exit and its parsed JSON report. `poll(pid)` is
+ * called every `pollMs` while it runs (a reading of /proc: CPU time, peak memory). Killed after
+ * timeoutMs; an exit status other than 0 is an error.
+ */
+export function runLoadtestJson<T>(args: string[], opts: {
+  env?: Record<string, string>; timeoutMs: number; pollMs: number; poll: (pid: number) => void;
+}): Promise<{ wall: number; report: T }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'services/loadtest/main.ts'), ...args, '--json', '--quiet'], {
+      cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const pid = proc.pid;
+    if (pid === undefined) return reject(new Error('npm start: spawn failed'));
+    track(proc);
+    const poll = setInterval(() => opts.poll(pid), opts.pollMs);
+    const timer = setTimeout(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }, opts.timeoutMs);
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    proc.once('exit', (code, signal) => {
+      const wall = (performance.now() - t0) / 1000;
+      clearInterval(poll);
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`npm start -- ${args.join(' ')}: exit ${code ?? signal}`));
+      try {
+        resolve({ wall, report: JSON.parse(out) as T });
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+  });
+}
+
 export const fmt = (n: number, digits = 3): string => {
   if (!Number.isFinite(n)) return String(n);
   const a = Math.abs(n);

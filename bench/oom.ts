@@ -8,9 +8,7 @@
  * The command's peak resident memory is its VmHWM, polled from /proc while it runs (the last
  * reading before it exits; the brokers are embedded in that process).
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { judge, median, MIB, procMemory, ROOT, type Figure } from './lib.js';
+import { judge, median, MIB, procMemory, runLoadtestJson, type Figure } from './lib.js';
 
 const TIMEOUT_MS = 180_000;
 const POLL_MS = 200;
@@ -18,36 +16,14 @@ const POLL_MS = 200;
 interface OomFigures { kills: number; first_kill_at_clients: number | null; clients_completed: number; panicked: boolean }
 interface Run { wall: number; hwm: number; oom: OomFigures; oomUnshared: OomFigures }
 
-function once(): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'services/loadtest/main.ts'), '--json', '--quiet'], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const pid = proc.pid;
-    if (pid === undefined) return reject(new Error('npm start: spawn failed'));
-    let hwm = 0;
-    const poll = setInterval(() => {
-      try { hwm = Math.max(hwm, procMemory(pid).hwm); } catch { /* exiting */ }
-    }, POLL_MS);
-    const timer = setTimeout(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }, TIMEOUT_MS);
-    let out = '';
-    proc.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    proc.once('exit', (code, signal) => {
-      const wall = (performance.now() - t0) / 1000;
-      clearInterval(poll);
-      clearTimeout(timer);
-      // Exit 1 is a failed threshold; the default run sets none, so anything but 0 is a failure.
-      if (code !== 0) return reject(new Error(`npm start: exit ${code ?? signal}`));
-      try {
-        const r = JSON.parse(out) as { oom: OomFigures; oom_unshared: OomFigures | null };
-        if (r.oom_unshared === null) return reject(new Error('npm start: no run without sharing (oom_unshared null)'));
-        resolve({ wall, hwm, oom: r.oom, oomUnshared: r.oom_unshared });
-      } catch (err) {
-        reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    });
+async function once(): Promise<Run> {
+  let hwm = 0;
+  const { wall, report } = await runLoadtestJson<{ oom: OomFigures; oom_unshared: OomFigures | null }>([], {
+    timeoutMs: TIMEOUT_MS, pollMs: POLL_MS,
+    poll: (pid) => { try { hwm = Math.max(hwm, procMemory(pid).hwm); } catch { /* exiting */ } },
   });
+  if (report.oom_unshared === null) throw new Error('npm start: no run without sharing (oom_unshared null)');
+  return { wall, hwm, oom: report.oom, oomUnshared: report.oom_unshared };
 }
 
 export async function runOom(rounds: number, log: (line: string) => void): Promise<Figure[]> {
