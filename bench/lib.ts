@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -89,6 +90,19 @@ function track(proc: ChildProcess): void {
   proc.once('exit', () => live.delete(pid));
 }
 
+/** `node NODEARGS --import tsx FILE ARGS` in the repository, stdout piped, tracked for the watchdog. */
+function spawnTsx(file: string, opts: { nodeArgs?: string[]; args?: string[]; env?: Record<string, string> }): { proc: ChildProcess & { stdout: Readable }; pid: number } {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, file), ...(opts.args ?? [])], {
+    cwd: ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const pid = proc.pid;
+  if (pid === undefined) throw new Error(`${file}: spawn failed`);
+  track(proc);
+  return { proc, pid };
+}
+
 /**
  * Starts a TypeScript entry point as `node --import tsx FILE` (not through the tsx CLI, which
  * would put a second process between us and the one we measure), and waits until `ready` finds
@@ -101,14 +115,7 @@ export async function startChild<T>(file: string, opts: {
   ready: (line: string) => T | undefined;
   timeoutMs?: number;
 }): Promise<Child & { value: T }> {
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, file)], {
-    cwd: ROOT,
-    env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const pid = proc.pid;
-  if (pid === undefined) throw new Error(`${file}: spawn failed`);
-  track(proc);
+  const { proc, pid } = spawnTsx(file, opts);
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const stop = async () => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
@@ -136,60 +143,53 @@ export async function startChild<T>(file: string, opts: {
   }
 }
 
-/** Runs a TypeScript entry point to completion and parses the last stdout line as JSON. */
-export function runChildJson<T>(file: string, opts: { nodeArgs?: string[]; args?: string[]; env?: Record<string, string>; timeoutMs: number }): Promise<T> {
+interface RunOptions {
+  nodeArgs?: string[];
+  args?: string[];
+  env?: Record<string, string>;
+  timeoutMs: number;
+  /** Called every pollMs while the child runs, with its pid (a reading of /proc: CPU, peak memory). */
+  poll?: (pid: number) => void;
+  pollMs?: number;
+}
+
+/**
+ * Runs a TypeScript entry point (`node --import tsx FILE ARGS`) to its exit: its stdout and its
+ * wall time from spawn to exit. Killed after timeoutMs; an exit status other than 0 is an error.
+ */
+function runChild(file: string, opts: RunOptions): Promise<{ wall: number; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, file), ...(opts.args ?? [])], {
-      cwd: ROOT,
-      env: { ...process.env, ...opts.env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    track(proc);
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-    const timer = setTimeout(() => { if (proc.pid) process.kill(proc.pid, 'SIGKILL'); }, opts.timeoutMs);
+    const t0 = performance.now();
+    const { proc, pid } = spawnTsx(file, opts);
+    const { poll } = opts;
+    const poller = poll === undefined ? undefined : setInterval(() => poll(pid), opts.pollMs ?? 100);
+    const timer = setTimeout(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }, opts.timeoutMs);
+    let stdout = '';
+    proc.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     proc.once('exit', (code, signal) => {
+      const wall = (performance.now() - t0) / 1000;
+      clearInterval(poller);
       clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`${file}: exit ${code ?? signal}`));
-      const last = out.trim().split('\n').pop() ?? '';
-      try { resolve(JSON.parse(last) as T); } catch (err) { reject(err); }
+      if (code !== 0) return reject(new Error(`${[file, ...(opts.args ?? [])].join(' ')}: exit ${code ?? signal}`));
+      resolve({ wall, stdout });
     });
   });
 }
 
+/** Runs a TypeScript entry point to completion and parses the last stdout line as JSON. */
+export async function runChildJson<T>(file: string, opts: RunOptions): Promise<T> {
+  const { stdout } = await runChild(file, opts);
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '') as T;
+}
+
 /**
  * `npm start -- ARGS --json --quiet` as a user runs it (services/loadtest/main.ts), as a child
- * process to its exit: its wall time from spawn to exit and its parsed JSON report. `poll(pid)` is
- * called every `pollMs` while it runs (a reading of /proc: CPU time, peak memory). Killed after
- * timeoutMs; an exit status other than 0 is an error.
+ * process to its exit: its wall time from spawn to exit and its parsed JSON report (the whole of
+ * stdout: --json prints it indented).
  */
-export function runLoadtestJson<T>(args: string[], opts: {
-  env?: Record<string, string>; timeoutMs: number; pollMs: number; poll: (pid: number) => void;
-}): Promise<{ wall: number; report: T }> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'services/loadtest/main.ts'), ...args, '--json', '--quiet'], {
-      cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const pid = proc.pid;
-    if (pid === undefined) return reject(new Error('npm start: spawn failed'));
-    track(proc);
-    const poll = setInterval(() => opts.poll(pid), opts.pollMs);
-    const timer = setTimeout(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }, opts.timeoutMs);
-    let out = '';
-    proc.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    proc.once('exit', (code, signal) => {
-      const wall = (performance.now() - t0) / 1000;
-      clearInterval(poll);
-      clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`npm start -- ${args.join(' ')}: exit ${code ?? signal}`));
-      try {
-        resolve({ wall, report: JSON.parse(out) as T });
-      } catch (err) {
-        reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    });
-  });
+export async function runLoadtestJson<T>(args: string[], opts: Omit<RunOptions, 'args' | 'nodeArgs'>): Promise<{ wall: number; report: T }> {
+  const { wall, stdout } = await runChild('services/loadtest/main.ts', { ...opts, args: [...args, '--json', '--quiet'] });
+  return { wall, report: JSON.parse(stdout) as T };
 }
 
 export const fmt = (n: number, digits = 3): string => {
