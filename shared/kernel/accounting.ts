@@ -6,6 +6,7 @@
 import { ExactCounters, type FaultCounters } from './counts.js';
 import { ENTRIES_PER_TABLE, ENTRY_BYTES, PAGE_SHIFT, PAGE_SIZE, type Geometry } from './geometry.js';
 import type { Mm, Process, Region } from './mm.js';
+import { CompactTree, commonWithCompact } from './pagetable/compact.js';
 import { DirTable, FULL_TABLES, PmdTable, commonPteTables, isFull, type Full, type PageTree } from './pagetable/tree.js';
 import type { Scheme } from './schemes/index.js';
 import type { ProcStatus, RegionInfo, SeedBaseline, SystemAccounting, TableCounts } from './types.js';
@@ -61,9 +62,12 @@ const pgdPagesOf = (kernel: AccountingSource) => kernel.pgdBytes / PAGE_SIZE;
 const vmpte = (t: TableCounts) => t.pte + t.pmd + t.pud;
 const total = (t: TableCounts) => t.pte + t.pmd + t.pud + t.p4d + t.pgd;
 
-/** The process's counterfactual as a tree to read: the host's while it mirrors one (counterfactual.ts). */
-function counterfactualView(proc: Process): PageTree {
-  return proc.mirrorOf !== null ? proc.mirrorOf.host.tree : proc.counterfactual;
+/**
+ * The process's counterfactual to read: the host's tree while it mirrors one, its compact form
+ * while it has one (counterfactual.ts), else its tree.
+ */
+function counterfactualView(proc: Process): PageTree | CompactTree {
+  return proc.mirrorOf !== null ? proc.mirrorOf.host.tree : proc.compact ?? proc.counterfactual;
 }
 
 /**
@@ -78,7 +82,8 @@ function unsharedLevels(kernel: AccountingSource, proc: Process): ArrayLike<numb
   // Huge mappings put PMD tables in the process's tree where the counterfactual has PTE tables
   // under them: compare down to the PTE level then (elsewhere the two trees never meet below it).
   const huge = proc.hugeMapped || kernel.scheme.windowKind !== 0 || kernel.scheme.thpAnon;
-  const common = commonTables(tree, cf, huge ? 1 : kernel.linkLevel);
+  const minLevel = huge ? 1 : kernel.linkLevel;
+  const common = cf instanceof CompactTree ? commonWithCompact(tree, cf, minLevel) : commonTables(tree, cf, minLevel);
   for (let l = 1; l < out.length; l++) out[l] = tree.tables[l] + cf.tables[l] - common[l];
   return out;
 }

@@ -16,15 +16,35 @@
  * first by copying the host's tables into its tree: the host gaining a page from another process,
  * a zap of the host or of the mirror's counterfactual, the counterfactual taking a page of
  * anything else (counterfactualTree). The zap then applies the free_pgd_range rule to that tree.
+ *
+ * A process that is no mirror keeps its counterfactual in compact form (Process.compact,
+ * pagetable/compact.ts: its pages sorted, its tables counted) while it only gains pages and holds
+ * at most compactLimit of them: the PostgreSQL case, thousands of processes each touching a few
+ * pages of a populated region. Its tree is then empty. Anything else the tree takes (a zap, a
+ * subtree attach, a larger fill) turns the compact form into the tree first (counterfactualTree).
  */
 import { commonTables } from './accounting.js';
 import type { Process, Region } from './mm.js';
+import { CompactTree, commonWithCompact } from './pagetable/compact.js';
 import { attachSubtree, cloneSubtree } from './pagetable/move.js';
-import { countPresent, freeAllTables } from './pagetable/range.js';
+import { countPresent, fill, freeAllTables, zap, type HasVma } from './pagetable/range.js';
 import type { PageTree } from './pagetable/tree.js';
 
+/**
+ * Pages a compact counterfactual holds at most; past it the process keeps a tree (an insertion
+ * moves half the sorted pages, so a dense process is faster as a tree). 0: never compact.
+ */
+let compactLimit = 4096;
+
+/** Sets compactLimit (tests: 0 keeps every counterfactual a tree, the oracle). Returns the old one. */
+export function setCompactLimit(pages: number): number {
+  const old = compactLimit;
+  compactLimit = pages;
+  return old;
+}
+
 /** Whether two trees hold the same pages and the same tables at the same places. */
-function sameTree(a: PageTree, b: PageTree): boolean {
+function sameTree(a: PageTree | CompactTree, b: PageTree): boolean {
   if (a.present !== b.present) return false;
   let tables = 0;
   for (let l = 1; l < a.tables.length; l++) {
@@ -34,7 +54,7 @@ function sameTree(a: PageTree, b: PageTree): boolean {
   if (tables === 0) return true;
   // Same counts: the same tables if every one is at a place the other has one too. (Pages then
   // agree too: a process's pages in a window are a subset of the host's, and as many.)
-  const common = commonTables(a, b, 1);
+  const common = a instanceof CompactTree ? commonWithCompact(b, a, 1) : commonTables(a, b, 1);
   for (let l = 1; l < a.tables.length; l++) if (common[l] !== a.tables[l]) return false;
   return true;
 }
@@ -45,8 +65,9 @@ function sameTree(a: PageTree, b: PageTree): boolean {
  */
 export function claimMirror(proc: Process, region: Region): boolean {
   if (proc.mirrorOf === region) return true;
-  if (proc.mirrorOf !== null || !sameTree(proc.counterfactual, region.host.tree)) return false;
+  if (proc.mirrorOf !== null || !sameTree(proc.compact ?? proc.counterfactual, region.host.tree)) return false;
   freeAllTables(proc.counterfactual); // no memory: the counterfactual's ledger records nothing
+  proc.compact = null; // a mirror's tree is empty: leave() fills it
   region.mirrors.add(proc);
   proc.mirrorOf = region;
   return true;
@@ -85,5 +106,36 @@ export function beforeHostFill(proc: Process, region: Region, from: number, end:
 /** The process's counterfactual tree, up to date: call it before writing or zapping it. */
 export function counterfactualTree(proc: Process): PageTree {
   if (proc.mirrorOf !== null) leave(proc, proc.mirrorOf);
+  else if (proc.compact !== null) toTree(proc, proc.compact);
   return proc.counterfactual;
+}
+
+/** The compact form becomes the process's tree (empty until now), for good. */
+function toTree(proc: Process, compact: CompactTree): void {
+  proc.compact = null;
+  compact.populateInto(proc.counterfactual);
+}
+
+/**
+ * The fault path's populate of the counterfactual (never a mirror's: the caller checked), on the
+ * compact form while it has room. Returns whether the page was absent.
+ */
+export function populateCounterfactual(proc: Process, page: number): boolean {
+  const compact = proc.compact;
+  if (compact === null || compact.present >= compactLimit) return counterfactualTree(proc).populate(page);
+  return compact.populate(page);
+}
+
+/** fill() of the counterfactual (not a mirror's): the compact form takes it while it has room. */
+export function fillCounterfactual(proc: Process, start: number, end: number, stride: number): number {
+  const compact = proc.compact;
+  const count = end > start ? Math.ceil((end - start) / stride) : 0;
+  if (compact === null || compact.present + count > compactLimit) return fill(counterfactualTree(proc), start, end, stride).newly;
+  return compact.fill(start, end, stride);
+}
+
+/** zap() of the counterfactual: an empty compact form has no table to free, and stays. */
+export function zapCounterfactual(proc: Process, start: number, end: number, hasVma: HasVma): void {
+  if (proc.compact !== null && proc.compact.present === 0) return;
+  zap(counterfactualTree(proc), start, end, hasVma);
 }

@@ -16,7 +16,7 @@
  * Protection follows x86: any of PROT_READ/WRITE/EXEC allows a read, a write needs PROT_WRITE,
  * an instruction fetch needs PROT_EXEC (NX).
  */
-import { breakMirrors, claimMirror, counterfactualTree } from './counterfactual.js';
+import { breakMirrors, claimMirror, populateCounterfactual as populateCounterfactual_ } from './counterfactual.js';
 import type { FaultCounters } from './counts.js';
 import { PAGE_SIZE, type Geometry } from './geometry.js';
 import { hugeFault, mappingOf, windowMapping, type HugeMapping, type Hugetlb } from './huge.js';
@@ -32,6 +32,7 @@ import { Outcome, PROT_EXEC, PROT_WRITE, type AccessKind } from './uapi.js';
 
 // Locals, for the hot path (imported bindings cost a load and a check per use).
 const { PRESENT, MINOR_FAULT, SIGSEGV, SIGBUS } = Outcome;
+const populateCounterfactual = populateCounterfactual_;
 
 /** Set in what access() returns when a link entry was copied first; the low bits are the Outcome. */
 export const SYNCED = 4;
@@ -175,7 +176,7 @@ export class AccessPath {
         tc.slotLinked = true;
       }
       // A mirror's counterfactual is the host's tree: it took the same fault, or none.
-      unsharedNewly = mirrored ? newly : counterfactualTree(proc).populate(page);
+      unsharedNewly = mirrored ? newly : populateCounterfactual(proc, page);
     } else {
       // Private tables: outside windows, and inside them when nothing is shared.
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
@@ -210,7 +211,7 @@ export class AccessPath {
     if ((proc.tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
     const tree = proc.mm.tree;
     const newly = hugeFault(this.ctx.hugetlb, tree, m, page, hugeData(this.ctx, proc, proc.tc.region, m));
-    return this.tally(proc, newly, proc.counterfactual === tree ? newly : counterfactualTree(proc).populate(page));
+    return this.tally(proc, newly, proc.counterfactual === tree ? newly : populateCounterfactual(proc, page));
   }
 
   /**

@@ -5,6 +5,7 @@
 import { ExactCounters, FaultCounters } from './counts.js';
 import type { Geometry } from './geometry.js';
 import { HostLinks, LinkEntries } from './links.js';
+import { CompactTree } from './pagetable/compact.js';
 import type { TableLedger } from './pagetable/ledger.js';
 import { PageTree } from './pagetable/tree.js';
 import { TranslationCache } from './tlb.js';
@@ -52,6 +53,11 @@ export class Process {
   hugeMapped = false;
   /** The region whose host's tables are its counterfactual's (counterfactual.ts), or null. */
   mirrorOf: Region | null = null;
+  /**
+   * Its counterfactual in compact form while it is sparse and only grows (counterfactual.ts), the
+   * tree then empty; null once the tree holds it (or a mirror's host does). Never without sharing.
+   */
+  compact: CompactTree | null;
 
   constructor(pid: number, uid: number, gid: number, comm: string, mm: Mm, counterfactual: PageTree) {
     this.pid = pid;
@@ -60,6 +66,7 @@ export class Process {
     this.comm = comm;
     this.mm = mm;
     this.counterfactual = counterfactual;
+    this.compact = counterfactual !== mm.tree ? new CompactTree(counterfactual.top) : null;
   }
 }
 

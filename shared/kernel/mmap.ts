@@ -3,7 +3,7 @@
  * the unmapping of a private range with its tables. Inside an mshare'd window both act on the
  * host mm, seen by every sharer at once (mshare.ts).
  */
-import { counterfactualTree } from './counterfactual.js';
+import { zapCounterfactual } from './counterfactual.js';
 import { KernelError, einval } from './errors.js';
 import { HUGETLB_1G, HUGETLB_2M, hugeLength, hugeUnit, type Hugetlb } from './huge.js';
 import { PAGE_SHIFT, PAGE_SIZE } from './geometry.js';
@@ -126,7 +126,7 @@ function unmapPrivate(ctx: MmapContext, proc: Process, start: number, end: numbe
   if (removed.length === 0) return;
   releasePrivateHuge(ctx.hugetlb, removed);
   zap(proc.mm.tree, start, end, (s, e) => proc.mm.vmas.overlaps(s, e));
-  if (proc.counterfactual !== proc.mm.tree) zap(counterfactualTree(proc), start, end, (s, e) => viewHasVma(proc, s, e));
+  if (proc.counterfactual !== proc.mm.tree) zapCounterfactual(proc, start, end, (s, e) => viewHasVma(proc, s, e));
 }
 
 /** Gives back the pool reservation of private hugetlb VMAs (or pieces of them) that go. */

@@ -4,7 +4,7 @@
  * region: mapping and unmapping it, and the layout changes by any sharer that act on the host.
  * msharefs.ts is the namespace; links.ts keeps the link entries.
  */
-import { breakMirrors, counterfactualTree } from './counterfactual.js';
+import { breakMirrors, counterfactualTree, zapCounterfactual } from './counterfactual.js';
 import { KernelError, einval } from './errors.js';
 import type { KernelLimits } from './types.js';
 import type { Geometry } from './geometry.js';
@@ -139,6 +139,7 @@ export function mshareUnlink(ctx: MshareContext, proc: Process, name: string): v
  * Every named region is asked, not only those it maps: a holder may have munmapped its window.
  */
 export function exitMshare(ctx: MshareContext, proc: Process): void {
+  proc.compact = null; // its counterfactual goes with it: no tree to build for the zaps below
   for (const region of ctx.msharefs.values()) if (region.holders.delete(proc.pid)) region.orphans++;
   for (const { window: region } of [...proc.windows]) unmapWindow(ctx, proc, region);
 }
@@ -175,7 +176,7 @@ export function unmapInHost(ctx: WindowContext, region: Region, start: number, e
     zap(region.resident, start, end, (s, e) => hostVmas.overlaps(s, e));
   }
   for (const proc of region.mappers) {
-    zap(counterfactualTree(proc), start, end, (s, e) => viewHasVma(proc, s, e));
+    zapCounterfactual(proc, start, end, (s, e) => viewHasVma(proc, s, e));
     // Schemes without host tables (hugetlb, THP): each mapper's own tables for the window.
     if (!ctx.sharing && proc.counterfactual !== proc.mm.tree) zap(proc.mm.tree, start, end, (s, e) => viewHasVma(proc, s, e));
   }
@@ -214,7 +215,7 @@ function unmapWindow(ctx: MshareContext, proc: Process, region: Region): void {
   region.mappers.delete(proc);
   ctx.links.forget(proc, region);
   // Without sharing the counterfactual is the process's own tree, which held the window's pages.
-  zap(counterfactualTree(proc), start, end, (s, e) => viewHasVma(proc, s, e));
+  zapCounterfactual(proc, start, end, (s, e) => viewHasVma(proc, s, e));
   if (proc.counterfactual !== proc.mm.tree) zap(proc.mm.tree, start, end, (s, e) => proc.mm.vmas.overlaps(s, e));
   releaseHostIfUnused(ctx, region);
 }

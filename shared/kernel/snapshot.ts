@@ -29,6 +29,7 @@ import * as memory from './memory.js';
 import * as mm from './mm.js';
 import * as msharefs from './msharefs.js';
 import * as oomkill from './oomkill.js';
+import * as compact from './pagetable/compact.js';
 import * as ledger from './pagetable/ledger.js';
 import * as tables from './pagetable/tables.js';
 import * as tree from './pagetable/tree.js';
@@ -85,7 +86,7 @@ export class SnapshotError extends KernelError {
 /** Every class a kernel's graph may hold, by name, from the modules that define them. */
 const CLASSES: ReadonlyMap<string, object> = (() => {
   const out = new Map<string, object>();
-  for (const ns of [fault, huge, links, memory, mm, msharefs, oomkill, ledger, tables, tlb, tree, vma]) {
+  for (const ns of [compact, fault, huge, links, memory, mm, msharefs, oomkill, ledger, tables, tlb, tree, vma]) {
     for (const value of Object.values(ns)) {
       if (typeof value !== 'function' || !/^class\s/.test(Function.prototype.toString.call(value))) continue;
       const seen = out.get(value.name);

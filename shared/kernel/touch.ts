@@ -3,7 +3,7 @@
  * touched segment by segment (a VMA, a hole, a window's link slot) so that its cost grows with the
  * tables touched rather than with the pages. Both give the same figures as single accesses would.
  */
-import { beforeHostFill, claimMirror, counterfactualTree } from './counterfactual.js';
+import { beforeHostFill, claimMirror, fillCounterfactual } from './counterfactual.js';
 import { AccessCounts } from './counts.js';
 import { KIND_WRITE, OUTCOME_MASK, SYNCED, faultIn, protAllows, type AccessPath, type FaultContext, type KindCode } from './fault.js';
 import { PAGE_SHIFT, PAGE_SIZE } from './geometry.js';
@@ -114,7 +114,7 @@ function fillMapped(ctx: FaultContext, proc: Process, m: HugeMapping | null, fro
   hugeFill(ctx.hugetlb, proc.mm.tree, m, from, end, stride, r, hugeData(ctx, proc, region, m));
   counts.minorFault += r.newly;
   counts.present += r.already;
-  const unshared = proc.counterfactual === proc.mm.tree ? r.newly : fill(counterfactualTree(proc), from, end, stride).newly;
+  const unshared = proc.counterfactual === proc.mm.tree ? r.newly : fillCounterfactual(proc, from, end, stride);
   proc.counters.unsharedMinorFaults += unshared;
   ctx.totals.unsharedMinorFaults += unshared;
 }
@@ -246,7 +246,7 @@ function chargedFill(ctx: FaultContext, proc: Process, tree: PageTree, start: nu
  */
 function shadowFill(proc: Process, region: Region | null, hostNewly: number, s: number, e: number, stride: number): number {
   if (region !== null && proc.mirrorOf === region) return hostNewly;
-  return fill(counterfactualTree(proc), s, e, stride).newly;
+  return fillCounterfactual(proc, s, e, stride);
 }
 
 /** One charged fill: where it goes, and what it counted (`shadow`: the process's counterfactual too). */

@@ -4,7 +4,8 @@
  */
 import type { Kernel } from '../../shared/kernel/kernel.js';
 import type { Process } from '../../shared/kernel/mm.js';
-import { treeBytes } from '../../shared/kernel/pagetable/size.js';
+import type { CompactTree } from '../../shared/kernel/pagetable/compact.js';
+import { compactBytes, treeBytes } from '../../shared/kernel/pagetable/size.js';
 import type { PageTree } from '../../shared/kernel/pagetable/tree.js';
 
 /** Every tree the kernel holds: processes' (and their counterfactuals'), hosts' and residents'. */
@@ -23,9 +24,16 @@ function treesOf(k: Kernel): PageTree[] {
   return [...trees];
 }
 
+/** The processes' counterfactuals in compact form (their trees, then empty, are in treesOf). */
+function compactsOf(k: Kernel): CompactTree[] {
+  const procs = Reflect.get(k, 'processes') as Map<number, Process>;
+  return [...procs.values()].flatMap((p) => (p.compact !== null ? [p.compact] : []));
+}
+
 export function kernelTableBytes(k: Kernel): number {
   let n = 0;
   for (const t of treesOf(k)) n += treeBytes(t);
+  for (const c of compactsOf(k)) n += compactBytes(c);
   return n;
 }
 
@@ -43,5 +51,7 @@ export function kernelTreeTables(k: Kernel): number {
     n += 1;
     for (const pages of t.tables) n += pages;
   }
+  // A compact form's tables, counted as its process's tree would hold them (its root is above).
+  for (const c of compactsOf(k)) for (const pages of c.tables) n += pages;
   return n;
 }

@@ -6,6 +6,7 @@
  * against the process's heap and RSS.
  */
 import { ENTRIES_PER_TABLE } from '../geometry.js';
+import type { CompactTree } from './compact.js';
 import { DirTable, PmdTable, isFull, type DirEntry, type PageTree } from './tree.js';
 
 /** A JS object's header (map, properties, elements) and a tagged field. */
@@ -47,4 +48,12 @@ function dirBytes(dir: DirTable): number {
 /** Bytes of a tree's tables, its root included. */
 export function treeBytes(tree: PageTree): number {
   return dirBytes(tree.root);
+}
+
+/** CompactTree's fields (top, pages, present, tables) and its two typed arrays with their bytes. */
+const COMPACT_OBJECT = OBJECT + 4 * FIELD + 2 * TYPED_ARRAY;
+
+/** Bytes of a tree in compact form: its page array at its capacity, its table counts. */
+export function compactBytes(c: CompactTree): number {
+  return COMPACT_OBJECT + c.pages.byteLength + c.tables.byteLength;
 }
