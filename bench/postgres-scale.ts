@@ -101,7 +101,7 @@ function figures(r: SchemeResult): Figure[] {
     }),
     judge({
       section: 'scale', name: `${name}: bytes per simulated table`, value: r.tableBytes / r.treeTables, unit: 'B',
-      note: `size.ts bytes of every tree / ${r.treeTables} tables in them (counterfactual trees included); heap delta per table ${(r.heapBytes / r.treeTables).toFixed(0)} B`,
+      note: `size.ts bytes of every tree / ${r.treeTables} tables in them (counterfactuals included, a compact one by its arrays); heap delta per table ${(r.heapBytes / r.treeTables).toFixed(0)} B`,
       target: { op: '<' as const, limit: 128.5, unit: 'B' },
     }),
     {

@@ -31,8 +31,10 @@ import { countPresent, fill, freeAllTables, zap, type HasVma } from './pagetable
 import type { PageTree } from './pagetable/tree.js';
 
 /**
- * Pages a compact counterfactual holds at most; past it the process keeps a tree (an insertion
- * moves half the sorted pages, so a dense process is faster as a tree). 0: never compact.
+ * Pages a compact counterfactual holds at most; past it the process keeps a tree: an insertion
+ * moves half the sorted pages. Measured (CPU per first access, a client of a populated 1 TiB
+ * region): at 4096 pages 200 ns compact against 130-170 ns as a tree, at 16384 pages 560 ns
+ * against 170 ns. 0: never compact (the tests' oracle).
  */
 let compactLimit = 4096;
 

@@ -44,7 +44,7 @@ export function simulatedTables(k: Kernel): number {
   return n;
 }
 
-/** Tables every tree of the kernel holds, counterfactual trees included, each root counted once. */
+/** Tables every tree of the kernel holds, counterfactuals included (compact or not), each root counted once. */
 export function kernelTreeTables(k: Kernel): number {
   let n = 0;
   for (const t of treesOf(k)) {
