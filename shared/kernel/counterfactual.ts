@@ -128,12 +128,19 @@ export function populateCounterfactual(proc: Process, page: number): boolean {
   return compact.populate(page);
 }
 
+/** Fills of at most this many pages insert them one by one rather than merge. */
+const SMALL_FILL = 8;
+
 /** fill() of the counterfactual (not a mirror's): the compact form takes it while it has room. */
 export function fillCounterfactual(proc: Process, start: number, end: number, stride: number): number {
   const compact = proc.compact;
   const count = end > start ? Math.ceil((end - start) / stride) : 0;
   if (compact === null || compact.present + count > compactLimit) return fill(counterfactualTree(proc), start, end, stride).newly;
-  return compact.fill(start, end, stride);
+  if (count > SMALL_FILL) return compact.fill(start, end, stride);
+  // A few pages (a memory-limited touch goes page by page): inserted, not merged into a copy.
+  let newly = 0;
+  for (let page = start; page < end; page += stride) if (compact.populate(page)) newly++;
+  return newly;
 }
 
 /** zap() of the counterfactual: an empty compact form has no table to free, and stays. */
