@@ -55,7 +55,8 @@ export class Process {
   mirrorOf: Region | null = null;
   /**
    * Its counterfactual in compact form while it is sparse and only grows (counterfactual.ts), the
-   * tree then empty; null once the tree holds it (or a mirror's host does). Never without sharing.
+   * tree then empty; null once the tree holds it (or a mirror's host does), and in scheme none,
+   * where the counterfactual is the process's own tree.
    */
   compact: CompactTree | null;
 
