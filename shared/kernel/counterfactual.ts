@@ -124,8 +124,10 @@ function toTree(proc: Process, compact: CompactTree): void {
  */
 export function populateCounterfactual(proc: Process, page: number): boolean {
   const compact = proc.compact;
-  if (compact === null || compact.present >= compactLimit) return counterfactualTree(proc).populate(page);
-  return compact.populate(page);
+  // A tree (no mirror of another region): as direct as the fault path was before compact forms.
+  if (compact === null) return (proc.mirrorOf === null ? proc.counterfactual : counterfactualTree(proc)).populate(page);
+  if (compact.present < compactLimit) return compact.populate(page);
+  return counterfactualTree(proc).populate(page);
 }
 
 /** Fills of at most this many pages insert them one by one rather than merge. */

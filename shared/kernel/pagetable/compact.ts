@@ -55,42 +55,58 @@ export class CompactTree {
 
   /** Makes `page` present. Returns true when it was not (a minor fault populated it). */
   populate(page: number): boolean {
-    const i = this.lowerBound(page);
-    const n = this.present;
-    if (i < n && this.pages[i] === page) return false;
-    // The neighbours: a table of level l is new unless one of them is under the same one (-1 and
-    // Infinity are under none). A level whose table exists has its parent's too: stop there.
-    const below = i > 0 ? this.pages[i - 1] : -1;
-    const above = i < n ? this.pages[i] : Infinity;
-    for (let l = 1; l < this.top; l++) {
-      const span = TABLE_SPAN[l];
-      const at = Math.floor(page / span);
-      if (Math.floor(below / span) === at || Math.floor(above / span) === at) break;
-      this.tables[l]++;
-    }
-    let pages = this.pages;
-    if (n === pages.length) {
-      pages = new Float64Array(Math.max(8, 2 * n));
-      pages.set(this.pages.subarray(0, i));
-      pages.set(this.pages.subarray(i, n), i + 1);
-      this.pages = pages;
-    } else {
-      pages.copyWithin(i + 1, i, n);
-    }
-    pages[i] = page;
-    this.present = n + 1;
-    return true;
+    return this.add(page, page + 1, 1) === 1;
+  }
+
+  /** Makes present every stride-th page of [start, end) (start, start+stride, ...); returns how many were absent. */
+  fill(start: number, end: number, stride: number): number {
+    return this.add(start, end, stride);
   }
 
   /**
-   * Makes present every stride-th page of [start, end) (start, start+stride, ...): one merge of
-   * the sorted series into the pages, then the tables recounted. Returns the pages it added.
+   * populate (one page: a binary search, the neighbour rule, an insert) and fill (a series:
+   * merged with the pages into a new array, then the tables recounted) in one function on purpose:
+   * its size. Over V8's 460-byte inlining limit it is never inlined into the fault path, which
+   * keeps that path's inlining budget for the trees (see sparseAccess in tables.ts); the call
+   * costs a compact process's fault a few nanoseconds.
    */
-  fill(start: number, end: number, stride: number): number {
-    const count = end > start ? Math.ceil((end - start) / stride) : 0;
-    if (count === 0) return 0;
+  private add(start: number, end: number, stride: number): number {
     const old = this.pages;
     const n = this.present;
+    if (end - start === 1) {
+      let i = 0;
+      let hi = n;
+      while (i < hi) {
+        const mid = (i + hi) >>> 1;
+        if (old[mid] < start) i = mid + 1;
+        else hi = mid;
+      }
+      if (i < n && old[i] === start) return 0;
+      // The neighbours: a table of level l is new unless one of them is under the same one (-1
+      // and Infinity are under none). A level whose table exists has its parent's: stop there.
+      const below = i > 0 ? old[i - 1] : -1;
+      const above = i < n ? old[i] : Infinity;
+      for (let l = 1; l < this.top; l++) {
+        const span = TABLE_SPAN[l];
+        const at = Math.floor(start / span);
+        if (Math.floor(below / span) === at || Math.floor(above / span) === at) break;
+        this.tables[l]++;
+      }
+      let pages = old;
+      if (n === old.length) {
+        pages = new Float64Array(Math.max(8, 2 * n));
+        pages.set(old.subarray(0, i));
+        pages.set(old.subarray(i, n), i + 1);
+        this.pages = pages;
+      } else {
+        pages.copyWithin(i + 1, i, n);
+      }
+      pages[i] = start;
+      this.present = n + 1;
+      return 1;
+    }
+    const count = end > start ? Math.ceil((end - start) / stride) : 0;
+    if (count === 0) return 0;
     let capacity = Math.max(8, old.length);
     while (capacity < n + count) capacity *= 2;
     const out = new Float64Array(capacity);
@@ -137,7 +153,9 @@ export class CompactTree {
     for (let i = 0; i < this.present;) {
       let j = i + 1;
       while (j < this.present && pages[j] === pages[j - 1] + 1) j++;
-      fill(tree, pages[i], pages[j - 1] + 1, 1);
+      // A lone page by populate, which uses the tree's caches (fill walks from the root).
+      if (j === i + 1) tree.populate(pages[i]);
+      else fill(tree, pages[i], pages[j - 1] + 1, 1);
       i = j;
     }
   }
