@@ -4,7 +4,7 @@
  */
 import { ExactCounters, FaultCounters } from './counts.js';
 import type { Geometry } from './geometry.js';
-import { HostLinks, LinkEntries } from './links.js';
+import { HostLinks, LinkEntries } from './link-ids.js';
 import type { TableLedger } from './pagetable/ledger.js';
 import { PageTree } from './pagetable/tree.js';
 import { TranslationCache } from './tlb.js';

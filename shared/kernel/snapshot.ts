@@ -24,6 +24,7 @@ import * as fault from './fault.js';
 import { geometry } from './geometry.js';
 import * as huge from './huge.js';
 import { Kernel } from './kernel.js';
+import * as linkIds from './link-ids.js';
 import * as links from './links.js';
 import * as memory from './memory.js';
 import * as mm from './mm.js';
@@ -85,7 +86,7 @@ export class SnapshotError extends KernelError {
 /** Every class a kernel's graph may hold, by name, from the modules that define them. */
 const CLASSES: ReadonlyMap<string, object> = (() => {
   const out = new Map<string, object>();
-  for (const ns of [fault, huge, links, memory, mm, msharefs, oomkill, ledger, tables, tlb, tree, vma]) {
+  for (const ns of [fault, huge, linkIds, links, memory, mm, msharefs, oomkill, ledger, tables, tlb, tree, vma]) {
     for (const value of Object.values(ns)) {
       if (typeof value !== 'function' || !/^class\s/.test(Function.prototype.toString.call(value))) continue;
       const seen = out.get(value.name);
