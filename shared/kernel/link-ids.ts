@@ -1,19 +1,17 @@
 /**
  * Link slot -> identity maps (0: none), the storage behind links.ts: a process's link entries and
  * a host's identities. Slots are kept 512 to a group (a PMD table's worth at PMD links), each
- * group in one of two forms. Sparse (every group starts so): a short array of (index, identity)
- * pairs sorted by index, since at PMD links a process touching a few random pages of a large
- * region holds one or two entries in each of hundreds of groups (PostgreSQL's 1,000 pages of
- * 1 TiB: ~640 groups each), where 512 identities a group cost 2 KiB and a page fault each. Dense
- * (once a group passes SPARSE_MAX_LINKS entries): 512 identities in a typed array, a lookup one
- * load. The form is representation only: every reading is the same in either.
+ * group in one of two forms. Sparse (every group starts so): its slots' identities are entries of
+ * the one Map itself, beside the group's count, since at PMD links a process touching a few random
+ * pages of a large region holds one or two entries in each of hundreds of groups (PostgreSQL's
+ * 1,000 pages of 1 TiB: ~640 groups each), where 512 identities a group cost 2 KiB and an OS page
+ * fault each, and an array a group two more objects for every collection to trace. Dense (once a
+ * group passes SPARSE_MAX_LINKS entries): 512 identities in a typed array, a lookup one load. The
+ * form is representation only: every reading is the same in either.
  */
 
-/** Entries a sparse group holds at most; one more turns it dense (2 KiB, about 4x the pairs' bytes). */
+/** Entries a sparse group holds at most; one more turns it dense (2 KiB, about 1.5x their Map entries). */
 export const SPARSE_MAX_LINKS = 32;
-
-/** A group: dense (512 identities) or sparse ([index, identity, ...] sorted by index, no zeros). */
-type Group = Int32Array | number[];
 
 let slabArray = new Int32Array(0);
 let slabUsed = 0;
@@ -35,28 +33,13 @@ function slab(): Int32Array {
 const SHARED_GROUPS = new WeakSet<Int32Array>();
 const FULL_GROUPS = new WeakSet<Int32Array>();
 
-/** Position of index `i` in a sparse group's pairs (2 x its rank), or where it would go. */
-function pairAt(a: number[], i: number): number {
-  let lo = 0;
-  let hi = a.length >>> 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[2 * mid] < i) lo = mid + 1;
-    else hi = mid;
-  }
-  return 2 * lo;
+/** The Map key of a sparse group's slot: negative, apart from the groups' keys. */
+function slotKey(slot: number): number {
+  return -1 - slot;
 }
 
-/** Identity at index `i` (0..511) of a group. */
-function idIn(a: Group, i: number): number {
-  if (!Array.isArray(a)) return a[i];
-  const j = pairAt(a, i);
-  return j < a.length && a[j] === i ? a[j + 1] : 0;
-}
-
-/** Nonzero identities of a group. */
-function countOf(a: Group): number {
-  if (Array.isArray(a)) return a.length >>> 1;
+/** Nonzero identities of a dense group. */
+function denseCount(a: Int32Array): number {
   if (FULL_GROUPS.has(a)) return 512;
   let n = 0;
   for (let i = 0; i < 512; i++) if (a[i] !== 0) n++;
@@ -64,42 +47,41 @@ function countOf(a: Group): number {
 }
 
 /**
- * Link slot -> identity (0: none). A process that links a whole group its host has full holds the
- * host's dense array itself (one object per client PMD table mirroring the host's entries), not a
- * copy of its 512 entries.
+ * Link slot -> identity (0: none). Key g >= 0: group g, its dense identities or (sparse) its
+ * count; key -1 - slot: a sparse group's slot's identity. A process that links a whole group its
+ * host has full holds the host's dense array itself (one object per client PMD table mirroring the
+ * host's entries), not a copy of its 512 entries.
  */
 export class LinkIds {
-  private readonly groups = new Map<number, Group>();
+  private readonly map = new Map<number, Int32Array | number>();
   /** Slots with a nonzero identity. */
   size = 0;
 
   get(slot: number): number {
-    const a = this.groups.get(Math.floor(slot / 512));
-    return a === undefined ? 0 : idIn(a, slot % 512);
+    const a = this.map.get(Math.floor(slot / 512));
+    if (a === undefined) return 0;
+    if (typeof a !== 'number') return a[slot % 512];
+    const id = this.map.get(slotKey(slot));
+    return typeof id === 'number' ? id : 0;
   }
 
   /** Whether group `g` has all 512 identities set (a shared full group: without a loop). */
   isFullGroup(g: number): boolean {
-    const a = this.groups.get(g);
-    return a !== undefined && !Array.isArray(a) && countOf(a) === 512;
+    const a = this.map.get(g);
+    return a !== undefined && typeof a !== 'number' && denseCount(a) === 512;
   }
 
   /** Whether slots [first, last] of one group all have an identity. */
   allSet(first: number, last: number): boolean {
-    const a = this.groups.get(Math.floor(first / 512));
-    if (a === undefined) return false;
-    for (let i = first % 512, e = last % 512; i <= e; i++) if (idIn(a, i) === 0) return false;
+    for (let slot = first; slot <= last; slot++) if (this.get(slot) === 0) return false;
     return true;
   }
 
   /** Copies `from`'s identities of slots [first, last] (one group) where they differ; returns how many. */
   copyRange(from: LinkIds, first: number, last: number): number {
-    const g = Math.floor(first / 512);
-    const theirs = from.groups.get(g);
-    if (theirs === undefined) return 0;
     let copied = 0;
     for (let slot = first; slot <= last; slot++) {
-      const id = idIn(theirs, slot % 512);
+      const id = from.get(slot);
       if (this.get(slot) === id) continue;
       this.set(slot, id);
       copied++;
@@ -112,19 +94,15 @@ export class LinkIds {
    * neither writes again; returns the entries that changed.
    */
   shareGroup(g: number, from: LinkIds): number {
-    const theirs = from.groups.get(g);
-    const mine = this.groups.get(g);
-    if (theirs === undefined || Array.isArray(theirs)) throw new Error('shareGroup: the group is not full');
-    if (mine === theirs) return 0;
+    const theirs = from.map.get(g);
+    if (theirs === undefined || typeof theirs === 'number') throw new Error('shareGroup: the group is not full');
+    if (this.map.get(g) === theirs) return 0;
     SHARED_GROUPS.add(theirs);
     FULL_GROUPS.add(theirs);
     let same = 0;
-    if (mine !== undefined) {
-      for (let i = 0; i < 512; i++) if (idIn(mine, i) === theirs[i]) same++;
-      this.size -= countOf(mine);
-    }
-    this.size += 512;
-    this.groups.set(g, theirs);
+    for (let i = 0; i < 512; i++) if (this.get(g * 512 + i) === theirs[i]) same++;
+    this.size += 512 - this.dropGroup(g);
+    this.map.set(g, theirs);
     return 512 - same;
   }
 
@@ -135,48 +113,54 @@ export class LinkIds {
   /** set() without a subclass's bookkeeping (HostLinks counts a delete once). */
   private write(slot: number, id: number): void {
     const g = Math.floor(slot / 512);
-    const i = slot % 512;
-    let a = this.groups.get(g);
-    if (a === undefined || Array.isArray(a)) {
-      if (id === 0 && a === undefined) return;
-      const pairs = a ?? [];
-      const j = pairAt(pairs, i);
-      const had = j < pairs.length && pairs[j] === i;
-      if (had && id !== 0) {
-        pairs[j + 1] = id;
-        return;
-      }
-      if (!had && id === 0) return;
-      this.size += id === 0 ? -1 : 1;
-      if (pairs.length === 2 * SPARSE_MAX_LINKS && id !== 0) {
-        this.dense(g, pairs)[i] = id;
-        return;
-      }
-      // A new array of the exact length: splice leaves spare capacity (16 elements and more).
-      const out = new Array<number>(pairs.length + (id === 0 ? -2 : 2));
-      for (let k = 0; k < j; k++) out[k] = pairs[k];
-      const tail = id === 0 ? j + 2 : j;
-      if (id !== 0) {
-        out[j] = i;
-        out[j + 1] = id;
-      }
-      for (let k = tail; k < pairs.length; k++) out[k + out.length - pairs.length] = pairs[k];
-      if (out.length === 0) this.groups.delete(g);
-      else this.groups.set(g, out);
+    const a = this.map.get(g);
+    if (a !== undefined && typeof a !== 'number') {
+      const own = SHARED_GROUPS.has(a) ? this.dense(g) : a;
+      this.size += (own[slot % 512] === 0 ? 1 : 0) - (id === 0 ? 1 : 0);
+      own[slot % 512] = id;
       return;
     }
-    if (SHARED_GROUPS.has(a)) a = this.dense(g, a);
-    this.size += (a[i] === 0 ? 1 : 0) - (id === 0 ? 1 : 0);
-    a[i] = id;
+    const count = a ?? 0;
+    const key = slotKey(slot);
+    const old = this.map.get(key);
+    if (old === id || (old === undefined && id === 0)) return;
+    if (id === 0) {
+      this.map.delete(key);
+      this.size--;
+      if (count === 1) this.map.delete(g);
+      else this.map.set(g, count - 1);
+      return;
+    }
+    if (old !== undefined) {
+      this.map.set(key, id);
+      return;
+    }
+    this.size++;
+    if (count === SPARSE_MAX_LINKS) {
+      this.dense(g)[slot % 512] = id;
+      return;
+    }
+    this.map.set(key, id);
+    this.map.set(g, count + 1);
   }
 
-  /** Group `g` as a dense array of its own, holding `from`'s identities. */
-  private dense(g: number, from: Group): Int32Array {
+  /** Group `g` as a dense array of its own, holding its identities (its sparse entries go). */
+  private dense(g: number): Int32Array {
     const own = slab();
-    if (!Array.isArray(from)) own.set(from);
-    else for (let j = 0; j < from.length; j += 2) own[from[j]] = from[j + 1];
-    this.groups.set(g, own);
+    for (let i = 0; i < 512; i++) own[i] = this.get(g * 512 + i);
+    this.dropGroup(g);
+    this.map.set(g, own);
     return own;
+  }
+
+  /** Removes group `g` whole, without changing `size`; returns the identities it held. */
+  private dropGroup(g: number): number {
+    const a = this.map.get(g);
+    if (a === undefined) return 0;
+    this.map.delete(g);
+    if (typeof a !== 'number') return denseCount(a);
+    for (let i = 0; i < 512; i++) this.map.delete(slotKey(g * 512 + i));
+    return a;
   }
 
   delete(slot: number): boolean {
@@ -190,7 +174,7 @@ export class LinkIds {
   }
 
   clear(): void {
-    this.groups.clear();
+    this.map.clear();
     this.size = 0;
   }
 
@@ -199,13 +183,13 @@ export class LinkIds {
    * a group wholly inside goes at once, a group across an edge slot by slot.
    */
   dropRange(start: number, end: number, span: number): void {
-    for (const [g, a] of this.groups) {
+    for (const g of [...this.map.keys()]) {
+      if (g < 0) continue;
       const first = g * 512 * span;
       const last = (g * 512 + 511) * span;
       if (last < start || first >= end) continue;
       if (first >= start && last < end) {
-        this.size -= countOf(a);
-        this.groups.delete(g);
+        this.size -= this.dropGroup(g);
         continue;
       }
       for (let i = 0; i < 512; i++) {
@@ -216,9 +200,10 @@ export class LinkIds {
   }
 
   *entries(): IterableIterator<[number, number]> {
-    for (const [g, a] of this.groups) {
-      if (Array.isArray(a)) for (let j = 0; j < a.length; j += 2) yield [g * 512 + a[j], a[j + 1]];
-      else for (let i = 0; i < 512; i++) if (a[i] !== 0) yield [g * 512 + i, a[i]];
+    for (const [k, a] of this.map) {
+      if (typeof a === 'number') {
+        if (k < 0) yield [-1 - k, a];
+      } else for (let i = 0; i < 512; i++) if (a[i] !== 0) yield [k * 512 + i, a[i]];
     }
   }
 }
