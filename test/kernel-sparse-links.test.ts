@@ -142,15 +142,19 @@ describe('sparse and dense huge-entry maps (pagetable/huge-map.ts)', () => {
     }), { numRuns: 300 });
   });
 
-  it(`a map turns dense past ${SPARSE_MAX_HUGE} entries; sparse, one entry costs far less than the 512-bit map`, () => {
+  it(`a map is an index, then an array, and turns dense past ${SPARSE_MAX_HUGE} entries; one entry costs far less than the 512-bit map`, () => {
     const pmd = new PmdTable();
+    const form = (): string => (typeof pmd.huge === 'number' ? 'index' : Array.isArray(pmd.huge) ? 'array' : 'dense');
     hugeSet(pmd, 7);
+    assert.equal(form(), 'index');
     const one = pmdTableBytes(pmd);
-    for (let i = 1; i < SPARSE_MAX_HUGE; i++) hugeSet(pmd, 100 + i);
-    assert.ok(Array.isArray(pmd.huge));
+    hugeSet(pmd, 100);
+    assert.equal(form(), 'array');
+    for (let i = 1; i < SPARSE_MAX_HUGE - 1; i++) hugeSet(pmd, 100 + i);
+    assert.equal(form(), 'array');
     hugeSet(pmd, 1);
-    assert.ok(pmd.huge instanceof Int32Array);
-    for (const i of [1, 7, 101, 100 + SPARSE_MAX_HUGE - 1]) assert.ok(hugeHas(pmd.huge, i));
+    assert.equal(form(), 'dense');
+    for (const i of [1, 7, 101, 100 + SPARSE_MAX_HUGE - 2]) assert.ok(hugeHas(pmd.huge, i));
     assert.ok(!hugeHas(pmd.huge, 2));
     assert.ok(pmdTableBytes(pmd) - one >= 150, `${one} B with one entry, ${pmdTableBytes(pmd)} B dense`);
   });

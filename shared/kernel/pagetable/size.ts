@@ -26,7 +26,7 @@ const DENSE = 2 * TYPED_ARRAY + ENTRIES_PER_TABLE * 16 * 4 + ENTRIES_PER_TABLE *
 
 /** Bytes of a table's map of huge entries (huge-map.ts), in its current form. */
 function hugeBytes(map: HugeMap | null): number {
-  if (map === null) return 0;
+  if (map === null || typeof map === 'number') return 0; // one entry: an integer in the field
   return Array.isArray(map) ? ARRAY + map.length * FIELD : HUGE_MAP;
 }
 
