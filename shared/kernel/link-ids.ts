@@ -96,11 +96,13 @@ export class LinkIds {
   shareGroup(g: number, from: LinkIds): number {
     const theirs = from.map.get(g);
     if (theirs === undefined || typeof theirs === 'number') throw new Error('shareGroup: the group is not full');
-    if (this.map.get(g) === theirs) return 0;
+    const mine = this.map.get(g);
+    if (mine === theirs) return 0;
     SHARED_GROUPS.add(theirs);
     FULL_GROUPS.add(theirs);
     let same = 0;
-    for (let i = 0; i < 512; i++) if (this.get(g * 512 + i) === theirs[i]) same++;
+    // A group it had none of (the common case: a first touch) differs everywhere, without a look.
+    if (mine !== undefined) for (let i = 0; i < 512; i++) if (this.get(g * 512 + i) === theirs[i]) same++;
     this.size += 512 - this.dropGroup(g);
     this.map.set(g, theirs);
     return 512 - same;
