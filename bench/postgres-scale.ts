@@ -26,14 +26,6 @@ const ADDR = 1n << 40n;
 const FIRST_PAGE = Number(ADDR >> 12n);
 const REGION_PAGES = Number(REGION >> 12n);
 const CHILD_TIMEOUT_MS = 240_000;
-/**
- * Schemes the default run leaves out, with what was measured when they ran: each ran past its
- * bound and the machine's memory is shared (a child's typed arrays are outside its heap limit).
- */
-const NOT_RUN: Readonly<Record<string, string>> = Object.freeze({
-  ptshare: 'measured 2026-11-27: over 300 s and 12.4 GB peak RSS, then stopped (each process\'s PMD tables keep link identities densely, 512 per table)',
-  thp: 'measured 2026-11-27: over 240 s, then stopped',
-});
 const GiB = 2 ** 30;
 
 interface SchemeResult {
@@ -117,15 +109,7 @@ function figures(r: SchemeResult): Figure[] {
  */
 export async function runScale(log: (line: string) => void): Promise<Figure[]> {
   const out: Figure[] = await runTouchMappings(log);
-  const wanted = process.env.BENCH_SCALE_SCHEMES === 'all' ? SCHEME_NAMES : SCHEME_NAMES.filter((s) => !(s in NOT_RUN));
-  for (const [scheme, why] of Object.entries(NOT_RUN)) {
-    if (wanted.includes(scheme)) continue;
-    out.push({
-      section: 'scale', name: `PostgreSQL scale (16,384 x 1 TiB, 1,000 random pages each), ${scheme}: wall time`,
-      value: NaN, unit: 's', met: false, note: `not run by default (BENCH_SCALE_SCHEMES=all runs it): ${why}`,
-    });
-  }
-  for (const scheme of wanted) {
+  for (const scheme of SCHEME_NAMES) {
     log(`scale: ${scheme}, 16,384 processes x 1 TiB`);
     try {
       const r = await runChildJson<SchemeResult>('bench/postgres-scale.ts', {

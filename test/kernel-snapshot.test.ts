@@ -111,6 +111,32 @@ describe('kernel snapshot', () => {
     assert.equal(new Set(ids).size, 2, `region ids ${ids.join(', ')} are distinct`);
   });
 
+  it('keeps a ptshare client\'s whole-group links its own after a restore (the host\'s changes sync again)', () => {
+    // A client touching a whole GiB of a full host links its 512 entries at once, holding the
+    // host's identities without a copy until either side writes (link-ids.ts): the restored
+    // kernel must copy on write too, or the host's new identity shows in the client's entries.
+    const GiB = 1024n * MiB;
+    const k = new Kernel({ scheme: 'ptshare' });
+    const donor = k.spawn({ uid: 0, gid: 0 });
+    const at = 4n * GiB;
+    k.mmap(donor, at, GiB, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+    k.mshare(donor, 'sga', at, GiB, O_CREAT | O_RDWR, 0o600);
+    k.touch(donor, at, GiB, 'write');
+    const client = k.spawn({ uid: 0, gid: 0 });
+    k.mshare(client, 'sga', at, GiB, O_RDWR, 0);
+    k.touch(client, at, GiB, 'read');
+    const restored = roundTrip(k, { scheme: 'ptshare' });
+    for (const kernel of [k, restored]) {
+      // The host's PTE table under the first 2 MiB goes and comes back: a new identity.
+      kernel.munmap(donor, at, 2n * MiB);
+      kernel.mmap(donor, at, 2n * MiB, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+      kernel.touch(donor, at, 2n * MiB, 'write');
+      kernel.touch(client, at, 4096n, 'read');
+    }
+    assert.ok(k.exactCounters(client).synced > 512, 'the client synced the new identity in the original');
+    assert.equal(observable(restored), observable(k));
+  });
+
   it('refuses a snapshot of another version, another shape, or a damaged one, naming why', () => {
     const k = new Kernel();
     k.spawn({ uid: 1, gid: 1 });

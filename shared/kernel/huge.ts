@@ -13,6 +13,7 @@ import { KernelError, einval } from './errors.js';
 import { PAGE_SIZE } from './geometry.js';
 import type { Region } from './mm.js';
 import type { FillCounts } from './pagetable/range.js';
+import { denseHuge, hugeHas, hugeSet } from './pagetable/huge-map.js';
 import { fill } from './pagetable/range.js';
 import { DirTable, PmdTable, type PageTree } from './pagetable/tree.js';
 import { MAP_ANONYMOUS, MAP_SHARED, MAP_TYPE } from './uapi.js';
@@ -170,13 +171,6 @@ function popcount(x: number): number {
   return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
-function testAndSet(map: Int32Array, i: number): boolean {
-  const m = 1 << (i & 31);
-  if ((map[i >>> 5] & m) !== 0) return false;
-  map[i >>> 5] |= m;
-  return true;
-}
-
 /** Whether the VMA covers the aligned 2 MiB around `page` (a THP can map it). */
 function coversPmd(m: HugeMapping, page: number): boolean {
   const b = page - (page % PMD_PAGES);
@@ -201,24 +195,21 @@ export function hugeFault(reg: Hugetlb, tree: PageTree, m: HugeMapping, page: nu
   switch (m.kind) {
     case HUGETLB_1G: {
       const pud = tree.tableAt(3, page, true) as DirTable;
-      pud.huge ??= new Int32Array(16);
-      return testAndSet(pud.huge, tree.index(page, 3));
+      return hugeSet(pud, tree.index(page, 3));
     }
     case HUGETLB_2M: {
       const pmd = pmdFor(reg, tree, m, page);
-      pmd.huge ??= new Int32Array(16);
-      return testAndSet(pmd.huge, (page >>> 9) & 511);
+      return hugeSet(pmd, (page >>> 9) & 511);
     }
     case THP_SHMEM: {
       if (!coversPmd(m, page)) return populate4k(tree, page, data);
       const pmd = tree.tableAt(2, page, true, true) as PmdTable;
       const i = (page >>> 9) & 511;
       if (pmd.hasPte(i)) return populate4k(tree, page, data); // already 4 KiB-mapped
-      pmd.huge ??= new Int32Array(16);
-      if ((pmd.huge[i >>> 5] & (1 << (i & 31))) !== 0) return false;
+      if (hugeHas(pmd.huge, i)) return false;
       const b = page - (page % PMD_PAGES);
       data?.(b, b + PMD_PAGES, 1, PMD_PAGES); // charged before it is mapped: a refusal maps nothing
-      return testAndSet(pmd.huge, i);
+      return hugeSet(pmd, i);
     }
     default: {
       // THP_ANON: the whole 2 MiB in one fault, its PTE table deposited (counted as Linux does).
@@ -262,7 +253,7 @@ export function hugeFill(reg: Hugetlb, tree: PageTree, m: HugeMapping, from: num
     if (pmdWhole !== null && pmdWhole.lean) {
       // A whole 1 GiB span, every page: one fault per 2 MiB page not yet there, word by word.
       pmdSpan = -1;
-      const map = pmdWhole.huge ??= new Int32Array(16);
+      const map = denseHuge(pmdWhole);
       let missing = 0;
       for (let w = 0; w < 16; w++) missing += 32 - popcount(map[w]);
       if (data !== undefined && missing > 0) {
@@ -281,16 +272,15 @@ export function hugeFill(reg: Hugetlb, tree: PageTree, m: HugeMapping, from: num
       const span = Math.floor(p / PUD_PAGES);
       if (span !== pmdSpan) {
         pmd = m.kind === HUGETLB_2M ? pmdFor(reg, tree, m, p) : tree.tableAt(2, p, true, true) as PmdTable;
-        pmd.huge ??= new Int32Array(16);
         pmdSpan = span;
       }
       const t = pmd as PmdTable;
       const i = (p >>> 9) & 511;
       if (t.hasPte(i)) newly = populate4k(tree, p, data);
       else {
-        newly = ((t.huge as Int32Array)[i >>> 5] & (1 << (i & 31))) === 0;
+        newly = !hugeHas(t.huge, i);
         if (newly) data?.(p - (p % PMD_PAGES), p - (p % PMD_PAGES) + PMD_PAGES, 1, PMD_PAGES);
-        testAndSet(t.huge as Int32Array, i);
+        hugeSet(t, i);
       }
     } else {
       newly = hugeFault(reg, tree, m, p, data);

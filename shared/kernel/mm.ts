@@ -4,7 +4,7 @@
  */
 import { ExactCounters, FaultCounters } from './counts.js';
 import type { Geometry } from './geometry.js';
-import { HostLinks, LinkEntries } from './links.js';
+import { HostLinks, LinkEntries } from './link-ids.js';
 import { CompactTree } from './pagetable/compact.js';
 import type { TableLedger } from './pagetable/ledger.js';
 import { PageTree } from './pagetable/tree.js';

@@ -24,6 +24,7 @@ import * as fault from './fault.js';
 import { geometry } from './geometry.js';
 import * as huge from './huge.js';
 import { Kernel } from './kernel.js';
+import * as linkIds from './link-ids.js';
 import * as links from './links.js';
 import * as memory from './memory.js';
 import * as mm from './mm.js';
@@ -86,7 +87,7 @@ export class SnapshotError extends KernelError {
 /** Every class a kernel's graph may hold, by name, from the modules that define them. */
 const CLASSES: ReadonlyMap<string, object> = (() => {
   const out = new Map<string, object>();
-  for (const ns of [compact, fault, huge, links, memory, mm, msharefs, oomkill, ledger, tables, tlb, tree, vma]) {
+  for (const ns of [compact, fault, huge, linkIds, links, memory, mm, msharefs, oomkill, ledger, tables, tlb, tree, vma]) {
     for (const value of Object.values(ns)) {
       if (typeof value !== 'function' || !/^class\s/.test(Function.prototype.toString.call(value))) continue;
       const seen = out.get(value.name);
@@ -291,9 +292,8 @@ export function restoreKernel(snapshot: unknown, options: KernelOptions = {}): K
   };
   const root = materialise(0, kernel, 'kernel');
   if (root !== kernel) throw new SnapshotError('node 0 is not the kernel');
-  let lastRegion = 0;
-  for (const region of kernel.hosts) lastRegion = Math.max(lastRegion, region.id);
-  mm.reserveRegionIds(lastRegion);
+  mm.reserveRegionIds([...kernel.hosts].reduce((last, region) => Math.max(last, region.id), 0));
+  linkIds.reshareGroups(made.values()); // copy on write's marks are beside the graph (link-ids.ts)
   return kernel;
 }
 

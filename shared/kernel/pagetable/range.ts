@@ -8,6 +8,7 @@ import { ENTRIES_PER_TABLE } from '../geometry.js';
 import {
   SPARSE_MAX as SPARSE_MAX_, isPageKey as isPageKey_, lowerBound as lowerBound_, pageKey as pageKey_, pteKey as pteKey_,
 } from './sparse.js';
+import { clearHuge } from './huge-map.js';
 import { DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, isFull, type Full, type PageTree } from './tree.js';
 
 export { countPresent, forEachPresentRun } from './present.js';
@@ -166,7 +167,7 @@ function zapAt(tree: PageTree, node: DirTable, level: number, base: number, star
   const span = tree.span[level];
   const lo = Math.max(0, Math.floor((start - base) / span));
   const hi = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / span));
-  if (node.huge !== null) clearHuge(node.huge, lo, hi);
+  clearHuge(node, lo, hi);
   for (let i = lo; i <= hi; i++) {
     let child = node.children[i];
     if (child === null) continue;
@@ -197,7 +198,7 @@ function zapPmd(tree: PageTree, pmd: PmdTable, base: number, start: number, end:
   const lo = Math.max(0, Math.floor((start - base) / ENTRIES));
   const hi = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / ENTRIES));
   // A huge entry the range touches goes whole (hugetlb VMAs are aligned; a THP is split away).
-  if (pmd.huge !== null) clearHuge(pmd.huge, lo, hi);
+  clearHuge(pmd, lo, hi);
   if (pmd.keys !== null) {
     zapSparse(tree, pmd, base, start, end, hasVma);
     return;
@@ -253,10 +254,6 @@ function zapSparse(tree: PageTree, pmd: PmdTable, base: number, start: number, e
   }
 }
 
-/** Clears bits lo..hi of a 512-bit map of huge entries. */
-function clearHuge(huge: Int32Array, lo: number, hi: number): void {
-  for (let i = lo; i <= hi; i++) huge[i >>> 5] &= ~(1 << (i & 31));
-}
 
 /** A tree lets go of a PMD table other trees still share: it leaves this mm's VmPTE only. */
 function unshare(tree: PageTree, pmd: PmdTable): void {

@@ -7,6 +7,7 @@
  */
 import { ENTRIES_PER_TABLE } from '../geometry.js';
 import type { CompactTree } from './compact.js';
+import type { HugeMap } from './huge-map.js';
 import { DirTable, PmdTable, isFull, type DirEntry, type PageTree } from './tree.js';
 
 /** A JS object's header (map, properties, elements) and a tagged field. */
@@ -24,9 +25,15 @@ const DIR_TABLE = OBJECT + 3 * FIELD + ARRAY + ENTRIES_PER_TABLE * FIELD;
 const HUGE_MAP = TYPED_ARRAY + 64;
 const DENSE = 2 * TYPED_ARRAY + ENTRIES_PER_TABLE * 16 * 4 + ENTRIES_PER_TABLE * 2;
 
+/** Bytes of a table's map of huge entries (huge-map.ts), in its current form. */
+function hugeBytes(map: HugeMap | null): number {
+  if (map === null || typeof map === 'number') return 0; // one entry: an integer in the field
+  return Array.isArray(map) ? ARRAY + map.length * FIELD : HUGE_MAP;
+}
+
 /** Bytes of one PMD table with its PTE tables, in its current form. */
 export function pmdTableBytes(pmd: PmdTable): number {
-  let n = PMD_OBJECT + (pmd.huge !== null ? HUGE_MAP : 0);
+  let n = PMD_OBJECT + hugeBytes(pmd.huge);
   if (pmd.keys === null) n += DENSE;
   else if (pmd.keys.length > 0) n += ARRAY + pmd.keys.length * FIELD; // length: its capacity (sparse.ts)
   return n;
@@ -40,7 +47,7 @@ function entryBytes(entry: DirEntry): number {
 }
 
 function dirBytes(dir: DirTable): number {
-  let n = DIR_TABLE + (dir.huge !== null ? HUGE_MAP : 0);
+  let n = DIR_TABLE + hugeBytes(dir.huge);
   for (const child of dir.children) n += entryBytes(child);
   return n;
 }

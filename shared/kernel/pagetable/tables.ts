@@ -3,6 +3,7 @@
  * tables inline (sparse or dense), directory tables, and the FULL marker for a fully populated subtree.
  */
 import { ENTRIES_PER_TABLE } from '../geometry.js';
+import type { HugeMap } from './huge-map.js';
 import {
   SPARSE_MAX as SPARSE_MAX_, insertAt as insertAt_, isPageKey as isPageKey_, keyOffset as keyOffset_, lowerBound as lowerBound_, pageKey as pageKey_, pteKey as pteKey_, removeRange as removeRange_,
 } from './sparse.js';
@@ -54,8 +55,8 @@ export class PmdTable {
   size = 0;
   /** Entries that are FULL: at 512 this table collapses into FULL in its parent (0 while sparse). */
   fullCount = 0;
-  /** Entries mapping a 2 MiB page (bit i; no PTE table under them), null until one (huge.ts). */
-  huge: Int32Array | null = null;
+  /** Entries mapping a 2 MiB page (no PTE table under them; huge-map.ts), null until one (huge.ts). */
+  huge: HugeMap | null = null;
   /** Trees pointing at this table (huge_pmd_share), and the shareable list it is in (huge.ts). */
   sharers = 1;
   shareList: PmdTable[] | null = null;
@@ -269,8 +270,8 @@ export class DirTable {
   readonly children: DirEntry[] = new Array<DirEntry>(ENTRIES).fill(null);
   /** Children that are FULL: at 512 this table collapses into FULL in its parent. */
   fullCount = 0;
-  /** In a PUD table: entries that map a 1 GiB hugetlb page directly (bit i), or null (huge.ts). */
-  huge: Int32Array | null = null;
+  /** In a PUD table: entries that map a 1 GiB hugetlb page directly (huge-map.ts), or null (huge.ts). */
+  huge: HugeMap | null = null;
 }
 
 export type Table = PteTable | PmdTable | DirTable;
