@@ -5,7 +5,8 @@
  * shapes; only main.ts passes process.env in.
  */
 import { readFileSync } from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
+import { createRequire } from 'node:module';
+import type * as Grpc from '@grpc/grpc-js';
 import type { BrokerClientOptions } from './client/broker-client.js';
 import { KernelError } from './kernel/errors.js';
 import { validateName } from './kernel/msharefs.js';
@@ -163,6 +164,9 @@ export function brokerClientOptions(c: BrokerConnection, names: Readonly<Record<
   if (c.serverName !== '' && !tls) throw new ConfigError(names.serverName, `names the broker's certificate, and TLS is off (set ${names.ca})`);
   const out: BrokerClientOptions = {};
   if (tls) {
+    // grpc-js is loaded here, with TLS only: every entry point parses its config with this file,
+    // and the load test's flags (--compare's calling thread) need no grpc-js of their own.
+    const grpc = createRequire(import.meta.url)('@grpc/grpc-js') as typeof Grpc;
     out.credentials = grpc.credentials.createSsl(read('ca') ?? null, read('key') ?? null, read('cert') ?? null);
     if (c.serverName !== '') out.channelOptions = { 'grpc.ssl_target_name_override': c.serverName, 'grpc.default_authority': c.serverName };
   }

@@ -185,11 +185,14 @@ describe('broker gRPC series from the start (as go-grpc-prometheus InitializeMet
     const stream = t.client.accessStream();
     for (let i = 0; i < 3; i++) await stream.batch(pid, 'read', new BigUint64Array([1n << 41n, 2n << 41n]));
     await stream.close();
+    await assert.rejects(t.client.exit(999), /ESRCH|no process/); // a unary call that fails: its request came, no reply went
     const m = await scrape();
     const unary = (method: string) => ({ grpc_type: 'unary', grpc_service: SERVICE, grpc_method: method });
     assert.equal(m.get(key('grpc_server_handled_total', { ...unary('GetGeometry'), grpc_code: 'OK' })), 1);
     assert.equal(m.get(key('grpc_server_msg_received_total', unary('GetGeometry'))), 1);
     assert.equal(m.get(key('grpc_server_msg_sent_total', unary('Spawn'))), 1);
+    assert.equal(m.get(key('grpc_server_msg_received_total', unary('Exit'))), 1);
+    assert.equal(m.get(key('grpc_server_msg_sent_total', unary('Exit'))), 0);
     const accessStream = { grpc_type: 'bidi_stream', grpc_service: SERVICE, grpc_method: 'AccessStream' };
     assert.equal(m.get(key('grpc_server_msg_received_total', accessStream)), 3);
     assert.equal(m.get(key('grpc_server_msg_sent_total', accessStream)), 3);

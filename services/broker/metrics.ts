@@ -5,7 +5,8 @@
  * Values that describe state (page-table bytes, regions, processes, the kernel's access and fault
  * totals) are read at scrape time by collect() callbacks from one kernel snapshot per scrape: the
  * fault path does no metrics work. RPC and syscall series are recorded by the one handler adapter
- * in server.ts; messages received and sent by the gRPC server interceptor `interceptor`.
+ * in server.ts; messages received and sent: a unary call's one request and reply by that adapter
+ * too (startRpc and its end), a stream's by the gRPC server interceptor `interceptor`.
  *
  * As go-grpc-prometheus's InitializeMetrics does, every series of every Broker method exists from
  * the start at 0 (started, received, sent, the handling histogram, and handled for each method x
@@ -24,9 +25,12 @@ export type GrpcType = 'unary' | 'client_stream' | 'server_stream' | 'bidi_strea
 
 export interface BrokerMetrics extends MetricsSource {
   readonly registry: Registry;
-  /** Counts the messages of mshare.v1.Broker calls (grpc_server_msg_received/sent_total). */
+  /** Counts the messages of mshare.v1.Broker streams (grpc_server_msg_received/sent_total). */
   readonly interceptor: grpc.ServerInterceptor;
-  /** Starts an RPC's series; the returned function ends it with the status code. */
+  /**
+   * Starts an RPC's series; the returned function ends it with the status code. A unary call is
+   * started once its request arrived (received) and sends its reply when it ends OK (sent).
+   */
   startRpc(type: GrpcType, method: string): (code: grpc.status) => void;
   /** One simulated syscall; errno 'OK' on success. */
   syscall(name: string, errno: string): void;
@@ -272,6 +276,7 @@ export function createMetrics(sources: MetricsSources): BrokerMetrics {
     handled: Map<grpc.status, { n: number }>;
     labels: { grpc_type: GrpcType; grpc_service: string; grpc_method: string };
   }
+  /** The streaming methods' series by path: the interceptor's. */
   const byPath = new Map<string, MethodSeries>();
   const byTypeAndMethod = new Map<string, MethodSeries>();
   const seriesOf = (type: GrpcType, method: string): MethodSeries => {
@@ -298,13 +303,17 @@ export function createMetrics(sources: MetricsSources): BrokerMetrics {
   };
   for (const { method, type } of brokerMethods()) {
     const m = seriesOf(type, method);
-    byPath.set(`/${BROKER_SERVICE_NAME}/${method}`, m);
+    if (type !== 'unary') byPath.set(`/${BROKER_SERVICE_NAME}/${method}`, m);
     for (const grpc_code of GRPC_CODE_LABELS) handled.of({ ...m.labels, grpc_code });
   }
 
   const interceptor: grpc.ServerInterceptor = (descriptor, call) => {
+    // Unary calls (startRpc counts their messages), health and reflection: no wrapper, which
+    // would cost every unary call a layer of objects and calls (docs/grpc-transport.md).
+    // (grpc-js chains what each interceptor returns through the interface alone, so the call it
+    // was given stands for itself; the type names the class.)
     const m = byPath.get(descriptor.path);
-    if (!m) return new grpc.ServerInterceptingCall(call); // health, reflection
+    if (!m) return call as grpc.ServerInterceptingCall;
     const { received: r, sent: t } = m;
     return new grpc.ServerInterceptingCall(call, {
       start(next) {
@@ -321,8 +330,11 @@ export function createMetrics(sources: MetricsSources): BrokerMetrics {
     startRpc(type, method) {
       const m = seriesOf(type, method);
       m.started.n++;
+      const unary = type === 'unary';
+      if (unary) m.received.n++;
       const t0 = performance.now();
       return (code) => {
+        if (unary && code === grpc.status.OK) m.sent.n++;
         m.seconds.observe((performance.now() - t0) / 1e3);
         handledOf(m, code).n++;
       };

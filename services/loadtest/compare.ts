@@ -15,7 +15,6 @@ import { scheme as schemeOf, SCHEME_NAMES } from '../../shared/kernel/schemes/in
 import type { LaneJob } from './compare-lane.js';
 import type { ScenarioOptions } from './options.js';
 import type { OomFigures, Report } from './report.js';
-import { runScenario } from './scenario.js';
 
 export interface SchemeRow {
   scheme: string;
@@ -67,6 +66,8 @@ export async function runCompare(options: Partial<ScenarioOptions>, schemes: rea
   const optionsOf = (name: string): Partial<ScenarioOptions> => ({ ...options, scheme: name, sharing: name !== 'none', unsharedRun: false, unlimitedMachine });
   const reports = new Map<string, Report>();
   if (lanes <= 0) {
+    // Imported here: with lanes, only the lanes load the broker and the workers (compare-lane.ts).
+    const { runScenario } = await import('./scenario.js');
     for (const name of schemes) {
       say(`--- scheme ${name}`);
       reports.set(name, await runScenario(optionsOf(name)));

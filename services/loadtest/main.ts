@@ -7,20 +7,21 @@
  * unreachable --broker: one line naming the address); --replay: REPLAY_EXIT_CODES.
  */
 import { writeFileSync } from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
-import { BrokerClient, type BrokerClientOptions } from '../../shared/client/index.js';
-import { formatReplayReport, formatWhatIf, runReplayCommand, type ReplayReport } from '../../shared/replay/index.js';
+import type { BrokerClientOptions } from '../../shared/client/index.js';
+import type { ReplayReport } from '../../shared/replay/index.js';
 import { checkThresholds, formatReport, parseCli, USAGE, UsageError, type Cli } from './cli.js';
-import { compareJson, formatCompare, runCompare } from './compare.js';
-import { escapeHtml, renderHtmlReport } from './html-report.js';
+import type { renderHtmlReport as RenderHtmlReport } from './html-report.js';
 import { DEFAULT_OPTIONS } from './options.js';
-import { runScenario, startEmbeddedBroker } from './scenario.js';
-import { shutdown } from '../broker/lifecycle.js';
+
+// Each mode imports what only it needs when it runs (the broker, the workers, the replay, the
+// charts, grpc-js): --compare's lanes are worker threads that load the broker themselves, so this
+// thread starts them after loading little more than the flags (docs/performance.md).
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Why `address` cannot be reached within timeoutMs, or undefined once it can. */
-function reach(address: string, timeoutMs: number, options: BrokerClientOptions = {}): Promise<string | undefined> {
+async function reach(address: string, timeoutMs: number, options: BrokerClientOptions = {}): Promise<string | undefined> {
+  const grpc = await import('@grpc/grpc-js');
   const client = new grpc.Client(address, options.credentials ?? grpc.credentials.createInsecure(), options.channelOptions);
   return new Promise((resolve) => {
     client.waitForReady(Date.now() + timeoutMs, (err) => {
@@ -31,17 +32,23 @@ function reach(address: string, timeoutMs: number, options: BrokerClientOptions 
 }
 
 /** Writes each --out file: `json` (the --json text) to .json files, `html()` to .html ones. */
-function writeOut(files: readonly string[], json: string, html: () => string): void {
+async function writeOut(files: readonly string[], json: string, html: () => string | Promise<string>): Promise<void> {
   for (const file of files) {
-    writeFileSync(file, file.toLowerCase().endsWith('.json') ? json : html());
+    writeFileSync(file, file.toLowerCase().endsWith('.json') ? json : await html());
     process.stderr.write(`wrote ${file}\n`);
   }
 }
 
 const command = () => ['npm start --', ...process.argv.slice(2)].join(' ');
 
+/** renderHtmlReport, imported when a page is written. */
+async function renderHtml(...args: Parameters<typeof RenderHtmlReport>): Promise<string> {
+  return (await import('./html-report.js')).renderHtmlReport(...args);
+}
+
 /** The replay as a page: its text report, preformatted (the charts are the field case's). */
-function replayHtml(text: string, report: ReplayReport | undefined): string {
+async function replayHtml(text: string, report: ReplayReport | undefined): Promise<string> {
+  const { escapeHtml } = await import('./html-report.js');
   return `<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>mshare replay report</title></head>
@@ -57,6 +64,9 @@ function replayHtml(text: string, report: ReplayReport | undefined): string {
 }
 
 async function replay(cli: Cli & { replay: string }): Promise<number> {
+  const [{ BrokerClient }, { formatReplayReport, formatWhatIf, runReplayCommand }, { startEmbeddedBroker }, { shutdown }] = await Promise.all([
+    import('../../shared/client/index.js'), import('../../shared/replay/index.js'), import('./scenario.js'), import('../broker/lifecycle.js'),
+  ]);
   const o = { ...DEFAULT_OPTIONS, ...cli.options };
   const embedded = o.broker === undefined ? await startEmbeddedBroker(o) : undefined;
   const client = new BrokerClient(embedded?.address ?? (o.broker as string), o.brokerClient);
@@ -67,7 +77,7 @@ async function replay(cli: Cli & { replay: string }): Promise<number> {
     const json = cli.json ? r.output : `${JSON.stringify({ replay: r.report }, null, 2)}\n`;
     const text = cli.json ? formatReplayReport(r.report) + (r.report.what_if ? `\n${formatWhatIf(r.report.what_if)}` : '') : r.output;
     process.stdout.write(r.output);
-    writeOut(cli.out, json, () => replayHtml(text, r.report));
+    await writeOut(cli.out, json, () => replayHtml(text, r.report));
     return r.exitCode;
   } finally {
     client.close();
@@ -99,6 +109,7 @@ async function main(): Promise<number> {
   }
   if (cli.replay !== undefined) return replay({ ...cli, replay: cli.replay });
   if (cli.compare !== undefined) return compareMain(cli);
+  const { runScenario } = await import('./scenario.js');
   const report = await runScenario({
     ...cli.options,
     onProgress: cli.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
@@ -114,12 +125,13 @@ async function main(): Promise<number> {
   } else {
     process.stdout.write(`${formatReport(report, verdicts)}\n`);
   }
-  writeOut(cli.out, json, () => renderHtmlReport(full, { command: command(), generatedAt: new Date().toISOString() }));
+  await writeOut(cli.out, json, () => renderHtml(full, { command: command(), generatedAt: new Date().toISOString() }));
   return passed ? 0 : 1;
 }
 
 /** --compare: each scheme on a fresh embedded broker; thresholds apply to each, verdicts name it. */
 async function compareMain(cli: ReturnType<typeof parseCli>): Promise<number> {
+  const { compareJson, formatCompare, runCompare } = await import('./compare.js');
   const say = cli.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
   const rows = await runCompare({ ...cli.options, onProgress: say }, cli.compare ?? [], say);
   const verdicts = rows.flatMap((r) => checkThresholds(r.report, cli.thresholds).map((v) => ({ scheme: r.scheme, ...v })));
@@ -129,7 +141,7 @@ async function compareMain(cli: ReturnType<typeof parseCli>): Promise<number> {
   // The page: the mshare run's figures (or the first scheme's), with one bar per scheme.
   const base = (rows.find((r) => r.scheme === 'mshare') ?? rows[0]).report;
   const schemes = rows.map((r) => ({ scheme: r.scheme, pagetable_bytes: r.pagetable_bytes, minor_faults: r.minor_faults }));
-  writeOut(cli.out, json, () => renderHtmlReport({ ...base, schemes }, { command: command(), generatedAt: new Date().toISOString() }));
+  await writeOut(cli.out, json, () => renderHtml({ ...base, schemes }, { command: command(), generatedAt: new Date().toISOString() }));
   for (const v of verdicts) process.stderr.write(`${v.pass ? 'PASS' : 'FAIL'} [${v.scheme}] ${v.field} ${v.value} ${v.op} ${v.limit}\n`);
   return passed ? 0 : 1;
 }
