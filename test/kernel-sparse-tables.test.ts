@@ -11,7 +11,7 @@ import { Kernel, MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_READ, PROT_WRITE } 
 import { TableMemory } from '../shared/kernel/pagetable/ledger.js';
 import { countPresent, fill, forEachPresentRun, zap } from '../shared/kernel/pagetable/range.js';
 import { pmdTableBytes, treeBytes } from '../shared/kernel/pagetable/size.js';
-import { SPARSE_MAX } from '../shared/kernel/pagetable/sparse.js';
+import { SPARSE_MAX, SPLICE_FROM } from '../shared/kernel/pagetable/sparse.js';
 import { PageTree, PmdTable } from '../shared/kernel/pagetable/tree.js';
 import { kernelTableBytes, simulatedTables } from './support/table-bytes.js';
 
@@ -103,6 +103,45 @@ describe('sparse and dense PMD tables', () => {
     for (let i = 0; i < SPARSE_MAX / 2 - 1; i++) assert.equal(tree.isPresent(BASE + i * 512), true);
     assert.equal(tree.isPresent(BASE + 3), false);
     assert.equal(tree.tables[1], SPARSE_MAX / 2 - 1);
+  });
+
+  it('past SPLICE_FROM keys a sparse table is kept exact and grown by splice, and answers the same', () => {
+    // Random faults into one PMD table (some right after a lookup of another page, so the position
+    // the fault would reuse is stale), a zap in the middle, then more faults: against a Set.
+    const { tree } = newTree();
+    const pmdOf = () => tree.tableAt(2, BASE, false) as PmdTable;
+    const model = new Set<number>();
+    let s = 11;
+    const next = () => (s = (s * 1103515245 + 12345) % 2 ** 31);
+    const faults = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const p = BASE + (next() % GIB_PAGES);
+        const q = BASE + (next() % GIB_PAGES);
+        if (next() % 3 === 0 && !model.has(p)) {
+          // The lookup before the fault is of another page: the fault's position hint is stale.
+          assert.equal(pmdOf().has(q - BASE), model.has(q));
+          tree.populateAbsent(p);
+        } else {
+          assert.equal(tree.populate(p), !model.has(p));
+        }
+        model.add(p);
+      }
+    };
+    faults(60);
+    const keys = pmdOf().keys;
+    assert.ok(keys !== null && pmdOf().size > SPLICE_FROM && keys.length === pmdOf().size, 'exact past SPLICE_FROM');
+    assert.ok(pmdTableBytes(pmdOf()) >= 48 + keys.length * 8 * 1.5, 'size.ts counts the capacity V8 may keep');
+    // A zap of a quarter of the table, the rest still mapped (its PTE tables go, the PMD table stays).
+    const [from, to] = [BASE + GIB_PAGES / 4, BASE + GIB_PAGES / 2];
+    zap(tree, from, to, (a, b) => a < from || b > to);
+    for (const p of [...model]) if (p >= from && p < to) model.delete(p);
+    faults(120);
+    assert.notEqual(pmdOf().keys, null, 'still sparse');
+    assert.equal(tree.present, model.size);
+    for (const p of model) assert.equal(tree.isPresent(p), true);
+    const runs: number[] = [];
+    forEachPresentRun(tree, BASE, BASE + GIB_PAGES, (a, b) => { for (let p = a; p < b; p++) runs.push(p); });
+    assert.deepEqual(runs, [...model].sort((a, b) => a - b));
   });
 
   it('sparse random 0.1%: at most 64 B per populated page; one page per PMD table: at most 128 B per table', () => {

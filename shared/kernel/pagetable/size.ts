@@ -8,6 +8,7 @@
 import { ENTRIES_PER_TABLE } from '../geometry.js';
 import type { CompactTree } from './compact.js';
 import type { HugeMap } from './huge-map.js';
+import { SPLICE_FROM } from './sparse.js';
 import { DirTable, PmdTable, isFull, type DirEntry, type PageTree } from './tree.js';
 
 /** A JS object's header (map, properties, elements) and a tagged field. */
@@ -35,6 +36,7 @@ function hugeBytes(map: HugeMap | null): number {
 export function pmdTableBytes(pmd: PmdTable): number {
   let n = PMD_OBJECT + hugeBytes(pmd.huge);
   if (pmd.keys === null) n += DENSE;
+  else if (pmd.keys.length > SPLICE_FROM) n += ARRAY + Math.ceil(1.5 * pmd.keys.length + 16) * FIELD; // V8's capacity, at most
   else if (pmd.keys.length > 0) n += ARRAY + pmd.keys.length * FIELD; // length: its capacity (sparse.ts)
   return n;
 }

@@ -5,12 +5,14 @@
 import { ENTRIES_PER_TABLE } from '../geometry.js';
 import type { HugeMap } from './huge-map.js';
 import {
-  SPARSE_MAX as SPARSE_MAX_, insertAt as insertAt_, isPageKey as isPageKey_, keyOffset as keyOffset_, lowerBound as lowerBound_, pageKey as pageKey_, pteKey as pteKey_, removeRange as removeRange_,
+  SPARSE_MAX as SPARSE_MAX_, SPLICE_FROM as SPLICE_FROM_, insertAt as insertAt_, isPageKey as isPageKey_, keyOffset as keyOffset_, lowerBound as lowerBound_,
+  pageKey as pageKey_, pteKey as pteKey_, removeRange as removeRange_,
 } from './sparse.js';
 
 const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter per use under tsx
 // Locals: imported bindings cost a getter per use under tsx (these are on the fault path).
 const SPARSE_MAX = SPARSE_MAX_;
+const SPLICE_FROM = SPLICE_FROM_;
 const insertAt = insertAt_;
 const isPageKey = isPageKey_;
 const keyOffset = keyOffset_;
@@ -224,17 +226,32 @@ export function sparseAccess(pmd: PmdTable, off: number, op: number): number {
   }
   const m = (off >>> 9) << 10; // pteKey and pageKey (sparse.ts), written out
   const k = m | 512 | (off & 511);
-  let lo = 0;
-  let hi = size;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid] < k) lo = mid + 1;
-    else hi = mid;
+  // A fault follows the lookup that found the page absent: the position it found is where the
+  // key goes, when it still bounds the key (checked, so any table's position is safe to try).
+  let lo = lastLo;
+  if (!(op === SPARSE_FAULT && lo <= size && (lo === 0 || keys[lo - 1] < k) && (lo === size || keys[lo] > k))) {
+    lo = 0;
+    let hi = size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keys[mid] < k) lo = mid + 1;
+      else hi = mid;
+    }
   }
+  lastLo = lo;
   if (op === SPARSE_LOOKUP) return lo < size && keys[lo] === k ? SPARSE_PRESENT : SPARSE_ABSENT;
   // The page's marker, if any, is the nearest key below it that is >= the marker: the marker and
   // pages of one PTE table are one run. One shift for both keys.
   const n = lo > 0 && keys[lo - 1] >= m ? 1 : 2;
+  const added = n === 2 ? SPARSE_ADDED_TABLE : SPARSE_ADDED;
+  pmd.size = size + n;
+  if (size + n > keys.length && keys.length >= SPLICE_FROM) {
+    // Exact from here on (sparse.ts): one memmove.
+    if (keys.length !== size) keys.length = size;
+    if (n === 2) keys.splice(lo, 0, m, k);
+    else keys.splice(lo, 0, k);
+    return added;
+  }
   let out = keys;
   if (size + n > keys.length) {
     // Doubling, from 4 (as insertAt): a PMD table of a process touching a page or two holds 2-4 keys.
@@ -245,9 +262,11 @@ export function sparseAccess(pmd: PmdTable, off: number, op: number): number {
   if (n === 2) out[lo] = m;
   out[lo + n - 1] = k;
   pmd.keys = out;
-  pmd.size = size + n;
-  return n === 2 ? SPARSE_ADDED_TABLE : SPARSE_ADDED;
+  return added;
 }
+
+/** The position sparseAccess last found (a hint for the fault that follows a lookup). */
+let lastLo = 0;
 
 /**
  * Marker for a fully populated table (with all its subtables) in its parent's entry. An object,
