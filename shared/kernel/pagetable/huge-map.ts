@@ -8,6 +8,7 @@
  * SPARSE_MAX_HUGE entries, or when a whole table is filled): a 512-bit map in 16 words. Every form
  * answers alike.
  */
+import { lowerBound } from './sparse.js';
 
 /** Entries a sparse array holds at most (an array of 16 costs about 2/3 of a dense map). */
 export const SPARSE_MAX_HUGE = 16;
@@ -22,14 +23,7 @@ interface HasHuge {
 
 /** Position of index `i` in a sparse map, or where it would go. */
 function rank(a: number[], i: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < i) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return lowerBound(a, a.length, i);
 }
 
 /** Whether entry i is huge. */
