@@ -16,7 +16,8 @@ import {
 import type { Process } from '../shared/kernel/mm.js';
 import { CompactTree, commonWithCompact } from '../shared/kernel/pagetable/compact.js';
 import { COUNTERFACTUAL } from '../shared/kernel/pagetable/ledger.js';
-import { countPresent, fill } from '../shared/kernel/pagetable/range.js';
+import { fill } from '../shared/kernel/pagetable/fill.js';
+import { countPresent } from '../shared/kernel/pagetable/range.js';
 import { PageTree } from '../shared/kernel/pagetable/tree.js';
 import { restoreKernel, snapshotKernel } from '../shared/kernel/snapshot.js';
 

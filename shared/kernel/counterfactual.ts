@@ -27,7 +27,8 @@ import { commonTables } from './accounting.js';
 import type { Process, Region } from './mm.js';
 import { CompactTree, commonWithCompact } from './pagetable/compact.js';
 import { attachSubtree, cloneSubtree } from './pagetable/move.js';
-import { countPresent, fill, freeAllTables, zap, type HasVma } from './pagetable/range.js';
+import { fill } from './pagetable/fill.js';
+import { countPresent, freeAllTables, zap, type HasVma } from './pagetable/range.js';
 import type { PageTree } from './pagetable/tree.js';
 
 /**

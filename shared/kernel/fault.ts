@@ -90,6 +90,21 @@ export function faultIn(ctx: FaultContext, proc: Process, tree: PageTree, page: 
   // sharing a window's pages are shared memory counted once, which the kernel recounts on a
   // read (Kernel.memoryByKind).
   tree.populateAbsent(page);
+  countPage(ctx, proc, region);
+  return true;
+}
+
+/** faultIn for a page that may be present: true when it was not (a minor fault populated it). */
+export function populateCharged(ctx: FaultContext, proc: Process, tree: PageTree, page: number, region: Region | null): boolean {
+  if (ctx.memory.limitBytes !== Infinity) return !tree.isPresent(page) && faultInLimited(ctx, proc, tree, page, region);
+  if (!tree.populate(page)) return false;
+  countPage(ctx, proc, region);
+  return true;
+}
+
+/** An unlimited machine's count of a new page (faultIn's placement rules). */
+function countPage(ctx: FaultContext, proc: Process, region: Region | null): void {
+  const memory = ctx.memory;
   if (region === null) {
     memory.privatePages++;
     memory.used += PAGE_SIZE;
@@ -98,7 +113,6 @@ export function faultIn(ctx: FaultContext, proc: Process, tree: PageTree, page: 
     memory.sharedPages++;
     memory.used += PAGE_SIZE;
   }
-  return true;
 }
 
 /** faultIn on a machine with a limit: the page and its tables are reserved first. */
@@ -181,7 +195,7 @@ export class AccessPath {
       // Private tables: outside windows, and inside them when nothing is shared.
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
       const tree = proc.mm.tree;
-      newly = !tree.isPresent(page) && faultIn(ctx, proc, tree, page, region);
+      newly = populateCharged(ctx, proc, tree, page, region);
       unsharedNewly = newly;
     }
     return this.tally(proc, newly, unsharedNewly) | synced;

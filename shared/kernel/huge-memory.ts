@@ -8,7 +8,7 @@ import { HUGETLB_1G, HUGETLB_2M, THP_SHMEM, type HugeData, type HugeMapping } fr
 import type { MachineMemory } from './memory.js';
 import type { Process, Region } from './mm.js';
 import { COUNTERFACTUAL } from './pagetable/ledger.js';
-import { fill } from './pagetable/range.js';
+import { fill } from './pagetable/fill.js';
 import { PageTree } from './pagetable/tree.js';
 
 /**

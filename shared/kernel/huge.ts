@@ -12,9 +12,8 @@
 import { KernelError, einval } from './errors.js';
 import { PAGE_SIZE } from './geometry.js';
 import type { Region } from './mm.js';
-import type { FillCounts } from './pagetable/range.js';
 import { denseHuge, hugeHas, hugeSet } from './pagetable/huge-map.js';
-import { fill } from './pagetable/range.js';
+import { fill, type FillCounts } from './pagetable/fill.js';
 import { DirTable, PmdTable, type PageTree } from './pagetable/tree.js';
 import { MAP_ANONYMOUS, MAP_SHARED, MAP_TYPE } from './uapi.js';
 import type { Vma } from './vma.js';

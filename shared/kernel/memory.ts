@@ -17,7 +17,8 @@ import { PAGE_SIZE } from './geometry.js';
 import type { Geometry } from './geometry.js';
 import type { Process, Region } from './mm.js';
 import { COUNTERFACTUAL, TableMemory } from './pagetable/ledger.js';
-import { countPresent, fill, forEachPresentRun } from './pagetable/range.js';
+import { fill } from './pagetable/fill.js';
+import { countPresent, forEachPresentRun } from './pagetable/range.js';
 import { PageTree } from './pagetable/tree.js';
 
 export const MEMORY_KINDS = ['pagetables', 'shared', 'private', 'base', 'hugetlb'] as const;

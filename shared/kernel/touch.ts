@@ -11,7 +11,8 @@ import { hugeFill, mappingOf, windowMapping, type HugeMapping } from './huge.js'
 import { hugeData } from './huge-memory.js';
 import type { Process, Region } from './mm.js';
 import { COUNTERFACTUAL } from './pagetable/ledger.js';
-import { countPresent, fill, type FillCounts } from './pagetable/range.js';
+import { fill, type FillCounts } from './pagetable/fill.js';
+import { countPresent } from './pagetable/range.js';
 import { PageTree } from './pagetable/tree.js';
 import { Outcome, PROT_WRITE } from './uapi.js';
 import type { Vma } from './vma.js';

@@ -13,7 +13,7 @@
  * (populateInto; counterfactual.ts).
  */
 import { ENTRIES_PER_TABLE } from '../geometry.js';
-import { fill } from './range.js';
+import { fill } from './fill.js';
 import { DirTable, PmdTable, isFull, type DirEntry, type PageTree } from './tree.js';
 
 const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter per use under tsx

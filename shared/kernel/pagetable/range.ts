@@ -1,154 +1,26 @@
 /**
- * Range operations on a page tree: fill (a touch of a whole range, populating it), zap (munmap's
- * zap_page_range with free_pgtables) and the freeing of tables and whole subtrees. They walk
- * tables, never pages one by one, so their cost grows with the tables under the range rather than
- * with its pages.
+ * Range operations on a page tree that take tables away: zap (munmap's zap_page_range with
+ * free_pgtables) and the freeing of tables and whole subtrees. They walk tables, never pages one
+ * by one, so their cost grows with the tables under the range rather than with its pages. The
+ * fill that populates a range is in fill.ts.
  */
 import { ENTRIES_PER_TABLE } from '../geometry.js';
-import {
-  SPARSE_MAX as SPARSE_MAX_, isPageKey as isPageKey_, lowerBound as lowerBound_, pageKey as pageKey_, pteKey as pteKey_,
-} from './sparse.js';
+import { isPageKey as isPageKey_, lowerBound as lowerBound_, pageKey as pageKey_, pteKey as pteKey_ } from './sparse.js';
 import { clearHuge } from './huge-map.js';
 import { DirTable, FULL, FULL_TABLES, NO_TABLE, PmdTable, isFull, type Full, type PageTree } from './tree.js';
 
 export { countPresent, forEachPresentRun } from './present.js';
 
 const ENTRIES = ENTRIES_PER_TABLE; // a local: imported bindings cost a getter per use under tsx
-// Locals: imported bindings cost a getter per use under tsx (these are on the fault path).
-const SPARSE_MAX = SPARSE_MAX_;
+// Locals: imported bindings cost a getter per use under tsx.
 const isPageKey = isPageKey_;
 const lowerBound = lowerBound_;
 const pageKey = pageKey_;
 const pteKey = pteKey_;
 const GIB_PAGES = 2 ** 18; // pages under one PMD table
 
-export interface FillCounts {
-  newly: number;
-  already: number;
-}
-
 /** Whether any VMA of the mm's view overlaps pages [s, e): which tables a zap must keep. */
 export type HasVma = (s: number, e: number) => boolean;
-
-/**
- * Makes present every stride-th page of [start, end) (pages start, start+stride, ...).
- * Whole untouched subtrees become FULL in one step when stride is 1.
- */
-export function fill(tree: PageTree, start: number, end: number, stride: number): FillCounts {
-  const counts = { newly: 0, already: 0 };
-  if (end <= start) return counts;
-  tree.invalidate();
-  fillAt(tree, tree.root, tree.top, 0, start, end, stride, counts);
-  tree.present += counts.newly;
-  return counts;
-}
-
-/**
- * Fills within `node` (a table of `level` >= 3 covering [base, base + tableSpan)); returns true
- * if it became full.
- */
-function fillAt(tree: PageTree, node: DirTable, level: number, base: number, start: number, end: number,
-  stride: number, counts: FillCounts): boolean {
-  const span = tree.span[level];
-  const lo = Math.max(0, Math.floor((start - base) / span));
-  const hi = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / span));
-  for (let i = lo; i <= hi; i++) {
-    const cb = base + i * span;
-    const from = Math.max(cb, start);
-    const to = Math.min(cb + span, end);
-    const first = start + Math.ceil((from - start) / stride) * stride;
-    if (first >= to) continue;
-    const touched = Math.floor((to - 1 - first) / stride) + 1;
-    let child = node.children[i];
-    if (child === FULL) {
-      counts.already += touched;
-      continue;
-    }
-    if (child === null && touched === span) {
-      tree.allocateFull(level - 1);
-      node.children[i] = FULL;
-      node.fullCount++;
-      counts.newly += span;
-      continue;
-    }
-    if (child === null) {
-      tree.allocate(level - 1, 1);
-      child = level === 3 ? new PmdTable() : new DirTable();
-      node.children[i] = child;
-    }
-    // A pointer compare above, instanceof here: no type guard call in the loop (see tree.ts).
-    let becameFull: boolean;
-    if (child instanceof PmdTable) becameFull = fillPmd(tree, child, cb, first, to, stride, counts);
-    else if (child instanceof DirTable) becameFull = fillAt(tree, child, level - 1, cb, first, to, stride, counts);
-    else throw new Error('fill: a FULL entry is full already');
-    if (becameFull) {
-      node.children[i] = FULL;
-      node.fullCount++;
-    }
-  }
-  return node.fullCount === ENTRIES;
-}
-
-/** fillAt for a PMD table covering [base, base + 2^18): its PTE tables are its own entries. */
-function fillPmd(tree: PageTree, pmd: PmdTable, base: number, start: number, end: number, stride: number,
-  counts: FillCounts): boolean {
-  if (pmd.keys !== null) {
-    // Sparse while the keys fit (a marker and a key per page at most), page by page.
-    if (pmd.size + 2 * (Math.floor((end - 1 - start) / stride) + 1) <= SPARSE_MAX) {
-      for (let p = start; p < end; p += stride) {
-        if (pmd.has(p - base)) {
-          counts.already++;
-          continue;
-        }
-        if (pmd.addSparse(p - base)) tree.allocate(1, 1);
-        counts.newly++;
-      }
-      return false;
-    }
-    pmd.densify();
-  }
-  const bits = pmd.bits;
-  const lo = Math.max(0, Math.floor((start - base) / ENTRIES));
-  const hi = Math.min(ENTRIES - 1, Math.floor((end - 1 - base) / ENTRIES));
-  for (let i = lo; i <= hi; i++) {
-    const cb = base + i * ENTRIES;
-    const from = Math.max(cb, start);
-    const to = Math.min(cb + ENTRIES, end);
-    const first = start + Math.ceil((from - start) / stride) * stride;
-    if (first >= to) continue;
-    const touched = Math.floor((to - 1 - first) / stride) + 1;
-    let c = pmd.pteCounts[i];
-    if (c === ENTRIES) {
-      counts.already += touched;
-      continue;
-    }
-    if (c === NO_TABLE) {
-      tree.allocate(1, 1);
-      c = 0;
-    }
-    let newly = 0;
-    if (touched === ENTRIES) {
-      // Every page of the PTE table (stride 1): the count says how many were not there.
-      newly = ENTRIES - c;
-      bits.fill(-1, i * 16, i * 16 + 16);
-    } else {
-      for (let p = first - cb + i * ENTRIES, pe = to - cb + i * ENTRIES; p < pe; p += stride) {
-        const w = p >>> 5;
-        const m = 1 << (p & 31);
-        if ((bits[w] & m) === 0) {
-          bits[w] |= m;
-          newly++;
-        }
-      }
-    }
-    counts.newly += newly;
-    counts.already += touched - newly;
-    c += newly;
-    pmd.pteCounts[i] = c;
-    if (c === ENTRIES) pmd.fullCount++;
-  }
-  return pmd.fullCount === ENTRIES;
-}
 
 /**
  * munmap's zap and free_pgtables: clears the pages of [start, end), then frees every table

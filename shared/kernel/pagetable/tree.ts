@@ -2,7 +2,7 @@
  * One mm's page tables as a radix tree, counted exactly as Linux counts table pages: the hot
  * lookup and populate with their caches, and the path walks (the table types are in tables.ts).
  * Every table page is charged to the tree's TableLedger (ledger.ts). Range fill, zap and freeing
- * are in range.ts, mshare's subtree moves in move.ts.
+ * are in fill.ts and range.ts, mshare's subtree moves in move.ts.
  *
  * Representation, sized for 1500 private trees of 300 GiB each:
  * - a PTE table is a 512-bit presence bitmap (no object per page), held inline by its PMD table
@@ -159,7 +159,7 @@ export class PageTree {
     return true;
   }
 
-  /** Forgets the lookup caches: any structural change (range.ts, move.ts) calls it first. */
+  /** Forgets the lookup caches: any structural change (fill.ts, range.ts, move.ts) calls it first. */
   invalidate(): void {
     this.cacheBase = -1;
     this.cacheSpan = 0;
@@ -172,7 +172,26 @@ export class PageTree {
 
   /** Makes `page` present. Returns true when it was not (a minor fault populated it). */
   populate(page: number): boolean {
-    if (this.isPresent(page)) return false;
+    if (page - this.cacheBase < this.cacheSpan && page >= this.cacheBase) {
+      if (this.leafFull) return false;
+      // The common fault, inline: into a PTE table of the cached PMD table that exists and does
+      // not become full, two loads answer and two stores set it. The rest takes populateAbsent.
+      const leaf = this.leafPmd;
+      const w = (page >>> 5) & 8191;
+      const m = 1 << (page & 31);
+      const word = leaf.bits[w];
+      if ((word & m) !== 0) return false;
+      const j = (page >>> 9) & 511;
+      const c = leaf.pteCounts[j];
+      if (c !== NO_TABLE && c < ENTRIES - 1) {
+        leaf.bits[w] = word | m;
+        leaf.pteCounts[j] = c + 1;
+        this.present++;
+        return true;
+      }
+    } else if (this.lookupSlow(page)) {
+      return false;
+    }
     this.populateAbsent(page);
     return true;
   }
@@ -313,10 +332,10 @@ export class PageTree {
     this.tables[level] += delta;
   }
 
-  /** Charges the tables one FULL entry stands for: a full table of `level` and all below it. */
-  allocateFull(level: number): void {
+  /** Charges the tables `count` FULL entries stand for: full tables of `level` and all below them. */
+  allocateFull(level: number, count = 1): void {
     const row = FULL_TABLES[level];
-    for (let j = 1; j <= level; j++) this.allocate(j, row[j]);
+    for (let j = 1; j <= level; j++) this.allocate(j, row[j] * count);
   }
 
 }
