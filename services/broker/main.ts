@@ -48,19 +48,23 @@ async function main(): Promise<void> {
     }, 'state restored');
   }
   const stateDir = config.stateDir;
-  const save = (why: string, sessions = broker.sessions.records()) => {
-    if (!stateDir) return;
+  // One save at a time (they write the same temporary file): a checkpoint due while one is still
+  // being written is skipped, and the save at shutdown waits for it.
+  let saving: Promise<void> = Promise.resolve();
+  let inFlight = false;
+  const save = (why: string, sessions = broker.sessions.records()): Promise<void> => {
+    if (!stateDir) return Promise.resolve();
     const started = performance.now();
-    const bytes = saveState(stateDir, { kernel: broker.kernel, owners: broker.owners, sessions });
-    broker.log.info({ dir: stateDir, why, bytes, ms: Math.round(performance.now() - started) }, 'state saved');
+    inFlight = true;
+    saving = saveState(stateDir, { kernel: broker.kernel, owners: broker.owners, sessions }).then(
+      (bytes) => broker.log.info({ dir: stateDir, why, bytes, ms: Math.round(performance.now() - started) }, 'state saved'),
+    ).finally(() => { inFlight = false; });
+    return saving;
   };
   const checkpoints = stateDir && config.stateIntervalMs > 0
     ? setInterval(() => {
-      try {
-        save('checkpoint');
-      } catch (err) {
-        broker.log.error({ err }, 'checkpoint failed');
-      }
+      if (inFlight) return;
+      save('checkpoint').catch((err: unknown) => broker.log.error({ err }, 'checkpoint failed'));
     }, config.stateIntervalMs).unref()
     : undefined;
   broker.log.info(
@@ -80,10 +84,11 @@ async function main(): Promise<void> {
     // The sessions as they were: shutdown forgets them, and the state keeps them.
     const sessions = broker.sessions.records();
     shutdown(broker, config.shutdownGraceMs).then(
-      (how) => {
+      async (how) => {
         broker.log.info({ how }, 'stopped');
         try {
-          save(signal, sessions);
+          await saving.catch(() => undefined); // a checkpoint still being written (its failure is logged)
+          await save(signal, sessions);
         } catch (err) {
           broker.log.error({ err }, 'saving the state failed');
           process.exit(1);

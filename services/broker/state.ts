@@ -6,9 +6,11 @@
  * restored (damaged, another version, another kernel shape) stops the start with a StateError
  * naming the file and why: the broker never starts empty over state it was asked to keep.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
+import { mkdir, open, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzipSync, gzip } from 'node:zlib';
 import type { Kernel } from '../../shared/kernel/kernel.js';
 import { restoreKernel, snapshotKernel } from '../../shared/kernel/snapshot.js';
 import type { KernelOptions } from '../../shared/kernel/types.js';
@@ -36,32 +38,39 @@ export class StateError extends Error {
   }
 }
 
-/** Writes the state atomically; returns the file's size in bytes. */
-export function saveState(dir: string, state: BrokerState): number {
+const gzipAsync = promisify(gzip);
+
+/**
+ * Writes the state atomically; resolves to the file's size in bytes. The snapshot and its JSON are
+ * taken at once, on the event loop (the kernel must not change under them); the compression runs
+ * on libuv's thread pool and the writes are asynchronous, so calls are answered meanwhile. One
+ * save at a time per directory: the caller waits for the last before it starts another.
+ */
+export async function saveState(dir: string, state: BrokerState): Promise<number> {
   const doc = {
     format: FORMAT, version: STATE_VERSION, savedAt: new Date().toISOString(),
     owners: [...state.owners].filter(([pid]) => state.kernel.hasProcess(pid)),
     sessions: state.sessions,
     kernel: snapshotKernel(state.kernel),
   };
-  const data = gzipSync(JSON.stringify(doc));
-  mkdirSync(dir, { recursive: true });
+  const data = await gzipAsync(JSON.stringify(doc));
+  await mkdir(dir, { recursive: true });
   const file = path.join(dir, STATE_FILE);
   const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
+  const out = await open(tmp, 'w', 0o600);
   try {
-    for (let off = 0; off < data.length;) off += writeSync(fd, data, off);
-    fsyncSync(fd);
+    await out.writeFile(data);
+    await out.sync();
   } finally {
-    closeSync(fd);
+    await out.close();
   }
-  renameSync(tmp, file);
+  await rename(tmp, file);
   // The rename itself is durable once the directory is synced.
-  const dirFd = openSync(dir, 'r');
+  const dirHandle = await open(dir, 'r');
   try {
-    fsyncSync(dirFd);
+    await dirHandle.sync();
   } finally {
-    closeSync(dirFd);
+    await dirHandle.close();
   }
   return data.length;
 }
