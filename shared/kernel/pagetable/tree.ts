@@ -170,12 +170,15 @@ export class PageTree {
     this.pud = this.root;
   }
 
-  /** Makes `page` present. Returns true when it was not (a minor fault populated it). */
+  /**
+   * Makes `page` present. Returns true when it was not (a minor fault populated it). The common
+   * cases are answered here, small enough to be inlined into the fault path: a page under the
+   * cached FULL entry, or under the cached PMD table when present or when its PTE table exists
+   * and does not become full. The rest is out of line (populateMiss).
+   */
   populate(page: number): boolean {
     if (page - this.cacheBase < this.cacheSpan && page >= this.cacheBase) {
       if (this.leafFull) return false;
-      // The common fault, inline: into a PTE table of the cached PMD table that exists and does
-      // not become full, two loads answer and two stores set it. The rest takes populateAbsent.
       const leaf = this.leafPmd;
       const w = (page >>> 5) & 8191;
       const m = 1 << (page & 31);
@@ -189,9 +192,13 @@ export class PageTree {
         this.present++;
         return true;
       }
-    } else if (this.lookupSlow(page)) {
-      return false;
     }
+    return this.populateMiss(page);
+  }
+
+  /** populate() past its inline cases: the walk, a new PTE table, a table becoming full. */
+  private populateMiss(page: number): boolean {
+    if (this.isPresent(page)) return false;
     this.populateAbsent(page);
     return true;
   }
