@@ -90,21 +90,6 @@ export function faultIn(ctx: FaultContext, proc: Process, tree: PageTree, page: 
   // sharing a window's pages are shared memory counted once, which the kernel recounts on a
   // read (Kernel.memoryByKind).
   tree.populateAbsent(page);
-  countPage(ctx, proc, region);
-  return true;
-}
-
-/** faultIn for a page that may be present: true when it was not (a minor fault populated it). */
-export function populateCharged(ctx: FaultContext, proc: Process, tree: PageTree, page: number, region: Region | null): boolean {
-  if (ctx.memory.limitBytes !== Infinity) return !tree.isPresent(page) && faultInLimited(ctx, proc, tree, page, region);
-  if (!tree.populate(page)) return false;
-  countPage(ctx, proc, region);
-  return true;
-}
-
-/** An unlimited machine's count of a new page (faultIn's placement rules). */
-function countPage(ctx: FaultContext, proc: Process, region: Region | null): void {
-  const memory = ctx.memory;
   if (region === null) {
     memory.privatePages++;
     memory.used += PAGE_SIZE;
@@ -113,6 +98,7 @@ function countPage(ctx: FaultContext, proc: Process, region: Region | null): voi
     memory.sharedPages++;
     memory.used += PAGE_SIZE;
   }
+  return true;
 }
 
 /** faultIn on a machine with a limit: the page and its tables are reserved first. */
@@ -143,7 +129,7 @@ function faultInLimited(ctx: FaultContext, proc: Process, tree: PageTree, page: 
 
 /** One access; it returns the Outcome code, with SYNCED set when a link entry was copied first. */
 export class AccessPath {
-  constructor(protected readonly ctx: FaultContext) {}
+  constructor(private readonly ctx: FaultContext) {}
 
   access(proc: Process, page: number, kind: KindCode): number {
     const ctx = this.ctx;
@@ -195,13 +181,13 @@ export class AccessPath {
       // Private tables: outside windows, and inside them when nothing is shared.
       if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
       const tree = proc.mm.tree;
-      newly = populateCharged(ctx, proc, tree, page, region);
+      newly = !tree.isPresent(page) && faultIn(ctx, proc, tree, page, region);
       unsharedNewly = newly;
     }
     return this.tally(proc, newly, unsharedNewly) | synced;
   }
 
-  protected tally(proc: Process, newly: boolean, unsharedNewly: boolean): number {
+  private tally(proc: Process, newly: boolean, unsharedNewly: boolean): number {
     const ctx = this.ctx;
     if (unsharedNewly) {
       proc.counters.unsharedMinorFaults++;
@@ -221,7 +207,7 @@ export class AccessPath {
    * An access to a page mapped by huge pages: one fault per huge page; 4 KiB ones in the
    * counterfactual. THP data pages are charged by huge-memory.ts, hugetlb ones by their pool.
    */
-  protected hugeAccess(proc: Process, m: HugeMapping, page: number, kind: KindCode): number {
+  private hugeAccess(proc: Process, m: HugeMapping, page: number, kind: KindCode): number {
     if ((proc.tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
     const tree = proc.mm.tree;
     const newly = hugeFault(this.ctx.hugetlb, tree, m, page, hugeData(this.ctx, proc, proc.tc.region, m));
@@ -233,7 +219,7 @@ export class AccessPath {
    * cache: SIGSEGV (no VMA, or above TASK_SIZE) or SIGBUS (a hole in a host). A window's link
    * entry is synced before its hole is reported, as find_shared_vma does (SIGBUS | SYNCED).
    */
-  protected translate(proc: Process, tc: TranslationCache, page: number): number {
+  private translate(proc: Process, tc: TranslationCache, page: number): number {
     const ctx = this.ctx;
     // A layout change may have changed the process's link entries too (attach, unlink, exit).
     tc.slotEnd = -1;
@@ -269,34 +255,15 @@ export class AccessPath {
     tc.region = region;
   }
 
-  protected segv(proc: Process): number {
+  private segv(proc: Process): number {
     proc.counters.sigsegv++;
     this.ctx.totals.sigsegv++;
     return SIGSEGV;
   }
 
-  protected sigbus(proc: Process): number {
+  private sigbus(proc: Process): number {
     proc.counters.sigbus++;
     this.ctx.totals.sigbus++;
     return SIGBUS;
-  }
-}
-
-/**
- * The fault path of a kernel without sharing: no window links a host's tables, so every access
- * resolves on the process's own tables. Its own class so that V8 compiles it apart from the
- * sharing path, whose branch would otherwise use up the inlining of the private one.
- */
-export class PrivateAccessPath extends AccessPath {
-  override access(proc: Process, page: number, kind: KindCode): number {
-    const tc = proc.tc;
-    if (tc.epoch !== this.ctx.layoutEpoch || page < tc.start || page >= tc.end) {
-      const miss = this.translate(proc, tc, page);
-      if (miss !== PRESENT) return miss === SIGSEGV ? this.segv(proc) : this.sigbus(proc);
-    }
-    if (tc.huge !== null) return this.hugeAccess(proc, tc.huge, page, kind);
-    if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
-    const newly = populateCharged(this.ctx, proc, proc.mm.tree, page, tc.region);
-    return this.tally(proc, newly, newly);
   }
 }

@@ -7,7 +7,7 @@
 import { processStatus, regionInfo, systemAccounting, type AccountingSource } from './accounting.js';
 import { AccessCounts, ExactCounters, FaultCounters } from './counts.js';
 import { KernelError, LimitError, einval } from './errors.js';
-import { AccessPath, OUTCOME_MASK, PrivateAccessPath, SYNCED, type FaultContext } from './fault.js';
+import { AccessPath, OUTCOME_MASK, SYNCED, type FaultContext } from './fault.js';
 import { PAGE_SHIFT, PAGE_SIZE, geometry as geometryOf, type Geometry } from './geometry.js';
 import { Hugetlb } from './huge.js';
 import { Links } from './links.js';
@@ -87,7 +87,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     this.memory.outOfMemory = () => this.oom.outOfMemory();
     this.hugetlb.charge = (bytes) => this.memory.reserveHugetlb(bytes);
     this.hugetlb.uncharge = (bytes) => this.memory.unreserveHugetlb(bytes);
-    this.path = this.sharing ? new AccessPath(this) : new PrivateAccessPath(this);
+    this.path = new AccessPath(this);
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...options.limits });
   }
 
