@@ -63,8 +63,15 @@ async function main(): Promise<void> {
   };
   const checkpoints = stateDir && config.stateIntervalMs > 0
     ? setInterval(() => {
-      if (inFlight) return;
-      save('checkpoint').catch((err: unknown) => broker.log.error({ err }, 'checkpoint failed'));
+      if (inFlight) {
+        broker.log.warn({ dir: stateDir }, 'checkpoint skipped: the last save is still being written');
+        return;
+      }
+      try {
+        save('checkpoint').catch((err: unknown) => broker.log.error({ err }, 'checkpoint failed'));
+      } catch (err) {
+        broker.log.error({ err }, 'checkpoint failed'); // taking the snapshot itself threw
+      }
     }, config.stateIntervalMs).unref()
     : undefined;
   broker.log.info(
