@@ -263,7 +263,24 @@ describe('compact counterfactual: when it becomes a tree', () => {
     const proc = procOf(k, client);
     k.exit(client);
     assert.equal(proc.compact, null);
-    assert.equal(proc.counterfactual.present, 0, 'no tree was built');
+    assert.equal(proc.counterfactualIfMade, null, 'no tree was built');
+  });
+
+  it('a process makes its counterfactual tree only when it needs one', () => {
+    const { k, client } = populated(4096);
+    const proc = procOf(k, client);
+    const made = (): PageTree | null => proc.counterfactualIfMade; // read anew each time
+    assert.equal(made(), null, 'none at spawn');
+    access(k, client, SOME);
+    assert.equal(made(), null, 'none while compact');
+    const r = restoreKernel(JSON.parse(JSON.stringify(snapshotKernel(k))));
+    assert.equal(procOf(r, client).counterfactualIfMade, null, 'none after a restore');
+    k.munmap(client, (1n << 40n) + GIB / 2n, GIB); // a zap needs the tree
+    const tree = made();
+    assert.ok(tree instanceof PageTree && tree.present > 0);
+    const none = new Kernel({ scheme: 'none' });
+    const p = none.spawn({ uid: 1, gid: 1 });
+    assert.equal(procOf(none, p).counterfactualIfMade, procOf(none, p).mm.tree, 'without sharing: its own tree');
   });
 });
 

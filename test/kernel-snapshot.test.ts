@@ -143,7 +143,7 @@ describe('kernel snapshot', () => {
     const good = snapshotKernel(k);
     const refuses = (bad: unknown, options: KernelOptions, pattern: RegExp) =>
       assert.throws(() => restoreKernel(bad, options), (e: unknown) => e instanceof SnapshotError && e.errno === 'EINVAL' && pattern.test(e.message));
-    refuses({ ...good, version: 2 }, {}, /version 2 is not the version this broker reads \(1\)/);
+    refuses({ ...good, version: 1 }, {}, /version 1 is not the version this broker reads \(2\)/);
     refuses({ ...good, format: 'x' }, {}, /format is "x"/);
     refuses(null, {}, /not a JSON object/);
     refuses(good, { scheme: 'none' }, /taken with scheme mshare, and this kernel has none/);

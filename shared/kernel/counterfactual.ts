@@ -69,7 +69,8 @@ function sameTree(a: PageTree | CompactTree, b: PageTree): boolean {
 export function claimMirror(proc: Process, region: Region): boolean {
   if (proc.mirrorOf === region) return true;
   if (proc.mirrorOf !== null || !sameTree(proc.compact ?? proc.counterfactual, region.host.tree)) return false;
-  freeAllTables(proc.counterfactual); // no memory: the counterfactual's ledger records nothing
+  const tree = proc.counterfactualIfMade; // none made yet: none to make only to empty it
+  if (tree !== null) freeAllTables(tree); // no memory: the counterfactual's ledger records nothing
   proc.compact = null; // a mirror's tree is empty: leave() fills it
   region.mirrors.add(proc);
   proc.mirrorOf = region;
@@ -149,5 +150,7 @@ export function fillCounterfactual(proc: Process, start: number, end: number, st
 /** zap() of the counterfactual: an empty compact form has no table to free, and stays. */
 export function zapCounterfactual(proc: Process, start: number, end: number, hasVma: HasVma): void {
   if (proc.compact !== null && proc.compact.present === 0) return;
+  // A tree not made yet holds nothing (exit drops the compact form first): none is made for a zap.
+  if (proc.compact === null && proc.mirrorOf === null && proc.counterfactualIfMade === null) return;
   zap(counterfactualTree(proc), start, end, hasVma);
 }

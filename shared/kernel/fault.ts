@@ -211,7 +211,7 @@ export class AccessPath {
     if ((proc.tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
     const tree = proc.mm.tree;
     const newly = hugeFault(this.ctx.hugetlb, tree, m, page, hugeData(this.ctx, proc, proc.tc.region, m));
-    return this.tally(proc, newly, proc.counterfactual === tree ? newly : populateCounterfactual(proc, page));
+    return this.tally(proc, newly, !proc.ownCounterfactual ? newly : populateCounterfactual(proc, page));
   }
 
   /**

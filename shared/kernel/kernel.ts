@@ -19,9 +19,7 @@ import { Msharefs } from './msharefs.js';
 import { MachineMemory, type MemoryKind } from './memory.js';
 import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, type OomEvent } from './oom.js';
 import { OomKiller, memoryByKind, resyncPrivate, resyncShared, setMachineMemory } from './oomkill.js';
-import { COUNTERFACTUAL } from './pagetable/ledger.js';
 import { freeAllTables } from './pagetable/range.js';
-import { PageTree } from './pagetable/tree.js';
 import { scheme as schemeOf, type Scheme } from './schemes/index.js';
 import { accessBatch, touchRange } from './touch.js';
 import { pieceLast, type TouchPiece } from './touch-piece.js';
@@ -127,8 +125,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     this.memory.chargeMm(true); // its PGD and base cost: may invoke the OOM killer
     this.perUid.set(uid, (this.perUid.get(uid) ?? 0) + 1); // a victim of that uid changed the count
     const mm = new Mm(this.geometry, this.memory);
-    const counterfactual = this.scheme.name !== 'none' ? new PageTree(this.geometry, COUNTERFACTUAL) : mm.tree;
-    const proc = new Process(pid, uid, gid, comm, mm, counterfactual);
+    const proc = new Process(pid, uid, gid, comm, mm, this.scheme.name !== 'none');
     proc.oomScoreAdj = adj;
     this.processes.set(pid, proc);
     return pid;
@@ -142,7 +139,8 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     resyncPrivate(this, proc);
     this.memory.chargePrivate(-proc.privatePages);
     freeAllTables(proc.mm.tree);
-    if (proc.counterfactual !== proc.mm.tree) freeAllTables(proc.counterfactual);
+    const counterfactual = proc.ownCounterfactual ? proc.counterfactualIfMade : null;
+    if (counterfactual !== null) freeAllTables(counterfactual);
     this.memory.unchargeMm(true);
     this.processes.delete(pid);
     const left = (this.perUid.get(proc.uid) ?? 1) - 1;

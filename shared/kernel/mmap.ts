@@ -126,7 +126,7 @@ function unmapPrivate(ctx: MmapContext, proc: Process, start: number, end: numbe
   if (removed.length === 0) return;
   releasePrivateHuge(ctx.hugetlb, removed);
   zap(proc.mm.tree, start, end, (s, e) => proc.mm.vmas.overlaps(s, e));
-  if (proc.counterfactual !== proc.mm.tree) zapCounterfactual(proc, start, end, (s, e) => viewHasVma(proc, s, e));
+  if (proc.ownCounterfactual) zapCounterfactual(proc, start, end, (s, e) => viewHasVma(proc, s, e));
 }
 
 /** Gives back the pool reservation of private hugetlb VMAs (or pieces of them) that go. */

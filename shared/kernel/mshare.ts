@@ -178,7 +178,7 @@ export function unmapInHost(ctx: WindowContext, region: Region, start: number, e
   for (const proc of region.mappers) {
     zapCounterfactual(proc, start, end, (s, e) => viewHasVma(proc, s, e));
     // Schemes without host tables (hugetlb, THP): each mapper's own tables for the window.
-    if (!ctx.sharing && proc.counterfactual !== proc.mm.tree) zap(proc.mm.tree, start, end, (s, e) => viewHasVma(proc, s, e));
+    if (!ctx.sharing && proc.ownCounterfactual) zap(proc.mm.tree, start, end, (s, e) => viewHasVma(proc, s, e));
   }
 }
 
@@ -216,7 +216,7 @@ function unmapWindow(ctx: MshareContext, proc: Process, region: Region): void {
   ctx.links.forget(proc, region);
   // Without sharing the counterfactual is the process's own tree, which held the window's pages.
   zapCounterfactual(proc, start, end, (s, e) => viewHasVma(proc, s, e));
-  if (proc.counterfactual !== proc.mm.tree) zap(proc.mm.tree, start, end, (s, e) => proc.mm.vmas.overlaps(s, e));
+  if (proc.ownCounterfactual) zap(proc.mm.tree, start, end, (s, e) => proc.mm.vmas.overlaps(s, e));
   releaseHostIfUnused(ctx, region);
 }
 

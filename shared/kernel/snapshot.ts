@@ -39,7 +39,7 @@ import type { KernelOptions } from './types.js';
 import * as vma from './vma.js';
 
 export const SNAPSHOT_FORMAT = 'mshare-kernel-snapshot';
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 
 /** A value in a node: a JSON primitive, or a tagged one (reference, constant, non-JSON number, bigint). */
 type Value = null | boolean | string | number | { r: number } | { s: string } | { n: string } | { b: string } | { u: 0 } | { f: 0 }

@@ -115,7 +115,7 @@ function fillMapped(ctx: FaultContext, proc: Process, m: HugeMapping | null, fro
   hugeFill(ctx.hugetlb, proc.mm.tree, m, from, end, stride, r, hugeData(ctx, proc, region, m));
   counts.minorFault += r.newly;
   counts.present += r.already;
-  const unshared = proc.counterfactual === proc.mm.tree ? r.newly : fillCounterfactual(proc, from, end, stride);
+  const unshared = !proc.ownCounterfactual ? r.newly : fillCounterfactual(proc, from, end, stride);
   proc.counters.unsharedMinorFaults += unshared;
   ctx.totals.unsharedMinorFaults += unshared;
 }
