@@ -4,6 +4,7 @@ import {
   Kernel, KernelError, MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, O_CREAT, O_EXCL, O_RDWR, PROT_READ,
   PROT_WRITE, type ErrnoName,
 } from '../shared/kernel/index.js';
+import { packPages } from '../shared/addresses.js';
 import { countPresent } from '../shared/kernel/pagetable/range.js';
 
 const KiB = 1024;
@@ -173,6 +174,32 @@ describe('machine memory and the OOM killer', () => {
     throwsErrno(() => k.spawn({ uid: 1, gid: 1 }), 'ENOMEM');
     throwsErrno(() => k.access(p, at + 16n * BigInt(MiB) - 4096n, 'write'), 'ENOMEM');
     assert.equal(k.access(p, at, 'read').outcome, 'present', 'no allocation: still answered');
+  });
+
+  it('a batch the machine refuses part-way counts the accesses it made, in the process and the kernel', () => {
+    // The batch path counts in locals and adds them once at its end: an ENOMEM in the middle must
+    // still add what was done before it (the pages populated are the faults counted).
+    const k = new Kernel({ machineMemoryBytes: 8 * MiB });
+    k.spawn({ uid: 0, gid: 0, comm: 'init' });
+    const p = k.spawn({ uid: 1, gid: 1, comm: 'p', oomScoreAdj: -1000 });
+    const at = k.mmap(p, 1n << 30n, 16n * BigInt(MiB), RW, PRIVATE);
+    const first = Number(at / 4096n);
+    // Every page of the mapping once, then a page below it (no VMA: SIGSEGV) first of all.
+    const addrs = packPages(1 + 4096, (i) => (i === 0 ? first - 1 : first + i - 1));
+    throwsErrno(() => k.accessBatch(p, 'write', addrs), 'ENOMEM');
+    const faulted = k.memory.privatePages;
+    assert.ok(faulted > 1000 && faulted < 2048, `faulted ${faulted}`);
+    for (const c of [k.exactCounters(p), k.exactCounters()]) {
+      assert.equal(c.minorFault, BigInt(faulted));
+      assert.equal(c.unsharedMinorFaults, BigInt(faulted));
+      assert.equal(c.sigsegv, 1n);
+      assert.equal(c.present, 0n);
+    }
+    // And a batch that completes adds to them: every page faulted so far is present now.
+    const again = k.accessBatch(p, 'read', packPages(faulted, (i) => first + i));
+    assert.deepEqual(again, { present: faulted, minorFault: 0, sigsegv: 0, sigbus: 0, synced: 0 });
+    assert.equal(k.exactCounters(p).present, BigInt(faulted));
+    assert.equal(k.exactCounters().present, BigInt(faulted));
   });
 
   it('hugetlb: beyond the machine is ENOMEM with nothing changed', () => {

@@ -34,8 +34,14 @@ import { Outcome, PROT_EXEC, PROT_WRITE, type AccessKind } from './uapi.js';
 const { PRESENT, MINOR_FAULT, SIGSEGV, SIGBUS } = Outcome;
 const populateCounterfactual = populateCounterfactual_;
 
-/** Set in what access() returns when a link entry was copied first; the low bits are the Outcome. */
+/**
+ * What access() returns: the Outcome in the low bits, SYNCED set when a link entry was copied
+ * first, UNSHARED_FAULT when the unshared counterfactual took a minor fault for the access. The
+ * fault path counts nothing itself: its callers count the codes (batch.ts), a batch's in locals
+ * added to the running totals once, which keeps the path's loads and stores to its own tables.
+ */
 export const SYNCED = 4;
+export const UNSHARED_FAULT = 8;
 export const OUTCOME_MASK = 3;
 
 export const KIND_READ = 0;
@@ -90,6 +96,21 @@ export function faultIn(ctx: FaultContext, proc: Process, tree: PageTree, page: 
   // sharing a window's pages are shared memory counted once, which the kernel recounts on a
   // read (Kernel.memoryByKind).
   tree.populateAbsent(page);
+  countPage(ctx, proc, region);
+  return true;
+}
+
+/** faultIn for a page that may be present: true when it was not (a minor fault populated it). */
+export function populateCharged(ctx: FaultContext, proc: Process, tree: PageTree, page: number, region: Region | null): boolean {
+  if (ctx.memory.limitBytes !== Infinity) return !tree.isPresent(page) && faultInLimited(ctx, proc, tree, page, region);
+  if (!tree.populate(page)) return false;
+  countPage(ctx, proc, region);
+  return true;
+}
+
+/** An unlimited machine's count of a new page (faultIn's placement rules). */
+function countPage(ctx: FaultContext, proc: Process, region: Region | null): void {
+  const memory = ctx.memory;
   if (region === null) {
     memory.privatePages++;
     memory.used += PAGE_SIZE;
@@ -98,7 +119,6 @@ export function faultIn(ctx: FaultContext, proc: Process, tree: PageTree, page: 
     memory.sharedPages++;
     memory.used += PAGE_SIZE;
   }
-  return true;
 }
 
 /** faultIn on a machine with a limit: the page and its tables are reserved first. */
@@ -127,9 +147,19 @@ function faultInLimited(ctx: FaultContext, proc: Process, tree: PageTree, page: 
   return true;
 }
 
-/** One access; it returns the Outcome code, with SYNCED set when a link entry was copied first. */
+/** What access() returns for an access that found its page or faulted it in. */
+function outcomeCode(newly: boolean, unsharedNewly: boolean): number {
+  return (newly ? MINOR_FAULT : PRESENT) | (unsharedNewly ? UNSHARED_FAULT : 0);
+}
+
+/** One access; it returns the Outcome code with the SYNCED and UNSHARED_FAULT bits (above). */
 export class AccessPath {
-  constructor(private readonly ctx: FaultContext) {}
+  constructor(protected readonly ctx: FaultContext) {}
+
+  /** The running totals the callers add a call's counts to. */
+  get totals(): FaultCounters {
+    return this.ctx.totals;
+  }
 
   access(proc: Process, page: number, kind: KindCode): number {
     const ctx = this.ctx;
@@ -137,8 +167,7 @@ export class AccessPath {
     let synced = 0;
     if (tc.epoch !== ctx.layoutEpoch || page < tc.start || page >= tc.end) {
       const miss = this.translate(proc, tc, page);
-      if (miss === SIGSEGV) return this.segv(proc);
-      if (miss !== PRESENT) return this.sigbus(proc) | (miss & SYNCED);
+      if (miss !== PRESENT) return miss;
     }
     if (tc.huge !== null) return this.hugeAccess(proc, tc.huge, page, kind);
     const region = tc.region;
@@ -149,17 +178,13 @@ export class AccessPath {
       // (A range compare, not a division per access: the slot last found in sync.)
       if (page < tc.slotStart || page >= tc.slotEnd || region.links.epoch !== tc.linkEpoch) {
         const links = ctx.links;
-        if (links.sync(proc, region, page)) {
-          synced = SYNCED;
-          proc.counters.synced++;
-          ctx.totals.synced++;
-        }
+        if (links.sync(proc, region, page)) synced = SYNCED;
         tc.slotStart = page - (page % links.span);
         tc.slotEnd = tc.slotStart + links.span;
         tc.linkEpoch = region.links.epoch;
         tc.slotLinked = false;
       }
-      if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc) | synced;
+      if ((tc.prot & NEEDS[kind]) === 0) return SIGSEGV | synced;
       const host = region.host.tree;
       const mirrored = proc.mirrorOf === region;
       newly = false;
@@ -179,39 +204,23 @@ export class AccessPath {
       unsharedNewly = mirrored ? newly : populateCounterfactual(proc, page);
     } else {
       // Private tables: outside windows, and inside them when nothing is shared.
-      if ((tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
+      if ((tc.prot & NEEDS[kind]) === 0) return SIGSEGV;
       const tree = proc.mm.tree;
-      newly = !tree.isPresent(page) && faultIn(ctx, proc, tree, page, region);
+      newly = populateCharged(ctx, proc, tree, page, region);
       unsharedNewly = newly;
     }
-    return this.tally(proc, newly, unsharedNewly) | synced;
-  }
-
-  private tally(proc: Process, newly: boolean, unsharedNewly: boolean): number {
-    const ctx = this.ctx;
-    if (unsharedNewly) {
-      proc.counters.unsharedMinorFaults++;
-      ctx.totals.unsharedMinorFaults++;
-    }
-    if (newly) {
-      proc.counters.minorFault++;
-      ctx.totals.minorFault++;
-      return MINOR_FAULT;
-    }
-    proc.counters.present++;
-    ctx.totals.present++;
-    return PRESENT;
+    return outcomeCode(newly, unsharedNewly) | synced;
   }
 
   /**
    * An access to a page mapped by huge pages: one fault per huge page; 4 KiB ones in the
    * counterfactual. THP data pages are charged by huge-memory.ts, hugetlb ones by their pool.
    */
-  private hugeAccess(proc: Process, m: HugeMapping, page: number, kind: KindCode): number {
-    if ((proc.tc.prot & NEEDS[kind]) === 0) return this.segv(proc);
+  protected hugeAccess(proc: Process, m: HugeMapping, page: number, kind: KindCode): number {
+    if ((proc.tc.prot & NEEDS[kind]) === 0) return SIGSEGV;
     const tree = proc.mm.tree;
     const newly = hugeFault(this.ctx.hugetlb, tree, m, page, hugeData(this.ctx, proc, proc.tc.region, m));
-    return this.tally(proc, newly, !proc.ownCounterfactual ? newly : populateCounterfactual(proc, page));
+    return outcomeCode(newly, !proc.ownCounterfactual ? newly : populateCounterfactual(proc, page));
   }
 
   /**
@@ -219,7 +228,7 @@ export class AccessPath {
    * cache: SIGSEGV (no VMA, or above TASK_SIZE) or SIGBUS (a hole in a host). A window's link
    * entry is synced before its hole is reported, as find_shared_vma does (SIGBUS | SYNCED).
    */
-  private translate(proc: Process, tc: TranslationCache, page: number): number {
+  protected translate(proc: Process, tc: TranslationCache, page: number): number {
     const ctx = this.ctx;
     // A layout change may have changed the process's link entries too (attach, unlink, exit).
     tc.slotEnd = -1;
@@ -234,12 +243,7 @@ export class AccessPath {
     }
     const hv = region.host.vmas.find(page);
     if (hv === undefined) {
-      if (ctx.sharing && ctx.links.sync(proc, region, page)) {
-        proc.counters.synced++;
-        ctx.totals.synced++;
-        return SIGBUS | SYNCED;
-      }
-      return SIGBUS;
+      return ctx.sharing && ctx.links.sync(proc, region, page) ? SIGBUS | SYNCED : SIGBUS;
     }
     this.cache(tc, hv.start, hv.end, effectiveProt(hv.prot, (v.prot & PROT_WRITE) === 0), region);
     tc.huge = ctx.sharing ? null : windowMapping(ctx.scheme.windowKind, region, hv, v.prot);
@@ -254,16 +258,23 @@ export class AccessPath {
     tc.prot = prot;
     tc.region = region;
   }
+}
 
-  private segv(proc: Process): number {
-    proc.counters.sigsegv++;
-    this.ctx.totals.sigsegv++;
-    return SIGSEGV;
-  }
-
-  private sigbus(proc: Process): number {
-    proc.counters.sigbus++;
-    this.ctx.totals.sigbus++;
-    return SIGBUS;
+/**
+ * The fault path of a kernel without sharing: no window links a host's tables, so every access
+ * resolves on the process's own tables. Its own class so that V8 compiles it apart from the
+ * sharing path, whose branch would otherwise use up the inlining of the private one.
+ */
+export class PrivateAccessPath extends AccessPath {
+  override access(proc: Process, page: number, kind: KindCode): number {
+    const tc = proc.tc;
+    if (tc.epoch !== this.ctx.layoutEpoch || page < tc.start || page >= tc.end) {
+      const miss = this.translate(proc, tc, page);
+      if (miss !== PRESENT) return miss;
+    }
+    if (tc.huge !== null) return this.hugeAccess(proc, tc.huge, page, kind);
+    if ((tc.prot & NEEDS[kind]) === 0) return SIGSEGV;
+    const newly = populateCharged(this.ctx, proc, proc.mm.tree, page, tc.region);
+    return outcomeCode(newly, newly);
   }
 }

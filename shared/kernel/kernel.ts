@@ -5,9 +5,10 @@
  * named by errno) leaves the state as it was; the work is in the module named after the call.
  */
 import { processStatus, regionInfo, systemAccounting, type AccountingSource } from './accounting.js';
+import { accessBatch, countAccess } from './batch.js';
 import { AccessCounts, ExactCounters, FaultCounters } from './counts.js';
 import { KernelError, LimitError, einval } from './errors.js';
-import { AccessPath, OUTCOME_MASK, SYNCED, type FaultContext } from './fault.js';
+import { AccessPath, OUTCOME_MASK, PrivateAccessPath, SYNCED, type FaultContext } from './fault.js';
 import { PAGE_SHIFT, PAGE_SIZE, geometry as geometryOf, type Geometry } from './geometry.js';
 import { Hugetlb } from './huge.js';
 import { Links } from './links.js';
@@ -21,7 +22,7 @@ import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, type OomEvent } from './oom.js';
 import { OomKiller, memoryByKind, resyncPrivate, resyncShared, setMachineMemory } from './oomkill.js';
 import { freeAllTables } from './pagetable/range.js';
 import { scheme as schemeOf, type Scheme } from './schemes/index.js';
-import { accessBatch, touchRange } from './touch.js';
+import { touchRange } from './touch.js';
 import { pieceLast, type TouchPiece } from './touch-piece.js';
 import {
   DEFAULT_LIMITS, type AccessResult, type KernelLimits, type KernelOptions, type ProcStatus, type RegionInfo, type SpawnOptions,
@@ -85,7 +86,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     this.memory.outOfMemory = () => this.oom.outOfMemory();
     this.hugetlb.charge = (bytes) => this.memory.reserveHugetlb(bytes);
     this.hugetlb.uncharge = (bytes) => this.memory.unreserveHugetlb(bytes);
-    this.path = new AccessPath(this);
+    this.path = this.sharing ? new AccessPath(this) : new PrivateAccessPath(this);
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...options.limits });
   }
 
@@ -289,6 +290,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     const code = checkKind(kind);
     const page = addr >= this.geometry.userLimitBytes ? this.geometry.userLimitPages : pageOf(addr);
     const r = this.oom.allocating(proc, () => this.path.access(proc, page, code));
+    countAccess(r, proc.counters, this.totals);
     return { outcome: OUTCOME_NAMES[r & OUTCOME_MASK], synced: (r & SYNCED) !== 0 };
   }
 

@@ -1,12 +1,12 @@
 /**
- * Many accesses at once: a batch of addresses through the fault path one by one, and a range
- * touched segment by segment (a VMA, a hole, a window's link slot) so that its cost grows with the
- * tables touched rather than with the pages. Both give the same figures as single accesses would.
+ * A range touched at once: segment by segment (a VMA, a hole, a window's link slot), so that its
+ * cost grows with the tables touched rather than with the pages. It gives the same figures as the
+ * single accesses would (a batch of addresses, one by one, is batch.ts).
  */
 import { beforeHostFill, claimMirror, fillCounterfactual } from './counterfactual.js';
 import { AccessCounts } from './counts.js';
-import { KIND_WRITE, OUTCOME_MASK, SYNCED, faultIn, protAllows, type AccessPath, type FaultContext, type KindCode } from './fault.js';
-import { PAGE_SHIFT, PAGE_SIZE } from './geometry.js';
+import { KIND_WRITE, faultIn, protAllows, type FaultContext, type KindCode } from './fault.js';
+import { PAGE_SIZE } from './geometry.js';
 import { hugeFill, mappingOf, windowMapping, type HugeMapping } from './huge.js';
 import { hugeData } from './huge-memory.js';
 import type { Process, Region } from './mm.js';
@@ -14,37 +14,8 @@ import { COUNTERFACTUAL } from './pagetable/ledger.js';
 import { fill, type FillCounts } from './pagetable/fill.js';
 import { countPresent } from './pagetable/range.js';
 import { PageTree } from './pagetable/tree.js';
-import { Outcome, PROT_WRITE } from './uapi.js';
+import { PROT_WRITE } from './uapi.js';
 import type { Vma } from './vma.js';
-
-// Locals, for the batch loop (imported bindings cost a load and a check per use).
-const { PRESENT, MINOR_FAULT, SIGSEGV } = Outcome;
-const [MASK, SYNCED_BIT, SHIFT] = [OUTCOME_MASK, SYNCED, PAGE_SHIFT];
-
-/**
- * The batch path: `addrs` holds `n` little-endian u64 addresses. The outcome code of address i
- * is written to out[i] when `out` is given.
- */
-export function accessBatch(path: AccessPath, proc: Process, kind: KindCode, addrs: Uint8Array, n: number,
-  out: Uint8Array | undefined): AccessCounts {
-  const words = addrs.byteOffset % 4 === 0
-    ? new Uint32Array(addrs.buffer, addrs.byteOffset, n * 2)
-    : new Uint32Array(new Uint8Array(addrs).buffer); // a copy (a Buffer's slice() is a view)
-  const counts = AccessCounts.zero();
-  for (let i = 0; i < n; i++) {
-    // Below 2^52 for any u64 address, so exact; the fault path compares it with TASK_SIZE.
-    const page = words[2 * i + 1] * 0x100000 + (words[2 * i] >>> SHIFT);
-    const r = path.access(proc, page, kind);
-    const outcome = r & MASK;
-    if (out !== undefined) out[i] = outcome;
-    if (outcome === PRESENT) counts.present++;
-    else if (outcome === MINOR_FAULT) counts.minorFault++;
-    else if (outcome === SIGSEGV) counts.sigsegv++;
-    else counts.sigbus++;
-    if ((r & SYNCED_BIT) !== 0) counts.synced++;
-  }
-  return counts;
-}
 
 /** Touched pages of the series (from, from+stride, ...) below `end`, `from` being on the series. */
 function countFrom(from: number, end: number, stride: number): number {

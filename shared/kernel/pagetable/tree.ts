@@ -170,8 +170,34 @@ export class PageTree {
     this.pud = this.root;
   }
 
-  /** Makes `page` present. Returns true when it was not (a minor fault populated it). */
+  /**
+   * Makes `page` present. Returns true when it was not (a minor fault populated it). The common
+   * cases are answered here, small enough to be inlined into the fault path: a page under the
+   * cached FULL entry, or under the cached PMD table when present or when its PTE table exists
+   * and does not become full. The rest is out of line (populateMiss).
+   */
   populate(page: number): boolean {
+    if (page - this.cacheBase < this.cacheSpan && page >= this.cacheBase) {
+      if (this.leafFull) return false;
+      const leaf = this.leafPmd;
+      const w = (page >>> 5) & 8191;
+      const m = 1 << (page & 31);
+      const word = leaf.bits[w];
+      if ((word & m) !== 0) return false;
+      const j = (page >>> 9) & 511;
+      const c = leaf.pteCounts[j];
+      if (c !== NO_TABLE && c < ENTRIES - 1) {
+        leaf.bits[w] = word | m;
+        leaf.pteCounts[j] = c + 1;
+        this.present++;
+        return true;
+      }
+    }
+    return this.populateMiss(page);
+  }
+
+  /** populate() past its inline cases: the walk, a new PTE table, a table becoming full. */
+  private populateMiss(page: number): boolean {
     if (this.isPresent(page)) return false;
     this.populateAbsent(page);
     return true;
