@@ -1,6 +1,6 @@
 /**
  * The fault path: what one user access does, following the RFC's handle_mm_fault() with
- * find_shared_vma(). Ranges and batches of accesses are in touch.ts.
+ * find_shared_vma(). Batches of accesses are in batch.ts, ranges in touch.ts.
  *
  * For an access at `page` by a process:
  *   no VMA (or above TASK_SIZE)                          -> SIGSEGV
