@@ -55,10 +55,9 @@ function fillAt(tree: PageTree, node: DirTable, level: number, base: number, sta
     }
     const from = Math.max(cb, start);
     const to = Math.min(cb + span, end);
-    // At stride 1 (every touch of a range but a sampled one) no division: the series is the span.
-    const first = stride === 1 ? from : start + Math.ceil((from - start) / stride) * stride;
+    const first = start + Math.ceil((from - start) / stride) * stride;
     if (first >= to) continue;
-    const touched = stride === 1 ? to - first : Math.floor((to - 1 - first) / stride) + 1;
+    const touched = Math.floor((to - 1 - first) / stride) + 1;
     let child = node.children[i];
     if (child === FULL) {
       counts.already += touched;
@@ -107,9 +106,9 @@ function fillPmd(tree: PageTree, pmd: PmdTable, base: number, start: number, end
     const cb = base + i * ENTRIES;
     const from = Math.max(cb, start);
     const to = Math.min(cb + ENTRIES, end);
-    const first = stride === 1 ? from : start + Math.ceil((from - start) / stride) * stride;
+    const first = start + Math.ceil((from - start) / stride) * stride;
     if (first >= to) continue;
-    const touched = stride === 1 ? to - first : Math.floor((to - 1 - first) / stride) + 1;
+    const touched = Math.floor((to - 1 - first) / stride) + 1;
     let c = pmd.pteCounts[i];
     if (c === ENTRIES) {
       counts.already += touched;
