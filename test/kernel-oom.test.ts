@@ -137,6 +137,29 @@ describe('machine memory and the OOM killer', () => {
     assertWhole(k);
   });
 
+  it('an OOM kill in the middle of a batch: its listeners see the caller\'s faults made so far', () => {
+    // The load test's first-kill figure counts the clients that have faulted when the first kill
+    // comes: a batch's faults are counted as they happen, not when the batch ends.
+    const { k, b, bt } = twoProcesses(0);
+    const seen: { minorFaults: number; unsharedMinorFaults: number; present: number }[] = [];
+    k.onOomKill(() => {
+      const s = k.procStatus(b);
+      seen.push({ minorFaults: s.minorFaults, unsharedMinorFaults: s.unsharedMinorFaults, present: Number(k.exactCounters(b).present) });
+    });
+    const first = Number(bt / 4096n);
+    // 8192 fresh pages, each read again right after its fault (a present access).
+    const counts = k.accessBatch(b, 'write', packPages(2 * 8192, (i) => first + (i >> 1)));
+    assert.deepEqual(counts, { present: 8192, minorFault: 8192, sigsegv: 0, sigbus: 0, synced: 0 });
+    assert.equal(seen.length, 1);
+    // The kill came part-way through: the faults before it are counted, the fault that needed
+    // the room is not yet (it has not happened); the present accesses are added when the batch ends.
+    assert.ok(seen[0].minorFaults > 0 && seen[0].minorFaults < 8192, `${seen[0].minorFaults}`);
+    assert.equal(seen[0].unsharedMinorFaults, seen[0].minorFaults);
+    assert.equal(seen[0].present, 0);
+    const after = k.procStatus(b);
+    assert.deepEqual([after.minorFaults, after.unsharedMinorFaults, Number(k.exactCounters(b).present)], [8192, 8192, 8192]);
+  });
+
   it('a caller that is itself the victim (oom_score_adj 1000) answers ESRCH and exits', () => {
     const { k, init, a, b, bt } = twoProcesses(1000);
     throwsErrno(() => k.touch(b, bt, 32n * BigInt(MiB), 'write'), 'ESRCH');
@@ -201,6 +224,27 @@ describe('machine memory and the OOM killer', () => {
     assert.equal(k.exactCounters(p).present, BigInt(faulted));
     assert.equal(k.exactCounters().present, BigInt(faulted));
   });
+
+  for (const how of ['access', 'batch'] as const) {
+    it(`a link entry copied before a fault the full machine refuses is counted (${how})`, () => {
+      // find_shared_vma copies the entry first; the fault after it is refused (nothing killable):
+      // the copy happened, and is counted, though the call answers ENOMEM.
+      const k = new Kernel({ machineMemoryBytes: 64 * MiB });
+      k.spawn({ uid: 0, gid: 0, comm: 'init' });
+      const donor = k.spawn({ uid: 1, gid: 1, comm: 'donor', oomScoreAdj: -1000 });
+      k.mmap(donor, WINDOW, 8n * BigInt(MiB), RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+      k.mshare(donor, 'sga', WINDOW, 512n * 2n ** 30n, O_CREAT | O_EXCL | O_RDWR, 0o600);
+      const c = k.spawn({ uid: 1, gid: 1, comm: 'c', oomScoreAdj: -1000 });
+      k.mshare(c, 'sga', WINDOW, 512n * 2n ** 30n, O_RDWR, 0);
+      k.access(donor, WINDOW, 'write');
+      k.setMachineMemory(k.memory.used);
+      const addr = WINDOW + 4096n;
+      throwsErrno(() => (how === 'access' ? k.access(c, addr, 'write') : k.accessBatch(c, 'write', packPages(1, () => Number(addr / 4096n)))), 'ENOMEM');
+      assert.equal(k.exactCounters(c).synced, 1n);
+      assert.equal(k.exactCounters().synced, 1n);
+      assert.equal(k.exactCounters().minorFault, 1n, 'the donor\'s fault only');
+    });
+  }
 
   it('hugetlb: beyond the machine is ENOMEM with nothing changed', () => {
     const k = new Kernel({ machineMemoryBytes: 64 * MiB });

@@ -36,12 +36,13 @@ const populateCounterfactual = populateCounterfactual_;
 
 /**
  * What access() returns: the Outcome in the low bits, SYNCED set when a link entry was copied
- * first, UNSHARED_FAULT when the unshared counterfactual took a minor fault for the access. The
- * fault path counts nothing itself: its callers count the codes (batch.ts), a batch's in locals
- * added to the running totals once, which keeps the path's loads and stores to its own tables.
+ * first. What changes the tables is counted where it happens, in the process's and the kernel's
+ * running counts: minor faults (the counterfactual's too) and syncs, so that anyone reading them
+ * during a call (an OOM kill's listeners run inside the fault that allocates) sees every fault
+ * made so far. What changes nothing (present, SIGSEGV, SIGBUS: most accesses) is counted by the
+ * callers from the code (batch.ts), a batch's in locals added once when it ends, as a Touch's are.
  */
 export const SYNCED = 4;
-export const UNSHARED_FAULT = 8;
 export const OUTCOME_MASK = 3;
 
 export const KIND_READ = 0;
@@ -147,12 +148,7 @@ function faultInLimited(ctx: FaultContext, proc: Process, tree: PageTree, page: 
   return true;
 }
 
-/** What access() returns for an access that found its page or faulted it in. */
-function outcomeCode(newly: boolean, unsharedNewly: boolean): number {
-  return (newly ? MINOR_FAULT : PRESENT) | (unsharedNewly ? UNSHARED_FAULT : 0);
-}
-
-/** One access; it returns the Outcome code with the SYNCED and UNSHARED_FAULT bits (above). */
+/** One access; it returns the Outcome code with the SYNCED bit (above). */
 export class AccessPath {
   constructor(protected readonly ctx: FaultContext) {}
 
@@ -178,7 +174,11 @@ export class AccessPath {
       // (A range compare, not a division per access: the slot last found in sync.)
       if (page < tc.slotStart || page >= tc.slotEnd || region.links.epoch !== tc.linkEpoch) {
         const links = ctx.links;
-        if (links.sync(proc, region, page)) synced = SYNCED;
+        if (links.sync(proc, region, page)) {
+          synced = SYNCED;
+          proc.counters.synced++;
+          ctx.totals.synced++;
+        }
         tc.slotStart = page - (page % links.span);
         tc.slotEnd = tc.slotStart + links.span;
         tc.linkEpoch = region.links.epoch;
@@ -209,7 +209,20 @@ export class AccessPath {
       newly = populateCharged(ctx, proc, tree, page, region);
       unsharedNewly = newly;
     }
-    return outcomeCode(newly, unsharedNewly) | synced;
+    return this.tally(proc, newly, unsharedNewly) | synced;
+  }
+
+  /** Counts the minor faults an access took (its own, its counterfactual's); returns its Outcome. */
+  protected tally(proc: Process, newly: boolean, unsharedNewly: boolean): number {
+    const ctx = this.ctx;
+    if (unsharedNewly) {
+      proc.counters.unsharedMinorFaults++;
+      ctx.totals.unsharedMinorFaults++;
+    }
+    if (!newly) return PRESENT;
+    proc.counters.minorFault++;
+    ctx.totals.minorFault++;
+    return MINOR_FAULT;
   }
 
   /**
@@ -220,7 +233,7 @@ export class AccessPath {
     if ((proc.tc.prot & NEEDS[kind]) === 0) return SIGSEGV;
     const tree = proc.mm.tree;
     const newly = hugeFault(this.ctx.hugetlb, tree, m, page, hugeData(this.ctx, proc, proc.tc.region, m));
-    return outcomeCode(newly, !proc.ownCounterfactual ? newly : populateCounterfactual(proc, page));
+    return this.tally(proc, newly, !proc.ownCounterfactual ? newly : populateCounterfactual(proc, page));
   }
 
   /**
@@ -243,7 +256,12 @@ export class AccessPath {
     }
     const hv = region.host.vmas.find(page);
     if (hv === undefined) {
-      return ctx.sharing && ctx.links.sync(proc, region, page) ? SIGBUS | SYNCED : SIGBUS;
+      if (ctx.sharing && ctx.links.sync(proc, region, page)) {
+        proc.counters.synced++;
+        ctx.totals.synced++;
+        return SIGBUS | SYNCED;
+      }
+      return SIGBUS;
     }
     this.cache(tc, hv.start, hv.end, effectiveProt(hv.prot, (v.prot & PROT_WRITE) === 0), region);
     tc.huge = ctx.sharing ? null : windowMapping(ctx.scheme.windowKind, region, hv, v.prot);
@@ -275,6 +293,6 @@ export class PrivateAccessPath extends AccessPath {
     if (tc.huge !== null) return this.hugeAccess(proc, tc.huge, page, kind);
     if ((tc.prot & NEEDS[kind]) === 0) return SIGSEGV;
     const newly = populateCharged(this.ctx, proc, proc.mm.tree, page, tc.region);
-    return outcomeCode(newly, newly);
+    return this.tally(proc, newly, newly);
   }
 }

@@ -289,8 +289,7 @@ export class Kernel implements FaultContext, AccountingSource, MshareContext {
     checkU64(addr, 'addr');
     const code = checkKind(kind);
     const page = addr >= this.geometry.userLimitBytes ? this.geometry.userLimitPages : pageOf(addr);
-    const r = this.oom.allocating(proc, () => this.path.access(proc, page, code));
-    countAccess(r, proc.counters, this.totals);
+    const r = this.oom.allocating(proc, () => countAccess(this.path.access(proc, page, code), proc.counters, this.totals));
     return { outcome: OUTCOME_NAMES[r & OUTCOME_MASK], synced: (r & SYNCED) !== 0 };
   }
 
