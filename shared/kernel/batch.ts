@@ -57,11 +57,13 @@ function addUnchanging(c: FaultCounters, present: number, sigsegv: number, sigbu
 }
 
 /**
- * Counts the code one access() returned, if it changed nothing, into running counts (Kernel.access:
- * the process's and the kernel's), and returns it.
+ * Counts the code one access() returned, if it changed nothing, into the process's and the
+ * kernel's running counts (Kernel.access), and returns it.
  */
-export function countAccess(r: number, ...into: FaultCounters[]): number {
+export function countAccess(r: number, proc: FaultCounters, totals: FaultCounters): number {
   const outcome = r & MASK;
-  for (const c of into) addUnchanging(c, outcome === PRESENT ? 1 : 0, outcome === SIGSEGV ? 1 : 0, outcome === SIGBUS ? 1 : 0);
+  const [present, sigsegv, sigbus] = [outcome === PRESENT ? 1 : 0, outcome === SIGSEGV ? 1 : 0, outcome === SIGBUS ? 1 : 0];
+  addUnchanging(proc, present, sigsegv, sigbus);
+  addUnchanging(totals, present, sigsegv, sigbus);
   return r;
 }

@@ -40,7 +40,8 @@ const populateCounterfactual = populateCounterfactual_;
  * running counts: minor faults (the counterfactual's too) and syncs, so that anyone reading them
  * during a call (an OOM kill's listeners run inside the fault that allocates) sees every fault
  * made so far. What changes nothing (present, SIGSEGV, SIGBUS: most accesses) is counted by the
- * callers from the code (batch.ts), a batch's in locals added once when it ends, as a Touch's are.
+ * callers from the code (batch.ts), a batch's in locals added once when it ends. (A Touch, which
+ * fills table by table rather than through this path, adds all its counts when it ends.)
  */
 export const SYNCED = 4;
 export const OUTCOME_MASK = 3;
