@@ -7,6 +7,8 @@
  *   npm run bench -- --only core,grpc  some sections; the JSON then goes to bench/results/partial.json
  *   npm run bench -- --rounds 5        gRPC and field rounds (default 5)
  *   npm run bench -- --only grpc --grpc-cases stream   one of the gRPC comparisons (with profiling)
+ *   npm run bench -- --against 422709b the core figures against another revision's, in one process
+ *                                      (with --only, as well as those sections)
  *   BENCH_PROFILE=1 npm run bench      the broker children write .cpuprofile files to bench/results
  *
  * Every server is a child process on 127.0.0.1:0, stopped by its pid; the whole run is bounded
@@ -22,6 +24,7 @@ import { runCompareBench } from './compare.js';
 import { runOom } from './oom.js';
 import { runScale } from './postgres-scale.js';
 import { runReplay } from './replay.js';
+import { runAgainst } from './against.js';
 import { fmt, killChildren, ROOT, runChildJson, type Figure } from './lib.js';
 
 const SECTIONS = ['core', 'grpc', 'field', 'compare', 'replay', 'oom', 'scale'] as const;
@@ -72,10 +75,14 @@ export function table(figures: Figure[]): string {
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { only: { type: 'string' }, rounds: { type: 'string', default: '5' }, 'grpc-cases': { type: 'string', default: 'unary,stream' } },
+    options: {
+      only: { type: 'string' }, rounds: { type: 'string', default: '5' }, 'grpc-cases': { type: 'string', default: 'unary,stream' },
+      against: { type: 'string' },
+    },
     strict: true,
   });
-  const only = values.only ? values.only.split(',') as Section[] : [...SECTIONS];
+  // --against alone runs that comparison only; with --only, those sections as well.
+  const only = values.only ? values.only.split(',') as Section[] : values.against !== undefined ? [] : [...SECTIONS];
   for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section '${s}' (${SECTIONS.join(', ')})`);
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 9) throw new Error('--rounds must be 1..9');
@@ -107,6 +114,7 @@ async function main(): Promise<number> {
     figures.push(...await runOom(Math.min(rounds, 3), log));
   }
   if (only.includes('scale')) figures.push(...await runScale(log));
+  if (values.against !== undefined) figures.push(...await runAgainst(values.against, log));
   const seconds = (performance.now() - t0) / 1000;
 
   const out = table(figures);
@@ -116,9 +124,9 @@ async function main(): Promise<number> {
 
   const dir = path.join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, only.length === SECTIONS.length ? 'latest.json' : 'partial.json');
+  const file = path.join(dir, only.length === SECTIONS.length && values.against === undefined ? 'latest.json' : 'partial.json');
   writeFileSync(file, `${JSON.stringify({
-    started: started.toISOString(), seconds, sections: only, grpc_rounds: rounds, machine: machine(), figures,
+    started: started.toISOString(), seconds, sections: only, against: values.against, grpc_rounds: rounds, machine: machine(), figures,
   }, null, 2)}\n`);
   process.stdout.write(`written to ${path.relative(ROOT, file)}\n`);
   return 0;

@@ -58,6 +58,15 @@ function assertWhole(k: Kernel): void {
   assert.ok(m.used <= m.limitBytes, 'within the machine');
 }
 
+/** The process's and the kernel's exact counters: `faults` minor faults (the counterfactual's too), and `also`. */
+function assertFaultsCounted(k: Kernel, pid: number, faults: number, also: { present?: bigint; synced?: bigint }): void {
+  for (const c of [k.exactCounters(pid), k.exactCounters()]) {
+    assert.equal(c.minorFault, BigInt(faults));
+    assert.equal(c.unsharedMinorFaults, BigInt(faults));
+    for (const [key, value] of Object.entries(also)) assert.equal(c[key as keyof typeof also], value, key);
+  }
+}
+
 describe('machine memory and the OOM killer', () => {
   // The issue's closed form: 9 GiB machine, 8 GiB SGA, 100 clients, base cost 0. Order: the donor
   // (pid 1) spawns, maps and shares; clients 2..101 spawn and attach; then each client in pid order
@@ -172,13 +181,31 @@ describe('machine memory and the OOM killer', () => {
     assertWhole(k);
   });
 
-  it('nothing killable: the machine panics mid-touch, the state stays whole, then every allocation is ENOMEM', () => {
-    // pid 1 and a process with oom_score_adj -1000 are never chosen. Order: init, then P touches
-    // 16 MiB on an 8 MiB machine.
+  /** An 8 MiB machine: init, and P (oom_score_adj -1000) with 16 MiB mapped: nothing to kill. */
+  function nothingKillable() {
     const k = new Kernel({ machineMemoryBytes: 8 * MiB });
     k.spawn({ uid: 0, gid: 0, comm: 'init' });
     const p = k.spawn({ uid: 1, gid: 1, comm: 'p', oomScoreAdj: -1000 });
     const at = k.mmap(p, 1n << 30n, 16n * BigInt(MiB), RW, PRIVATE);
+    return { k, p, at };
+  }
+
+  /** A 64 MiB machine: init, a donor sharing an SGA of `bytes` at 2 TiB, a client attached; nothing to kill. */
+  function nothingKillableSga(bytes: number) {
+    const k = new Kernel({ machineMemoryBytes: 64 * MiB });
+    k.spawn({ uid: 0, gid: 0, comm: 'init' });
+    const donor = k.spawn({ uid: 1, gid: 1, comm: 'donor', oomScoreAdj: -1000 });
+    k.mmap(donor, WINDOW, BigInt(bytes), RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+    k.mshare(donor, 'sga', WINDOW, 512n * 2n ** 30n, O_CREAT | O_EXCL | O_RDWR, 0o600);
+    const c = k.spawn({ uid: 1, gid: 1, comm: 'c', oomScoreAdj: -1000 });
+    k.mshare(c, 'sga', WINDOW, 512n * 2n ** 30n, O_RDWR, 0);
+    return { k, donor, c };
+  }
+
+  it('nothing killable: the machine panics mid-touch, the state stays whole, then every allocation is ENOMEM', () => {
+    // pid 1 and a process with oom_score_adj -1000 are never chosen. Order: init, then P touches
+    // 16 MiB on an 8 MiB machine.
+    const { k, p, at } = nothingKillable();
     throwsErrno(() => k.touch(p, at, 16n * BigInt(MiB), 'write'), 'ENOMEM');
     assert.equal(k.panicked, true);
     assert.equal(k.oomEvents.length, 0);
@@ -202,10 +229,7 @@ describe('machine memory and the OOM killer', () => {
   it('a batch the machine refuses part-way counts the accesses it made, in the process and the kernel', () => {
     // The batch path counts in locals and adds them once at its end: an ENOMEM in the middle must
     // still add what was done before it (the pages populated are the faults counted).
-    const k = new Kernel({ machineMemoryBytes: 8 * MiB });
-    k.spawn({ uid: 0, gid: 0, comm: 'init' });
-    const p = k.spawn({ uid: 1, gid: 1, comm: 'p', oomScoreAdj: -1000 });
-    const at = k.mmap(p, 1n << 30n, 16n * BigInt(MiB), RW, PRIVATE);
+    const { k, p, at } = nothingKillable();
     const first = Number(at / 4096n);
     // Every page of the mapping once, then a page below it (no VMA: SIGSEGV) first of all.
     const addrs = packPages(1 + 4096, (i) => (i === 0 ? first - 1 : first + i - 1));
@@ -225,17 +249,35 @@ describe('machine memory and the OOM killer', () => {
     assert.equal(k.exactCounters().present, BigInt(faulted));
   });
 
+  it('a touch the machine refuses part-way counts the pages it faulted, in the process and the kernel', () => {
+    // A touch fills table by table and adds its counts when it ends: an ENOMEM in the middle must
+    // still add the faults made before it, as a batch does.
+    const { k, p, at } = nothingKillable();
+    throwsErrno(() => k.touch(p, at, 16n * BigInt(MiB), 'write'), 'ENOMEM');
+    const faulted = k.memory.privatePages;
+    assert.ok(faulted > 1000 && faulted < 2048, `faulted ${faulted}`);
+    assertFaultsCounted(k, p, faulted, { present: 0n });
+  });
+
+  it('a touch of a window the machine refuses part-way counts its faults and its counterfactual\'s alike', () => {
+    // The client fills the host's tables and its counterfactual together: both stop at one page,
+    // and both are counted.
+    const { k, c } = nothingKillableSga(128 * MiB);
+    throwsErrno(() => k.touch(c, WINDOW, 128n * BigInt(MiB), 'write'), 'ENOMEM');
+    const faulted = k.memory.sharedPages;
+    assert.ok(faulted > 8192 && faulted < 16384, `faulted ${faulted}`);
+    assertFaultsCounted(k, c, faulted, { synced: 0n });
+    // The host's table has its link identity: the client's entry is stale, and its next access
+    // copies it before it finds the page present.
+    assert.deepEqual(k.access(c, WINDOW, 'read'), { outcome: 'present', synced: true });
+    assert.equal(k.exactCounters(c).synced, 1n);
+  });
+
   for (const how of ['access', 'batch'] as const) {
     it(`a link entry copied before a fault the full machine refuses is counted (${how})`, () => {
       // find_shared_vma copies the entry first; the fault after it is refused (nothing killable):
       // the copy happened, and is counted, though the call answers ENOMEM.
-      const k = new Kernel({ machineMemoryBytes: 64 * MiB });
-      k.spawn({ uid: 0, gid: 0, comm: 'init' });
-      const donor = k.spawn({ uid: 1, gid: 1, comm: 'donor', oomScoreAdj: -1000 });
-      k.mmap(donor, WINDOW, 8n * BigInt(MiB), RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
-      k.mshare(donor, 'sga', WINDOW, 512n * 2n ** 30n, O_CREAT | O_EXCL | O_RDWR, 0o600);
-      const c = k.spawn({ uid: 1, gid: 1, comm: 'c', oomScoreAdj: -1000 });
-      k.mshare(c, 'sga', WINDOW, 512n * 2n ** 30n, O_RDWR, 0);
+      const { k, donor, c } = nothingKillableSga(8 * MiB);
       k.access(donor, WINDOW, 'write');
       k.setMachineMemory(k.memory.used);
       const addr = WINDOW + 4096n;

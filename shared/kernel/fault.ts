@@ -41,7 +41,8 @@ const populateCounterfactual = populateCounterfactual_;
  * during a call (an OOM kill's listeners run inside the fault that allocates) sees every fault
  * made so far. What changes nothing (present, SIGSEGV, SIGBUS: most accesses) is counted by the
  * callers from the code (batch.ts), a batch's in locals added once when it ends. (A Touch, which
- * fills table by table rather than through this path, adds all its counts when it ends.)
+ * fills table by table rather than through this path, adds its counts when it ends, also when it
+ * is cut short; an OOM kill's listeners see none of the caller's Touch.)
  */
 export const SYNCED = 4;
 export const OUTCOME_MASK = 3;

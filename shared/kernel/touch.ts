@@ -29,34 +29,45 @@ export function touchRange(ctx: FaultContext, proc: Process, first: number, last
   const end = last + 1;
   const limit = ctx.geometry.userLimitPages;
   let p = first;
-  while (p < end) {
-    if (p >= limit) {
-      counts.sigsegv += countFrom(p, end, stride);
-      break;
+  // A touch cut short (the machine refusing a page, an OOM kill of the caller) still adds what it
+  // did: the fills below count into `counts` as they go, up to the page refused.
+  try {
+    while (p < end) {
+      if (p >= limit) {
+        counts.sigsegv += countFrom(p, end, stride);
+        break;
+      }
+      const vmas = proc.mm.vmas;
+      const v = vmas.find(p);
+      if (v === undefined) {
+        const next = vmas.firstOverlapping(p, end);
+        const segEnd = Math.min(next ? next.start : end, end, limit);
+        const n = countFrom(p, segEnd, stride);
+        counts.sigsegv += n;
+        p += n * stride;
+        continue;
+      }
+      const segEnd = Math.min(v.end, end);
+      if (v.window !== undefined) {
+        touchWindow(ctx, proc, v.window, v, p, segEnd, kind, stride, counts);
+      } else if (!protAllows(v.prot, kind)) {
+        counts.sigsegv += countFrom(p, segEnd, stride);
+      } else {
+        fillMapped(ctx, proc, mappingOf(v, ctx.scheme.thpAnon), p, segEnd, stride, counts);
+      }
+      p += countFrom(p, segEnd, stride) * stride;
     }
-    const vmas = proc.mm.vmas;
-    const v = vmas.find(p);
-    if (v === undefined) {
-      const next = vmas.firstOverlapping(p, end);
-      const segEnd = Math.min(next ? next.start : end, end, limit);
-      const n = countFrom(p, segEnd, stride);
-      counts.sigsegv += n;
-      p += n * stride;
-      continue;
-    }
-    const segEnd = Math.min(v.end, end);
-    if (v.window !== undefined) {
-      touchWindow(ctx, proc, v.window, v, p, segEnd, kind, stride, counts);
-    } else if (!protAllows(v.prot, kind)) {
-      counts.sigsegv += countFrom(p, segEnd, stride);
-    } else {
-      fillMapped(ctx, proc, mappingOf(v, ctx.scheme.thpAnon), p, segEnd, stride, counts);
-    }
-    p += countFrom(p, segEnd, stride) * stride;
+  } finally {
+    AccessCounts.add(proc.counters, counts);
+    AccessCounts.add(ctx.totals, counts);
   }
-  AccessCounts.add(proc.counters, counts);
-  AccessCounts.add(ctx.totals, counts);
   return counts;
+}
+
+/** Adds a fill's counts so far (all of them, or up to a refused page) to a touch's. */
+function addFill(counts: AccessCounts, r: FillCounts): void {
+  counts.minorFault += r.newly;
+  counts.present += r.already;
 }
 
 /**
@@ -65,11 +76,14 @@ export function touchRange(ctx: FaultContext, proc: Process, first: number, last
  */
 function fillPrivate(ctx: FaultContext, proc: Process, from: number, end: number, stride: number,
   counts: AccessCounts, region: Region | null = null): void {
-  const r = chargedFill(ctx, proc, proc.mm.tree, from, end, stride, region);
-  counts.minorFault += r.newly;
-  counts.present += r.already;
-  proc.counters.unsharedMinorFaults += r.newly;
-  ctx.totals.unsharedMinorFaults += r.newly;
+  const r = { newly: 0, already: 0 };
+  try {
+    chargedFill(ctx, proc, proc.mm.tree, from, end, stride, region, r);
+  } finally {
+    addFill(counts, r);
+    proc.counters.unsharedMinorFaults += r.newly;
+    ctx.totals.unsharedMinorFaults += r.newly;
+  }
 }
 
 /**
@@ -83,9 +97,12 @@ function fillMapped(ctx: FaultContext, proc: Process, m: HugeMapping | null, fro
     return;
   }
   const r = { newly: 0, already: 0 };
-  hugeFill(ctx.hugetlb, proc.mm.tree, m, from, end, stride, r, hugeData(ctx, proc, region, m));
-  counts.minorFault += r.newly;
-  counts.present += r.already;
+  // (A huge fill refused part-way adds its faults; its counterfactual's, filled after, it has none.)
+  try {
+    hugeFill(ctx.hugetlb, proc.mm.tree, m, from, end, stride, r, hugeData(ctx, proc, region, m));
+  } finally {
+    addFill(counts, r);
+  }
   const unshared = !proc.ownCounterfactual ? r.newly : fillCounterfactual(proc, from, end, stride);
   proc.counters.unsharedMinorFaults += unshared;
   ctx.totals.unsharedMinorFaults += unshared;
@@ -169,14 +186,19 @@ function fillShared(ctx: FaultContext, proc: Process, region: Region, from: numb
   counts: AccessCounts): number {
   const mirrored = beforeHostFill(proc, region, from, end, stride);
   const host = region.host.tree;
+  const r = { newly: 0, already: 0 };
   const u = { newly: 0, already: 0 };
   try {
-    const r = chargedFill(ctx, proc, host, from, end, stride, region, u);
-    counts.minorFault += r.newly;
-    counts.present += r.already;
+    chargedFill(ctx, proc, host, from, end, stride, region, r, u);
     if (!mirrored) claimMirror(proc, region); // a touch may have made its tree the host's
     return r.newly;
+  } catch (err) {
+    // Cut short by a refused page: a host table the fill allocated still gets its link identity
+    // (the caller's entry stays stale, so its next access copies it).
+    ctx.links.refresh(region, from, end);
+    throw err;
   } finally {
+    addFill(counts, r);
     proc.counters.unsharedMinorFaults += u.newly;
     ctx.totals.unsharedMinorFaults += u.newly;
   }
@@ -184,13 +206,13 @@ function fillShared(ctx: FaultContext, proc: Process, region: Region, from: numb
 
 /**
  * fill() with every new page and table charged to machine memory, as faultIn charges one access
- * (same placement rules). Unlimited, or where a piece's worst case fits, a piece is filled in one
+ * (same placement rules), its counts added to `into` as it goes. Unlimited, or where a piece's worst case fits, a piece is filled in one
  * step; where it does not, it is split (1 GiB, then 2 MiB pieces) down to single pages, whose
  * allocation may invoke the OOM killer. A refusal thus stops the touch between two pages: the pages
  * before it are populated and counted, nothing after, no table half-made.
  */
 function chargedFill(ctx: FaultContext, proc: Process, tree: PageTree, start: number, end: number, stride: number,
-  region: Region | null, shadow?: FillCounts): FillCounts {
+  region: Region | null, into: FillCounts, shadow?: FillCounts): void {
   const memory = ctx.memory;
   if (!memory.limited) {
     // Nothing can be refused: one fill, charged once. Without sharing a window's pages are not
@@ -203,13 +225,13 @@ function chargedFill(ctx: FaultContext, proc: Process, tree: PageTree, start: nu
     } else if (ctx.sharing) {
       memory.chargeShared(r.newly);
     }
-    return r;
+    into.newly += r.newly;
+    into.already += r.already;
+    return;
   }
-  const counts = { newly: 0, already: 0 };
-  const f: Filling = { ctx, proc, tree, stride, region, counts, shadow };
+  const f: Filling = { ctx, proc, tree, stride, region, counts: into, shadow };
   if (memory.fits(worstCase(ctx, tree, start, end, stride, region) * PAGE_SIZE)) fillPiece(f, start, end);
   else fillWithin(f, start, start, end, 3);
-  return counts;
 }
 
 /**
