@@ -8,30 +8,43 @@
  * Why one process, alternating: this machine's speed moves by up to 2x between processes and for
  * seconds within one (other tenants share its caches), so separate runs of each side compare the
  * machine at two moments more than the code. Within a pair of rounds both sides see the same
- * machine; the order alternates (ABBA) so that a drift within a pair favours neither.
+ * machine; the order alternates (ABBA) so that a drift within a pair favours neither. Each side
+ * runs the cases from a module instance of its own (core-cases.ts imported under two URLs), so
+ * that V8 compiles the bench's loops for each kernel apart: a loop that called both kernels would
+ * inline one kernel's calls and not the other's, and favour it.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Kernel } from '../shared/kernel/kernel.js';
-import { faultRound, patterns, presentRound, sga, touchRound, type KernelClass } from './core-cases.js';
+import { patterns, type KernelClass, type Sga } from './core-cases.js';
 import { judge, median, type Figure } from './lib.js';
+
+type Cases = typeof import('./core-cases.js');
+
+/** One side: its kernel, and the bench's cases in a module instance of its own. */
+interface Side { K: KernelClass; cases: Cases }
+
+async function side(K: KernelClass, name: string): Promise<Side> {
+  const cases = await import(`./core-cases.js?side=${name}`) as Cases;
+  return { K, cases };
+}
 
 const ROUNDS = 7; // measured pairs per figure, after one pair that warms both JITs up
 /** A change may not make a core figure more than 10% slower. */
 const TARGET = { op: '>=' as const, limit: 0.9, unit: 'ratio' };
 
-/** Runs `round` for this tree (A) and the other (B) alternately; the pairs' ratios A/B. */
-function pairs(round: (K: KernelClass) => number, A: KernelClass, B: KernelClass): { ratios: number[]; a: number[]; b: number[] } {
+/** Runs `round` for this tree (side 0) and the other (side 1) alternately; the pairs' ratios 0/1. */
+function pairs(round: (side: 0 | 1) => number): { ratios: number[]; a: number[]; b: number[] } {
   const out = { ratios: [] as number[], a: [] as number[], b: [] as number[] };
   for (let r = 0; r < ROUNDS + 1; r++) {
     let a: number;
     let b: number;
     if (r % 2 === 0) {
-      a = round(A);
-      b = round(B);
+      a = round(0);
+      b = round(1);
     } else {
-      b = round(B);
-      a = round(A);
+      b = round(1);
+      a = round(0);
     }
     if (r === 0) continue; // warms the JIT up
     out.ratios.push(a / b);
@@ -44,8 +57,8 @@ function pairs(round: (K: KernelClass) => number, A: KernelClass, B: KernelClass
 async function main(): Promise<void> {
   const [root, label] = process.argv.slice(2);
   if (!root || !label) throw new Error('usage: core-against.ts ROOT LABEL');
-  const other = (await import(pathToFileURL(path.join(root, 'shared/kernel/kernel.ts')).href) as { Kernel: KernelClass }).Kernel;
-  const self: KernelClass = Kernel;
+  const otherKernel = (await import(pathToFileURL(path.join(root, 'shared/kernel/kernel.ts')).href) as { Kernel: KernelClass }).Kernel;
+  const sides = [await side(Kernel, 'this'), await side(otherKernel, 'other')] as const;
   const figures: Figure[] = [];
   const add = (name: string, unit: string, p: { ratios: number[]; a: number[]; b: number[] }, speed: 'rate' | 'time') => {
     figures.push(judge({
@@ -58,17 +71,18 @@ async function main(): Promise<void> {
   const { present, fresh } = patterns();
   for (const sharing of [true, false]) {
     const mode = sharing ? 'shared' : 'unshared';
-    const populated = new Map([self, other].map((K) => [K, sga(K, sharing, true)]));
+    const populated: Sga[] = sides.map((s) => s.cases.sga(s.K, sharing, true));
     for (const [pattern, bs] of present) {
-      add(`present accesses/s, ${pattern}, ${mode}`, 'accesses/s', pairs((K) => presentRound(populated.get(K)!, bs, 300), self, other), 'rate');
+      const round = (i: 0 | 1) => sides[i].cases.presentRound(populated[i], bs, 300);
+      add(`present accesses/s, ${pattern}, ${mode}`, 'accesses/s', pairs(round), 'rate');
     }
     for (const [pattern, bs] of fresh) {
-      add(`minor faults/s, ${pattern}, ${mode}`, 'faults/s', pairs((K) => faultRound(K, sharing, bs), self, other), 'rate');
+      add(`minor faults/s, ${pattern}, ${mode}`, 'faults/s', pairs((i) => sides[i].cases.faultRound(sides[i].K, sharing, bs)), 'rate');
     }
     // A touch is a few microseconds: each round is the median of 7, as the core figure is.
-    const touches = (K: KernelClass, which: 'fresh' | 'present') => median(Array.from({ length: 7 }, () => touchRound(K, sharing)[which]));
+    const touches = (s: Side, which: 'fresh' | 'present') => median(Array.from({ length: 7 }, () => s.cases.touchRound(s.K, sharing)[which]));
     for (const [which, name] of [['fresh', 'fresh (every page faults)'], ['present', 'again (every page present)']] as const) {
-      const p = pairs((K) => 1 / touches(K, which), self, other);
+      const p = pairs((i) => 1 / touches(sides[i], which));
       add(`touch 300 GiB, ${name}, ${mode}`, 'touches/ms', p, 'time');
     }
   }
