@@ -25,19 +25,28 @@ export function resolveRevision(rev: string): string {
  */
 export function extractRevision(commit: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mshare-against-'));
-  const tar = execFileSync('git', ['archive', '--format=tar', commit, 'shared', 'package.json', 'tsconfig.json'], { cwd: ROOT, maxBuffer: 256 << 20 });
-  execFileSync('tar', ['-x', '-C', dir], { input: tar });
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  return dir;
+  try {
+    const tar = execFileSync('git', ['archive', '--format=tar', commit, 'shared', 'package.json', 'tsconfig.json'], { cwd: ROOT, maxBuffer: 256 << 20 });
+    execFileSync('tar', ['-x', '-C', dir], { input: tar });
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+    return dir;
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
-export async function runAgainst(rev: string, log: (line: string) => void): Promise<Figure[]> {
-  const commit = resolveRevision(rev);
+/** The comparison; `commit` from resolveRevision (main.ts checks it before any section runs). */
+export async function runAgainst(rev: string, commit: string, log: (line: string) => void): Promise<Figure[]> {
   const dir = extractRevision(commit);
+  // Also when the bench's watchdog or a signal ends the process before the child does.
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', remove);
   try {
     log(`against: this tree's kernel and ${rev} (${commit.slice(0, 12)})'s, in one process, rounds alternating (about 2 minutes)`);
-    return await runChildJson<Figure[]>('bench/core-against.ts', { args: [dir, rev], timeoutMs: 600_000 });
+    return await runChildJson<Figure[]>('bench/core-against.ts', { nodeArgs: ['--expose-gc'], args: [dir, rev], timeoutMs: 600_000 });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    process.removeListener('exit', remove);
+    remove();
   }
 }

@@ -155,12 +155,12 @@ function main(): void {
   const populated = { shared: sga(K, true, true), unshared: sga(K, false, true), donorFirst: sga(K, true, true, true) };
   const uni = presentPatterns[0][1];
   figures.push(sharedRatio('present accesses/s, uniform random',
-    (sharing) => presentRound(sharing ? populated.shared : populated.unshared, uni, 300), 5));
+    (sharing) => presentRate(sharing ? populated.shared : populated.unshared, uni, 1, 300).rate, 5));
   const fresh = freshPatterns[0][1];
-  figures.push(sharedRatio('minor faults/s, random fresh pages', (sharing) => faultRound(K, sharing, fresh), 5));
+  figures.push(sharedRatio('minor faults/s, random fresh pages', (sharing) => faultRate(sharing, fresh, 1).rate, 5));
   // The client no mirror: the donor populated the SGA, the client's own tree fills as it goes.
   figures.push(sharedRatio('present accesses/s, uniform random, donor populated first',
-    (sharing) => presentRound(sharing ? populated.donorFirst : populated.unshared, uni, 300), 5, false));
+    (sharing) => presentRate(sharing ? populated.donorFirst : populated.unshared, uni, 1, 300).rate, 5, false));
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 }
 

@@ -24,7 +24,7 @@ import { runCompareBench } from './compare.js';
 import { runOom } from './oom.js';
 import { runScale } from './postgres-scale.js';
 import { runReplay } from './replay.js';
-import { runAgainst } from './against.js';
+import { resolveRevision, runAgainst } from './against.js';
 import { fmt, killChildren, ROOT, runChildJson, type Figure } from './lib.js';
 
 const SECTIONS = ['core', 'grpc', 'field', 'compare', 'replay', 'oom', 'scale'] as const;
@@ -84,6 +84,7 @@ async function main(): Promise<number> {
   // --against alone runs that comparison only; with --only, those sections as well.
   const only = values.only ? values.only.split(',') as Section[] : values.against !== undefined ? [] : [...SECTIONS];
   for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section '${s}' (${SECTIONS.join(', ')})`);
+  const against = values.against === undefined ? undefined : resolveRevision(values.against); // before anything runs
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 9) throw new Error('--rounds must be 1..9');
 
@@ -114,7 +115,7 @@ async function main(): Promise<number> {
     figures.push(...await runOom(Math.min(rounds, 3), log));
   }
   if (only.includes('scale')) figures.push(...await runScale(log));
-  if (values.against !== undefined) figures.push(...await runAgainst(values.against, log));
+  if (values.against !== undefined && against !== undefined) figures.push(...await runAgainst(values.against, against, log));
   const seconds = (performance.now() - t0) / 1000;
 
   const out = table(figures);

@@ -14,6 +14,7 @@ describe('bench --against', () => {
     assert.throws(() => resolveRevision('no-such-revision'), /'no-such-revision' is not a commit of this repository/);
     assert.throws(() => resolveRevision('--output=/tmp/x'), /'--output=\/tmp\/x' is not a revision name/);
     assert.throws(() => resolveRevision('HEAD; rm -rf /'), /is not a revision name/);
+    assert.throws(() => resolveRevision('--all'), /'--all' is not a revision name/);
     assert.match(resolveRevision('HEAD'), /^[0-9a-f]{40}$/);
   });
 

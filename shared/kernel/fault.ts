@@ -42,7 +42,7 @@ const populateCounterfactual = populateCounterfactual_;
  * made so far. What changes nothing (present, SIGSEGV, SIGBUS: most accesses) is counted by the
  * callers from the code (batch.ts), a batch's in locals added once when it ends. (A Touch, which
  * fills table by table rather than through this path, adds its counts when it ends, also when it
- * is cut short; an OOM kill's listeners see none of the caller's Touch.)
+ * is cut short: the listeners of a kill of another process during a Touch see none of it.)
  */
 export const SYNCED = 4;
 export const OUTCOME_MASK = 3;

@@ -229,12 +229,13 @@ export function hugeFault(reg: Hugetlb, tree: PageTree, m: HugeMapping, page: nu
  * finds a 2 MiB page's PMD table once per 1 GiB.
  */
 export function hugeFill(reg: Hugetlb, tree: PageTree, m: HugeMapping, from: number, end: number, stride: number,
-  counts: FillCounts, data?: HugeData): void {
+  counts: FillCounts & { reached: number }, data?: HugeData): void {
   const unit = m.kind === HUGETLB_1G ? PUD_PAGES : PMD_PAGES;
   let pmd: PmdTable | null = null;
   let pmdSpan = -1;
   let p = from;
   while (p < end) {
+    counts.reached = p; // where a refusal in this unit leaves the fill (touch.ts: the counterfactual)
     const unitEnd = Math.min(end, p - (p % unit) + unit);
     const n = Math.ceil((unitEnd - p) / stride);
     if ((m.kind === THP_SHMEM || m.kind === THP_ANON) && !coversPmd(m, p)) {
@@ -288,6 +289,7 @@ export function hugeFill(reg: Hugetlb, tree: PageTree, m: HugeMapping, from: num
     counts.already += newly ? n - 1 : n;
     p += n * stride;
   }
+  counts.reached = p;
 }
 
 /** How a private VMA's pages are mapped: null for 4 KiB pages (the common case). */

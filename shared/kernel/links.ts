@@ -63,9 +63,10 @@ export class Links {
       proc.links.delete(slot);
       return;
     }
-    proc.links.set(slot, hostId);
-    // Below the top level the process needs private tables down to the one holding the link entry.
+    // Below the top level the process needs private tables down to the one holding the link entry:
+    // made first, so that a machine refusing them leaves the entry stale (copied again next time).
     if (this.level < this.levels) proc.mm.tree.tableAt(this.level, slot * this.span, true, true);
+    proc.links.set(slot, hostId);
   }
 
   /** A fault allocated host tables under `slot`: the link table's identity, new if it had none. */

@@ -9,6 +9,7 @@ import { KIND_WRITE, faultIn, protAllows, type FaultContext, type KindCode } fro
 import { PAGE_SIZE } from './geometry.js';
 import { hugeFill, mappingOf, windowMapping, type HugeMapping } from './huge.js';
 import { hugeData } from './huge-memory.js';
+import { OomKilled } from './oom.js';
 import type { Process, Region } from './mm.js';
 import { COUNTERFACTUAL } from './pagetable/ledger.js';
 import { fill, type FillCounts } from './pagetable/fill.js';
@@ -29,8 +30,7 @@ export function touchRange(ctx: FaultContext, proc: Process, first: number, last
   const end = last + 1;
   const limit = ctx.geometry.userLimitPages;
   let p = first;
-  // A touch cut short (the machine refusing a page, an OOM kill of the caller) still adds what it
-  // did: the fills below count into `counts` as they go, up to the page refused.
+  // Cut short (a page refused, the caller OOM-killed), it still adds what it did up to there.
   try {
     while (p < end) {
       if (p >= limit) {
@@ -64,16 +64,13 @@ export function touchRange(ctx: FaultContext, proc: Process, first: number, last
   return counts;
 }
 
-/** Adds a fill's counts so far (all of them, or up to a refused page) to a touch's. */
+/** Adds a fill's counts so far (all, or up to a refused page) to a touch's. */
 function addFill(counts: AccessCounts, r: FillCounts): void {
   counts.minorFault += r.newly;
   counts.present += r.already;
 }
 
-/**
- * Fills pages of the process's own tables; every fault is one the unshared counterfactual takes
- * too, since those tables are the same in both worlds.
- */
+/** Fills pages of the process's own tables: each fault the counterfactual's too (the same tables). */
 function fillPrivate(ctx: FaultContext, proc: Process, from: number, end: number, stride: number,
   counts: AccessCounts, region: Region | null = null): void {
   const r = { newly: 0, already: 0 };
@@ -96,16 +93,16 @@ function fillMapped(ctx: FaultContext, proc: Process, m: HugeMapping | null, fro
     fillPrivate(ctx, proc, from, end, stride, counts, region);
     return;
   }
-  const r = { newly: 0, already: 0 };
-  // (A huge fill refused part-way adds its faults; its counterfactual's, filled after, it has none.)
+  const r = { newly: 0, already: 0, reached: from };
   try {
     hugeFill(ctx.hugetlb, proc.mm.tree, m, from, end, stride, r, hugeData(ctx, proc, region, m));
   } finally {
+    // Up to where it got, also when refused: the counterfactual's 4 KiB pages (no machine memory).
     addFill(counts, r);
+    const unshared = !proc.ownCounterfactual ? r.newly : fillCounterfactual(proc, from, r.reached, stride);
+    proc.counters.unsharedMinorFaults += unshared;
+    ctx.totals.unsharedMinorFaults += unshared;
   }
-  const unshared = !proc.ownCounterfactual ? r.newly : fillCounterfactual(proc, from, end, stride);
-  proc.counters.unsharedMinorFaults += unshared;
-  ctx.totals.unsharedMinorFaults += unshared;
 }
 
 /**
@@ -137,28 +134,39 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
     let allocatedAt = -1;
     let lastTouched = p;
     let c = p;
-    for (const hv of region.host.vmas.overlapping(c, slotEnd)) {
-      if (hv.start > c) {
-        // A hole in the host's VMAs: SIGBUS.
-        const n = countFrom(c, Math.min(hv.start, slotEnd), stride);
-        if (n > 0) {
-          lastTouched = c + (n - 1) * stride;
-          counts.sigbus += n;
-          c += n * stride;
+    try {
+      for (const hv of region.host.vmas.overlapping(c, slotEnd)) {
+        if (hv.start > c) {
+          // A hole in the host's VMAs: SIGBUS.
+          const n = countFrom(c, Math.min(hv.start, slotEnd), stride);
+          if (n > 0) {
+            lastTouched = c + (n - 1) * stride;
+            counts.sigbus += n;
+            c += n * stride;
+          }
         }
+        const segEnd = Math.min(hv.end, slotEnd);
+        const n = countFrom(c, segEnd, stride);
+        if (n === 0) continue;
+        lastTouched = c + (n - 1) * stride;
+        if (!protAllows(hv.prot, kind) || writeDenied) {
+          counts.sigsegv += n;
+        } else if (sharing) {
+          if (fillShared(ctx, proc, region, c, segEnd, stride, counts) > 0 && hostIdBefore === 0 && allocatedAt < 0) allocatedAt = c;
+        } else {
+          fillMapped(ctx, proc, windowMapping(ctx.scheme.windowKind, region, hv, window.prot), c, segEnd, stride, counts, region);
+        }
+        c += n * stride;
       }
-      const segEnd = Math.min(hv.end, slotEnd);
-      const n = countFrom(c, segEnd, stride);
-      if (n === 0) continue;
-      lastTouched = c + (n - 1) * stride;
-      if (!protAllows(hv.prot, kind) || writeDenied) {
-        counts.sigsegv += n;
-      } else if (sharing) {
-        if (fillShared(ctx, proc, region, c, segEnd, stride, counts) > 0 && hostIdBefore === 0 && allocatedAt < 0) allocatedAt = c;
-      } else {
-        fillMapped(ctx, proc, windowMapping(ctx.scheme.windowKind, region, hv, window.prot), c, segEnd, stride, counts, region);
+    } catch (err) {
+      // Refused after the fault that made the slot's host table: the refused access copied its entry
+      // first (find_shared_vma), unless the OOM killer took the caller, which exits instead.
+      const id = sharing && hostIdBefore === 0 && !(err instanceof OomKilled) ? region.links.get(slot) : 0;
+      if (id !== 0) {
+        links.set(proc, slot, id);
+        counts.synced++;
       }
-      c += n * stride;
+      throw err;
     }
     const n = countFrom(c, slotEnd, stride);
     if (n > 0) {
@@ -206,10 +214,11 @@ function fillShared(ctx: FaultContext, proc: Process, region: Region, from: numb
 
 /**
  * fill() with every new page and table charged to machine memory, as faultIn charges one access
- * (same placement rules), its counts added to `into` as it goes. Unlimited, or where a piece's worst case fits, a piece is filled in one
- * step; where it does not, it is split (1 GiB, then 2 MiB pieces) down to single pages, whose
- * allocation may invoke the OOM killer. A refusal thus stops the touch between two pages: the pages
- * before it are populated and counted, nothing after, no table half-made.
+ * (same placement rules), its counts added to `into` as it goes. Unlimited, or where a piece's
+ * worst case fits, a piece is filled in one step; where it does not, it is split (1 GiB, then
+ * 2 MiB pieces) down to single pages, whose allocation may invoke the OOM killer. A refusal thus
+ * stops the touch between two pages: the pages before it are populated and counted, nothing
+ * after, no table half-made.
  */
 function chargedFill(ctx: FaultContext, proc: Process, tree: PageTree, start: number, end: number, stride: number,
   region: Region | null, into: FillCounts, shadow?: FillCounts): void {
@@ -234,10 +243,7 @@ function chargedFill(ctx: FaultContext, proc: Process, tree: PageTree, start: nu
   else fillWithin(f, start, start, end, 3);
 }
 
-/**
- * The counterfactual's new pages for a fill of [s, e) whose host pages were `hostNewly`: the
- * same for a mirror of the region (its counterfactual is the host's tree), else its own fill.
- */
+/** The counterfactual's new pages for a fill of [s, e): a mirror's are the host's (`hostNewly`). */
 function shadowFill(proc: Process, region: Region | null, hostNewly: number, s: number, e: number, stride: number): number {
   if (region !== null && proc.mirrorOf === region) return hostNewly;
   return fillCounterfactual(proc, s, e, stride);
