@@ -266,6 +266,13 @@ describe('machine memory and the OOM killer', () => {
     ['an mshare window', (k) => ({ pid: nothingKillableSga(128 * MiB, k).c, at: WINDOW, bytes: 128n * BigInt(MiB) })],
     ['a ptshare window', (k) => ({ pid: nothingKillableSga(128 * MiB, k).c, at: WINDOW, bytes: 128n * BigInt(MiB) }), 'ptshare'],
     ['THP', (k) => ({ pid: nothingKillable(k).p, at: 1n << 30n, bytes: 16n * BigInt(MiB) }), 'thp'],
+    ['THP, a mapping not 2 MiB-aligned', (k) => {
+      const { p } = nothingKillable(k);
+      const at = (1n << 31n) + BigInt(MiB); // 1 MiB past a 2 MiB boundary: its first MiB is 4 KiB pages
+      k.mmap(p, at, 15n * BigInt(MiB), RW, PRIVATE);
+      k.setMachineMemory(k.memory.used + 64 * PAGE); // refused within that first MiB
+      return { pid: p, at, bytes: 15n * BigInt(MiB) };
+    }, 'thp'],
   ];
   for (const [what, setup, scheme] of cutShort) {
     it(`a touch the machine refuses part-way counts what a batch of the same accesses counts (${what})`, () => {
@@ -275,6 +282,7 @@ describe('machine memory and the OOM killer', () => {
         const first = Number(at / 4096n);
         throwsErrno(() => (how === 'touch' ? k.touch(pid, at, bytes, 'write')
           : k.accessBatch(pid, 'write', packPages(Number(bytes / 4096n), (i) => first + i))), 'ENOMEM');
+        assertWhole(k);
         return { process: k.exactCounters(pid), kernel: k.exactCounters(), memory: k.memory.byKind(), tables: k.procStatus(pid).tables };
       };
       const touch = run('touch');

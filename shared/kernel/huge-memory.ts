@@ -3,12 +3,13 @@
  * pool reserved them at mmap; a THP fault's pages are charged when it maps them, through the
  * HugeData hook huge.ts's fault and fill call.
  */
-import type { Geometry } from './geometry.js';
+import { PAGE_SIZE, type Geometry } from './geometry.js';
 import { HUGETLB_1G, HUGETLB_2M, THP_SHMEM, type HugeData, type HugeMapping } from './huge.js';
 import type { MachineMemory } from './memory.js';
 import type { Process, Region } from './mm.js';
 import { COUNTERFACTUAL } from './pagetable/ledger.js';
 import { fill } from './pagetable/fill.js';
+import { countPresent } from './pagetable/range.js';
 import { PageTree } from './pagetable/tree.js';
 
 /**
@@ -21,15 +22,22 @@ import { PageTree } from './pagetable/tree.js';
 export function hugeData(ctx: { readonly memory: MachineMemory; readonly geometry: Geometry }, proc: Process,
   region: Region | null, m: HugeMapping): HugeData | undefined {
   if (m.kind === HUGETLB_2M || m.kind === HUGETLB_1G || (region === null && m.kind === THP_SHMEM)) return undefined;
+  const memory = ctx.memory;
   if (region === null) {
-    return (_s, _e, _stride, newly) => {
-      ctx.memory.chargePrivate(newly);
+    return (_s, _e, _stride, newly, tables) => {
+      memory.reserve((newly + tables) * PAGE_SIZE); // room for the pages and their tables at once
+      memory.chargePrivate(newly);
       proc.privatePages += newly;
     };
   }
-  return (start, end, stride) => {
+  return (start, end, stride, _newly, tables) => {
     const resident = region.resident ??= new PageTree(ctx.geometry, COUNTERFACTUAL);
-    ctx.memory.chargeShared(fill(resident, start, end, stride).newly);
+    // The pages new to the region (its shared memory), and room for them and the tables at once.
+    let fresh = 0;
+    if (stride === 1) fresh = end - start - countPresent(resident, start, end);
+    else for (let p = start; p < end; p += stride) if (!resident.isPresent(p)) fresh++;
+    memory.reserve((fresh + tables) * PAGE_SIZE);
+    memory.chargeShared(fill(resident, start, end, stride).newly);
   };
 }
 

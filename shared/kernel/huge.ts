@@ -179,14 +179,17 @@ function coversPmd(m: HugeMapping, page: number): boolean {
 /**
  * Where a fault's new THP data pages go in machine memory (huge-memory.ts): every stride-th page
  * of [start, end), `newly` of them new to the faulting tree. hugetlb pages need none (their pool).
+ * Called before the pages are mapped, with the table pages their mapping will allocate: room for
+ * both is made at once, so that a refusal leaves nothing mapped and nothing charged.
  */
-export type HugeData = (start: number, end: number, stride: number, newly: number) => void;
+export type HugeData = (start: number, end: number, stride: number, newly: number, tables: number) => void;
 
-/** tree.populate(page), its page charged by `data` when new. */
+/** tree.populate(page), its page charged by `data` first when new. */
 function populate4k(tree: PageTree, page: number, data: HugeData | undefined): boolean {
-  const newly = tree.populate(page);
-  if (newly) data?.(page, page + 1, 1, 1);
-  return newly;
+  if (tree.isPresent(page)) return false;
+  data?.(page, page + 1, 1, 1, tree.missingTables(page));
+  tree.populateAbsent(page);
+  return true;
 }
 
 /** One fault-or-present access at `page` in a huge mapping; true when it faulted the page in. */
@@ -207,7 +210,7 @@ export function hugeFault(reg: Hugetlb, tree: PageTree, m: HugeMapping, page: nu
       if (pmd.hasPte(i)) return populate4k(tree, page, data); // already 4 KiB-mapped
       if (hugeHas(pmd.huge, i)) return false;
       const b = page - (page % PMD_PAGES);
-      data?.(b, b + PMD_PAGES, 1, PMD_PAGES); // charged before it is mapped: a refusal maps nothing
+      data?.(b, b + PMD_PAGES, 1, PMD_PAGES, 0); // charged before it is mapped: a refusal maps nothing
       return hugeSet(pmd, i);
     }
     default: {
@@ -216,7 +219,7 @@ export function hugeFault(reg: Hugetlb, tree: PageTree, m: HugeMapping, page: nu
       const b = page - (page % PMD_PAGES);
       const pmd = tree.tableAt(2, page, false);
       if (pmd instanceof PmdTable && pmd.hasPte((page >>> 9) & 511)) return populate4k(tree, page, data);
-      data?.(b, b + PMD_PAGES, 1, PMD_PAGES);
+      data?.(b, b + PMD_PAGES, 1, PMD_PAGES, tree.missingTables(b));
       fill(tree, b, b + PMD_PAGES, 1);
       return true;
     }
@@ -239,11 +242,12 @@ export function hugeFill(reg: Hugetlb, tree: PageTree, m: HugeMapping, from: num
     const unitEnd = Math.min(end, p - (p % unit) + unit);
     const n = Math.ceil((unitEnd - p) / stride);
     if ((m.kind === THP_SHMEM || m.kind === THP_ANON) && !coversPmd(m, p)) {
-      const r = fill(tree, p, unitEnd, stride);
-      if (r.newly > 0) data?.(p, unitEnd, stride, r.newly);
-      counts.newly += r.newly;
-      counts.already += r.already;
-      p += n * stride;
+      // 4 KiB pages (under 2 MiB of them), one by one: each charged before it is mapped.
+      for (; p < unitEnd; p += stride) {
+        counts.reached = p;
+        if (populate4k(tree, p, data)) counts.newly++;
+        else counts.already++;
+      }
       continue;
     }
     const whole = stride === 1 && p % PUD_PAGES === 0 && p + PUD_PAGES <= end && m.start <= p && p + PUD_PAGES <= m.end;
@@ -258,8 +262,8 @@ export function hugeFill(reg: Hugetlb, tree: PageTree, m: HugeMapping, from: num
       for (let w = 0; w < 16; w++) missing += 32 - popcount(map[w]);
       if (data !== undefined && missing > 0) {
         // Charged before they are mapped: the whole 1 GiB at once where none was there.
-        if (missing === 512) data(p, p + PUD_PAGES, 1, PUD_PAGES);
-        else for (let i = 0; i < 512; i++) if ((map[i >>> 5] & (1 << (i & 31))) === 0) data(p + i * PMD_PAGES, p + (i + 1) * PMD_PAGES, 1, PMD_PAGES);
+        if (missing === 512) data(p, p + PUD_PAGES, 1, PUD_PAGES, 0);
+        else for (let i = 0; i < 512; i++) if ((map[i >>> 5] & (1 << (i & 31))) === 0) data(p + i * PMD_PAGES, p + (i + 1) * PMD_PAGES, 1, PMD_PAGES, 0);
       }
       map.fill(-1);
       counts.newly += missing;
@@ -279,7 +283,7 @@ export function hugeFill(reg: Hugetlb, tree: PageTree, m: HugeMapping, from: num
       if (t.hasPte(i)) newly = populate4k(tree, p, data);
       else {
         newly = !hugeHas(t.huge, i);
-        if (newly) data?.(p - (p % PMD_PAGES), p - (p % PMD_PAGES) + PMD_PAGES, 1, PMD_PAGES);
+        if (newly) data?.(p - (p % PMD_PAGES), p - (p % PMD_PAGES) + PMD_PAGES, 1, PMD_PAGES, 0);
         hugeSet(t, i);
       }
     } else {
