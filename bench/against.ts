@@ -7,7 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, runChildJson, type Figure } from './lib.js';
+import { killChildren, ROOT, runChildJson, type Figure } from './lib.js';
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** REV as a full commit id, or an error that names it. */
 export function resolveRevision(rev: string): string {
@@ -39,14 +41,23 @@ export function extractRevision(commit: string): string {
 /** The comparison; `commit` from resolveRevision (main.ts checks it before any section runs). */
 export async function runAgainst(rev: string, commit: string, log: (line: string) => void): Promise<Figure[]> {
   const dir = extractRevision(commit);
-  // Also when the bench's watchdog or a signal ends the process before the child does.
+  // Also when the bench's watchdog (exit) or Ctrl-C / a kill (a signal, raised again once the
+  // directory is gone) ends the process before the child does.
   const remove = () => rmSync(dir, { recursive: true, force: true });
+  const onSignal = (signal: NodeJS.Signals) => {
+    killChildren();
+    remove();
+    for (const s of SIGNALS) process.removeListener(s, onSignal);
+    process.kill(process.pid, signal);
+  };
   process.once('exit', remove);
+  for (const s of SIGNALS) process.once(s, onSignal);
   try {
     log(`against: this tree's kernel and ${rev} (${commit.slice(0, 12)})'s, in one process, rounds alternating (about 2 minutes)`);
     return await runChildJson<Figure[]>('bench/core-against.ts', { nodeArgs: ['--expose-gc'], args: [dir, rev], timeoutMs: 600_000 });
   } finally {
     process.removeListener('exit', remove);
+    for (const s of SIGNALS) process.removeListener(s, onSignal);
     remove();
   }
 }
