@@ -192,12 +192,12 @@ describe('machine memory and the OOM killer', () => {
   }
 
   /** A 64 MiB machine (or `k`): init, a donor sharing an SGA of `bytes` at 2 TiB, a client attached; nothing to kill. */
-  function nothingKillableSga(bytes: number, k = new Kernel({ machineMemoryBytes: 64 * MiB })) {
+  function nothingKillableSga(bytes: number, k = new Kernel({ machineMemoryBytes: 64 * MiB }), clientAdj = -1000) {
     k.spawn({ uid: 0, gid: 0, comm: 'init' });
     const donor = k.spawn({ uid: 1, gid: 1, comm: 'donor', oomScoreAdj: -1000 });
     k.mmap(donor, WINDOW, BigInt(bytes), RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
     k.mshare(donor, 'sga', WINDOW, 512n * 2n ** 30n, O_CREAT | O_EXCL | O_RDWR, 0o600);
-    const c = k.spawn({ uid: 1, gid: 1, comm: 'c', oomScoreAdj: -1000 });
+    const c = k.spawn({ uid: 1, gid: 1, comm: 'c', oomScoreAdj: clientAdj });
     k.mshare(c, 'sga', WINDOW, 512n * 2n ** 30n, O_RDWR, 0);
     return { k, donor, c };
   }
@@ -273,6 +273,18 @@ describe('machine memory and the OOM killer', () => {
       k.setMachineMemory(k.memory.used + 64 * PAGE); // refused within that first MiB
       return { pid: p, at, bytes: 15n * BigInt(MiB) };
     }, 'thp'],
+    ['a ptshare window, refused in its first slot', (k) => {
+      const { c } = nothingKillableSga(128 * MiB, k);
+      k.setMachineMemory(k.memory.used + 5 * PAGE); // the client's own PUD and PMD tables need 2
+      return { pid: c, at: WINDOW, bytes: 128n * BigInt(MiB) };
+    }, 'ptshare'],
+    ['a THP window, a whole GiB of it', (k) => {
+      const { c } = nothingKillableSga(GiB, k);
+      const first = Number(WINDOW / 4096n);
+      k.accessBatch(c, 'write', packPages(2, (i) => first + 512 * 3 * i)); // 2 of its 512 huge pages
+      k.setMachineMemory(k.memory.used + 5 * 2 * MiB + 8 * PAGE); // room for 5 more, and tables
+      return { pid: c, at: WINDOW, bytes: BigInt(GiB) };
+    }, 'thp'],
   ];
   for (const [what, setup, scheme] of cutShort) {
     it(`a touch the machine refuses part-way counts what a batch of the same accesses counts (${what})`, () => {
@@ -288,6 +300,24 @@ describe('machine memory and the OOM killer', () => {
       const touch = run('touch');
       assert.ok(touch.process.minorFault > 0n, 'faulted before the refusal');
       assert.equal(touch.process.unsharedMinorFaults >= touch.process.minorFault, true);
+      assert.deepEqual(touch, run('batch'));
+    });
+  }
+
+  for (const scheme of ['mshare', 'ptshare']) {
+    it(`a touch whose caller the OOM killer takes adds to the machine's counts what a batch does (${scheme})`, () => {
+      const run = (how: 'touch' | 'batch') => {
+        const k = new Kernel({ machineMemoryBytes: 64 * MiB, scheme });
+        const { c } = nothingKillableSga(128 * MiB, k, 1000);
+        k.setMachineMemory(k.memory.used + 300 * PAGE);
+        const first = Number(WINDOW / 4096n);
+        throwsErrno(() => (how === 'touch' ? k.touch(c, WINDOW, 128n * BigInt(MiB), 'write')
+          : k.accessBatch(c, 'write', packPages(32768, (i) => first + i))), 'ESRCH');
+        assertWhole(k);
+        return { kernel: k.exactCounters(), memory: k.memory.byKind(), kills: k.oomEvents.map((e) => e.pid) };
+      };
+      const touch = run('touch');
+      assert.ok(touch.kernel.minorFault > 0n && touch.kills.length === 1);
       assert.deepEqual(touch, run('batch'));
     });
   }

@@ -33,10 +33,23 @@ export function hugeData(ctx: { readonly memory: MachineMemory; readonly geometr
   return (start, end, stride, _newly, tables) => {
     const resident = region.resident ??= new PageTree(ctx.geometry, COUNTERFACTUAL);
     // The pages new to the region (its shared memory), and room for them and the tables at once.
-    let fresh = 0;
-    if (stride === 1) fresh = end - start - countPresent(resident, start, end);
-    else for (let p = start; p < end; p += stride) if (!resident.isPresent(p)) fresh++;
-    memory.reserve((fresh + tables) * PAGE_SIZE);
+    if (end - start === 1) {
+      // One 4 KiB page (an unaligned edge): no range walk.
+      const fresh = resident.isPresent(start) ? 0 : 1;
+      memory.reserve((fresh + tables) * PAGE_SIZE);
+      if (fresh === 1) {
+        memory.chargeShared(1);
+        resident.populate(start);
+      }
+      return;
+    }
+    // Counted only when the most it could need does not fit (else reserve has nothing to do).
+    if (!memory.fits((Math.ceil((end - start) / stride) + tables) * PAGE_SIZE)) {
+      let fresh = 0;
+      if (stride === 1) fresh = end - start - countPresent(resident, start, end);
+      else for (let p = start; p < end; p += stride) if (!resident.isPresent(p)) fresh++;
+      memory.reserve((fresh + tables) * PAGE_SIZE);
+    }
     memory.chargeShared(fill(resident, start, end, stride).newly);
   };
 }

@@ -177,10 +177,9 @@ function coversPmd(m: HugeMapping, page: number): boolean {
 }
 
 /**
- * Where a fault's new THP data pages go in machine memory (huge-memory.ts): every stride-th page
- * of [start, end), `newly` of them new to the faulting tree. hugetlb pages need none (their pool).
- * Called before the pages are mapped, with the table pages their mapping will allocate: room for
- * both is made at once, so that a refusal leaves nothing mapped and nothing charged.
+ * Charges a fault's new THP data pages (huge-memory.ts): every stride-th page of [start, end),
+ * `newly` of them new to the tree; hugetlb pages need none (their pool). Called before they are
+ * mapped, with the tables their mapping allocates: room for both at once, so a refusal maps nothing.
  */
 export type HugeData = (start: number, end: number, stride: number, newly: number, tables: number) => void;
 
@@ -232,7 +231,7 @@ export function hugeFault(reg: Hugetlb, tree: PageTree, m: HugeMapping, page: nu
  * finds a 2 MiB page's PMD table once per 1 GiB.
  */
 export function hugeFill(reg: Hugetlb, tree: PageTree, m: HugeMapping, from: number, end: number, stride: number,
-  counts: FillCounts & { reached: number }, data?: HugeData): void {
+  counts: FillCounts & { reached: number }, data?: HugeData, fits?: (pages: number) => boolean): void {
   const unit = m.kind === HUGETLB_1G ? PUD_PAGES : PMD_PAGES;
   let pmd: PmdTable | null = null;
   let pmdSpan = -1;
@@ -260,14 +259,24 @@ export function hugeFill(reg: Hugetlb, tree: PageTree, m: HugeMapping, from: num
       const map = denseHuge(pmdWhole);
       let missing = 0;
       for (let w = 0; w < 16; w++) missing += 32 - popcount(map[w]);
-      if (data !== undefined && missing > 0) {
-        // Charged before they are mapped: the whole 1 GiB at once where none was there.
-        if (missing === 512) data(p, p + PUD_PAGES, 1, PUD_PAGES, 0);
-        else for (let i = 0; i < 512; i++) if ((map[i >>> 5] & (1 << (i & 31))) === 0) data(p + i * PMD_PAGES, p + (i + 1) * PMD_PAGES, 1, PMD_PAGES, 0);
+      if (data !== undefined && missing > 0 && !(missing === 512 && fits?.(PUD_PAGES) === true)) {
+        // 2 MiB page by 2 MiB page, each charged before it is mapped (a refusal stops between two).
+        for (let i = 0; i < 512; i++) {
+          const q = p + i * PMD_PAGES;
+          counts.reached = q;
+          const had = (map[i >>> 5] >>> (i & 31)) & 1;
+          if (had === 0) data(q, q + PMD_PAGES, 1, PMD_PAGES, 0);
+          map[i >>> 5] |= 1 << (i & 31);
+          counts.newly += 1 - had;
+          counts.already += PMD_PAGES - 1 + had;
+        }
+      } else {
+        // Charged before they are mapped: the whole 1 GiB at once (it fits) where none was there.
+        if (data !== undefined && missing === 512) data(p, p + PUD_PAGES, 1, PUD_PAGES, 0);
+        map.fill(-1);
+        counts.newly += missing;
+        counts.already += PUD_PAGES - missing;
       }
-      map.fill(-1);
-      counts.newly += missing;
-      counts.already += PUD_PAGES - missing;
       p += PUD_PAGES;
       continue;
     }

@@ -9,7 +9,6 @@ import { KIND_WRITE, faultIn, protAllows, type FaultContext, type KindCode } fro
 import { PAGE_SIZE } from './geometry.js';
 import { hugeFill, mappingOf, windowMapping, type HugeMapping } from './huge.js';
 import { hugeData } from './huge-memory.js';
-import { OomKilled } from './oom.js';
 import type { Process, Region } from './mm.js';
 import { COUNTERFACTUAL } from './pagetable/ledger.js';
 import { fill, type FillCounts } from './pagetable/fill.js';
@@ -95,7 +94,7 @@ function fillMapped(ctx: FaultContext, proc: Process, m: HugeMapping | null, fro
   }
   const r = { newly: 0, already: 0, reached: from };
   try {
-    hugeFill(ctx.hugetlb, proc.mm.tree, m, from, end, stride, r, hugeData(ctx, proc, region, m));
+    hugeFill(ctx.hugetlb, proc.mm.tree, m, from, end, stride, r, hugeData(ctx, proc, region, m), (pages) => ctx.memory.fits(pages * PAGE_SIZE));
   } finally {
     // Up to where it got, also when refused: the counterfactual's 4 KiB pages (no machine memory).
     addFill(counts, r);
@@ -132,41 +131,46 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
     }
     // The first page whose fault allocated the host's table under this slot, if one did.
     let allocatedAt = -1;
+    let linkedEarly = false;
     let lastTouched = p;
     let c = p;
-    try {
-      for (const hv of region.host.vmas.overlapping(c, slotEnd)) {
-        if (hv.start > c) {
-          // A hole in the host's VMAs: SIGBUS.
-          const n = countFrom(c, Math.min(hv.start, slotEnd), stride);
-          if (n > 0) {
-            lastTouched = c + (n - 1) * stride;
-            counts.sigbus += n;
-            c += n * stride;
+    for (const hv of region.host.vmas.overlapping(c, slotEnd)) {
+      if (hv.start > c) {
+        // A hole in the host's VMAs: SIGBUS.
+        const n = countFrom(c, Math.min(hv.start, slotEnd), stride);
+        if (n > 0) {
+          lastTouched = c + (n - 1) * stride;
+          counts.sigbus += n;
+          c += n * stride;
+        }
+      }
+      const segEnd = Math.min(hv.end, slotEnd);
+      const n = countFrom(c, segEnd, stride);
+      if (n === 0) continue;
+      lastTouched = c + (n - 1) * stride;
+      if (!protAllows(hv.prot, kind) || writeDenied) {
+        counts.sigsegv += n;
+      } else if (sharing) {
+        let s = c;
+        if (hostIdBefore === 0 && allocatedAt < 0 && ctx.memory.limited) {
+          // The first access alone: when its fault made the slot's host table, the next access in
+          // the slot copies the entry before it does anything (find_shared_vma), as one by one.
+          if (fillShared(ctx, proc, region, c, c + 1, 1, counts) > 0) {
+            allocatedAt = c;
+            const id = links.allocated(region, slot);
+            if (c + stride < slotEnd) {
+              links.set(proc, slot, id);
+              counts.synced++;
+              linkedEarly = true;
+            }
           }
+          s = c + stride;
         }
-        const segEnd = Math.min(hv.end, slotEnd);
-        const n = countFrom(c, segEnd, stride);
-        if (n === 0) continue;
-        lastTouched = c + (n - 1) * stride;
-        if (!protAllows(hv.prot, kind) || writeDenied) {
-          counts.sigsegv += n;
-        } else if (sharing) {
-          if (fillShared(ctx, proc, region, c, segEnd, stride, counts) > 0 && hostIdBefore === 0 && allocatedAt < 0) allocatedAt = c;
-        } else {
-          fillMapped(ctx, proc, windowMapping(ctx.scheme.windowKind, region, hv, window.prot), c, segEnd, stride, counts, region);
-        }
-        c += n * stride;
+        if (s < segEnd && fillShared(ctx, proc, region, s, segEnd, stride, counts) > 0 && hostIdBefore === 0 && allocatedAt < 0) allocatedAt = c;
+      } else {
+        fillMapped(ctx, proc, windowMapping(ctx.scheme.windowKind, region, hv, window.prot), c, segEnd, stride, counts, region);
       }
-    } catch (err) {
-      // Refused after the fault that made the slot's host table: the refused access copied its entry
-      // first (find_shared_vma), unless the OOM killer took the caller, which exits instead.
-      const id = sharing && hostIdBefore === 0 && !(err instanceof OomKilled) ? region.links.get(slot) : 0;
-      if (id !== 0) {
-        links.set(proc, slot, id);
-        counts.synced++;
-      }
-      throw err;
+      c += n * stride;
     }
     const n = countFrom(c, slotEnd, stride);
     if (n > 0) {
@@ -177,7 +181,7 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
     if (allocatedAt >= 0) {
       const id = links.allocated(region, slot);
       // The access after the allocating fault finds its link entry stale and syncs (retry).
-      if (lastTouched > allocatedAt) {
+      if (lastTouched > allocatedAt && !linkedEarly) {
         links.set(proc, slot, id);
         counts.synced++;
       }
@@ -200,11 +204,6 @@ function fillShared(ctx: FaultContext, proc: Process, region: Region, from: numb
     chargedFill(ctx, proc, host, from, end, stride, region, r, u);
     if (!mirrored) claimMirror(proc, region); // a touch may have made its tree the host's
     return r.newly;
-  } catch (err) {
-    // Cut short by a refused page: a host table the fill allocated still gets its link identity
-    // (the caller's entry stays stale, so its next access copies it).
-    ctx.links.refresh(region, from, end);
-    throw err;
   } finally {
     addFill(counts, r);
     proc.counters.unsharedMinorFaults += u.newly;
