@@ -24,33 +24,22 @@ export function hugeData(ctx: { readonly memory: MachineMemory; readonly geometr
   if (m.kind === HUGETLB_2M || m.kind === HUGETLB_1G || (region === null && m.kind === THP_SHMEM)) return undefined;
   const memory = ctx.memory;
   if (region === null) {
-    return (_s, _e, _stride, newly, tables) => {
-      memory.reserve((newly + tables) * PAGE_SIZE); // room for the pages and their tables at once
-      memory.chargePrivate(newly);
-      proc.privatePages += newly;
+    return (start, end, tables) => {
+      memory.reserve((end - start + tables) * PAGE_SIZE); // room for the pages and their tables at once
+      memory.chargePrivate(end - start);
+      proc.privatePages += end - start;
     };
   }
-  return (start, end, stride, _newly, tables) => {
+  return (start, end, tables) => {
     const resident = region.resident ??= new PageTree(ctx.geometry, COUNTERFACTUAL);
-    // The pages new to the region (its shared memory), and room for them and the tables at once.
-    if (end - start === 1) {
-      // One 4 KiB page (an unaligned edge): no range walk.
-      const fresh = resident.isPresent(start) ? 0 : 1;
-      memory.reserve((fresh + tables) * PAGE_SIZE);
-      if (fresh === 1) {
-        memory.chargeShared(1);
-        resident.populate(start);
-      }
-      return;
+    // Room for the pages new to the region (its shared memory) and the tables at once, counted only
+    // when the most they could need does not fit (else reserve has nothing to do). One page (an
+    // unaligned edge) is looked up rather than counted by a range walk.
+    if (!memory.fits((end - start + tables) * PAGE_SIZE)) {
+      const present = end - start === 1 ? (resident.isPresent(start) ? 1 : 0) : countPresent(resident, start, end);
+      memory.reserve((end - start - present + tables) * PAGE_SIZE);
     }
-    // Counted only when the most it could need does not fit (else reserve has nothing to do).
-    if (!memory.fits((Math.ceil((end - start) / stride) + tables) * PAGE_SIZE)) {
-      let fresh = 0;
-      if (stride === 1) fresh = end - start - countPresent(resident, start, end);
-      else for (let p = start; p < end; p += stride) if (!resident.isPresent(p)) fresh++;
-      memory.reserve((fresh + tables) * PAGE_SIZE);
-    }
-    memory.chargeShared(fill(resident, start, end, stride).newly);
+    memory.chargeShared(fill(resident, start, end, 1).newly);
   };
 }
 

@@ -177,16 +177,16 @@ function coversPmd(m: HugeMapping, page: number): boolean {
 }
 
 /**
- * Charges a fault's new THP data pages (huge-memory.ts): every stride-th page of [start, end),
- * `newly` of them new to the tree; hugetlb pages need none (their pool). Called before they are
- * mapped, with the tables their mapping allocates: room for both at once, so a refusal maps nothing.
+ * Charges a fault's THP data pages [start, end), all new to the tree (huge-memory.ts); hugetlb
+ * pages need none (their pool). Called before they are mapped, with the tables their mapping
+ * allocates: room for both at once, so a refusal maps nothing.
  */
-export type HugeData = (start: number, end: number, stride: number, newly: number, tables: number) => void;
+export type HugeData = (start: number, end: number, tables: number) => void;
 
 /** tree.populate(page), its page charged by `data` first when new. */
 function populate4k(tree: PageTree, page: number, data: HugeData | undefined): boolean {
   if (tree.isPresent(page)) return false;
-  data?.(page, page + 1, 1, 1, tree.missingTables(page));
+  data?.(page, page + 1, tree.missingTables(page));
   tree.populateAbsent(page);
   return true;
 }
@@ -209,7 +209,7 @@ export function hugeFault(reg: Hugetlb, tree: PageTree, m: HugeMapping, page: nu
       if (pmd.hasPte(i)) return populate4k(tree, page, data); // already 4 KiB-mapped
       if (hugeHas(pmd.huge, i)) return false;
       const b = page - (page % PMD_PAGES);
-      data?.(b, b + PMD_PAGES, 1, PMD_PAGES, 0); // charged before it is mapped: a refusal maps nothing
+      data?.(b, b + PMD_PAGES, 0); // charged before it is mapped: a refusal maps nothing
       return hugeSet(pmd, i);
     }
     default: {
@@ -218,7 +218,7 @@ export function hugeFault(reg: Hugetlb, tree: PageTree, m: HugeMapping, page: nu
       const b = page - (page % PMD_PAGES);
       const pmd = tree.tableAt(2, page, false);
       if (pmd instanceof PmdTable && pmd.hasPte((page >>> 9) & 511)) return populate4k(tree, page, data);
-      data?.(b, b + PMD_PAGES, 1, PMD_PAGES, tree.missingTables(b));
+      data?.(b, b + PMD_PAGES, tree.missingTables(b));
       fill(tree, b, b + PMD_PAGES, 1);
       return true;
     }
@@ -265,14 +265,14 @@ export function hugeFill(reg: Hugetlb, tree: PageTree, m: HugeMapping, from: num
           const q = p + i * PMD_PAGES;
           counts.reached = q;
           const had = (map[i >>> 5] >>> (i & 31)) & 1;
-          if (had === 0) data(q, q + PMD_PAGES, 1, PMD_PAGES, 0);
+          if (had === 0) data(q, q + PMD_PAGES, 0);
           map[i >>> 5] |= 1 << (i & 31);
           counts.newly += 1 - had;
           counts.already += PMD_PAGES - 1 + had;
         }
       } else {
         // Charged before they are mapped: the whole 1 GiB at once (it fits) where none was there.
-        if (data !== undefined && missing === 512) data(p, p + PUD_PAGES, 1, PUD_PAGES, 0);
+        if (data !== undefined && missing === 512) data(p, p + PUD_PAGES, 0);
         map.fill(-1);
         counts.newly += missing;
         counts.already += PUD_PAGES - missing;
@@ -292,7 +292,7 @@ export function hugeFill(reg: Hugetlb, tree: PageTree, m: HugeMapping, from: num
       if (t.hasPte(i)) newly = populate4k(tree, p, data);
       else {
         newly = !hugeHas(t.huge, i);
-        if (newly) data?.(p - (p % PMD_PAGES), p - (p % PMD_PAGES) + PMD_PAGES, 1, PMD_PAGES, 0);
+        if (newly) data?.(p - (p % PMD_PAGES), p - (p % PMD_PAGES) + PMD_PAGES, 0);
         hugeSet(t, i);
       }
     } else {

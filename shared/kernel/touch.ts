@@ -129,63 +129,46 @@ function touchWindow(ctx: FaultContext, proc: Process, region: Region, window: V
       links.set(proc, slot, hostIdBefore);
       counts.synced++;
     }
-    // The first page whose fault allocated the host's table under this slot, if one did.
-    let allocatedAt = -1;
-    let linkedEarly = false;
-    let lastTouched = p;
+    // Whether a fault made the host's table under this slot (its link identity is then new).
+    let allocated = false;
     let c = p;
     for (const hv of region.host.vmas.overlapping(c, slotEnd)) {
       if (hv.start > c) {
         // A hole in the host's VMAs: SIGBUS.
         const n = countFrom(c, Math.min(hv.start, slotEnd), stride);
-        if (n > 0) {
-          lastTouched = c + (n - 1) * stride;
-          counts.sigbus += n;
-          c += n * stride;
-        }
+        counts.sigbus += n;
+        c += n * stride;
       }
       const segEnd = Math.min(hv.end, slotEnd);
       const n = countFrom(c, segEnd, stride);
       if (n === 0) continue;
-      lastTouched = c + (n - 1) * stride;
       if (!protAllows(hv.prot, kind) || writeDenied) {
         counts.sigsegv += n;
       } else if (sharing) {
         let s = c;
-        if (hostIdBefore === 0 && allocatedAt < 0 && ctx.memory.limited) {
-          // The first access alone: when its fault made the slot's host table, the next access in
-          // the slot copies the entry before it does anything (find_shared_vma), as one by one.
+        if (hostIdBefore === 0 && !allocated) {
+          // The first access alone: its fault makes the slot's host table, a new identity, and the
+          // next access in the slot copies the entry before it does anything (find_shared_vma), as
+          // one by one; so a page refused after it finds the entry copied, as a batch leaves it.
           if (fillShared(ctx, proc, region, c, c + 1, 1, counts) > 0) {
-            allocatedAt = c;
+            allocated = true;
             const id = links.allocated(region, slot);
             if (c + stride < slotEnd) {
               links.set(proc, slot, id);
               counts.synced++;
-              linkedEarly = true;
             }
           }
           s = c + stride;
         }
-        if (s < segEnd && fillShared(ctx, proc, region, s, segEnd, stride, counts) > 0 && hostIdBefore === 0 && allocatedAt < 0) allocatedAt = c;
+        if (s < segEnd) fillShared(ctx, proc, region, s, segEnd, stride, counts);
       } else {
         fillMapped(ctx, proc, windowMapping(ctx.scheme.windowKind, region, hv, window.prot), c, segEnd, stride, counts, region);
       }
       c += n * stride;
     }
     const n = countFrom(c, slotEnd, stride);
-    if (n > 0) {
-      lastTouched = c + (n - 1) * stride;
-      counts.sigbus += n;
-      c += n * stride;
-    }
-    if (allocatedAt >= 0) {
-      const id = links.allocated(region, slot);
-      // The access after the allocating fault finds its link entry stale and syncs (retry).
-      if (lastTouched > allocatedAt && !linkedEarly) {
-        links.set(proc, slot, id);
-        counts.synced++;
-      }
-    }
+    counts.sigbus += n;
+    c += n * stride;
     p = c;
   }
 }
